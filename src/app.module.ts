@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { AuthModule } from './auth/auth.module';
+import { LoggingModule } from './common/logging/logging.module';
+import { appConfig } from './config/app.config';
+import { authConfig } from './config/auth.config';
+import { databaseConfig } from './config/database.config';
+import { validateEnv } from './config/env.schema';
+import { mailConfig } from './config/mail.config';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { ItemsModule } from './items/items.module';
+import { ListsModule } from './lists/lists.module';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({
+      isGlobal: true,
+      ignoreEnvFile: true,
+      validate: validateEnv,
+      load: [appConfig, authConfig, databaseConfig, mailConfig],
+    }),
+    LoggingModule,
+    DatabaseModule,
+    HealthModule,
+    AuthModule,
+    ListsModule,
+    ItemsModule,
+  ],
+})
+export class AppModule {}

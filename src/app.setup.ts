@@ -1,0 +1,43 @@
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { ConfigType } from '@nestjs/config';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { appConfig } from './config/app.config';
+import { assignRequestId } from './common/logging/logging.module';
+import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
+import { createValidationPipe } from './common/http/validation.pipe';
+import { ErrorBody } from './common/http/error-body';
+
+export function buildOpenApiDocument(app: NestExpressApplication) {
+  const config = new DocumentBuilder()
+    .setTitle('CartSync API')
+    .setDescription('Collaborative grocery lists, live. Errors always have the ErrorBody shape.')
+    .setVersion('1.0')
+    .addBearerAuth()
+    .build();
+  return SwaggerModule.createDocument(app, config, { extraModels: [ErrorBody] });
+}
+
+/** Everything main.ts and the e2e tests share: the app as it serves. */
+export function configureApp(app: NestExpressApplication): void {
+  const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.use(assignRequestId);
+  app.use(helmet());
+  app.enableCors({
+    origin: (origin, done) => done(null, origin === undefined || config.corsOrigins.includes(origin)),
+    exposedHeaders: ['X-Request-ID'],
+    maxAge: 600,
+  });
+  const errors = new AllExceptionsFilter();
+  app.useBodyParser('json', { limit: config.bodyLimit });
+  app.use(errors.bodyParserErrors);
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(errors);
+  if (config.swaggerEnabled) {
+    SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
+  }
+}

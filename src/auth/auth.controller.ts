@@ -1,0 +1,110 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ClientInfo as Client } from '../common/decorators/client-info.decorator';
+import { AuthUser, CurrentUser } from '../common/decorators/current-user.decorator';
+import { Public } from '../common/decorators/public.decorator';
+import { ApiAuth, ApiErrors } from '../common/http/api-errors.decorator';
+import { UuidParam } from '../common/http/uuid-param.pipe';
+import { UserResponse } from '../users/dto/user.response';
+import { AuthService, ClientInfo } from './auth.service';
+import {
+  LoginDto,
+  LogoutDto,
+  PasswordResetConfirmDto,
+  PasswordResetRequestDto,
+  RefreshDto,
+  RegisterDto,
+} from './dto/auth.dto';
+import { AuthResponse, MessageResponse, SessionResponse } from './dto/auth.response';
+import { PasswordResetService } from './password-reset.service';
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly resets: PasswordResetService,
+  ) {}
+
+  /** Creates the account and its first list, "<name>'s List". */
+  @Public()
+  @Post('register')
+  @ApiCreatedResponse({ type: AuthResponse })
+  @ApiErrors(400, 409)
+  register(@Body() dto: RegisterDto, @Client() client: ClientInfo): Promise<AuthResponse> {
+    return this.auth.register(dto, client);
+  }
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  @ApiOkResponse({ type: AuthResponse })
+  @ApiErrors(400, 401)
+  login(@Body() dto: LoginDto, @Client() client: ClientInfo): Promise<AuthResponse> {
+    return this.auth.login(dto, client);
+  }
+
+  /** Exchanges a refresh token for a new token pair; a reused refresh token ends its session. */
+  @Public()
+  @Post('refresh')
+  @HttpCode(200)
+  @ApiOkResponse({ type: AuthResponse })
+  @ApiErrors(400, 401)
+  refresh(@Body() dto: RefreshDto): Promise<AuthResponse> {
+    return this.auth.refresh(dto);
+  }
+
+  /** Ends this session, or with `everywhere: true` every session of the user. */
+  @Post('logout')
+  @HttpCode(204)
+  @ApiAuth()
+  @ApiNoContentResponse()
+  @ApiErrors(400)
+  logout(@CurrentUser() user: AuthUser, @Body() dto: LogoutDto): Promise<void> {
+    return this.auth.logout(user, dto);
+  }
+
+  @Get('me')
+  @ApiAuth()
+  @ApiOkResponse({ type: UserResponse })
+  me(@CurrentUser() user: AuthUser): Promise<UserResponse> {
+    return this.auth.me(user);
+  }
+
+  /** The user's live sessions (devices), newest first. */
+  @Get('sessions')
+  @ApiAuth()
+  @ApiOkResponse({ type: [SessionResponse] })
+  sessions(@CurrentUser() user: AuthUser): Promise<SessionResponse[]> {
+    return this.auth.listSessions(user);
+  }
+
+  @Delete('sessions/:id')
+  @HttpCode(204)
+  @ApiAuth()
+  @ApiNoContentResponse()
+  @ApiErrors(400, 404)
+  revokeSession(@CurrentUser() user: AuthUser, @Param('id', UuidParam('id')) id: string): Promise<void> {
+    return this.auth.revokeSession(user, id);
+  }
+
+  /** Sends a 6-digit code if the account exists; the answer is the same either way. */
+  @Public()
+  @Post('password-reset/request')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: MessageResponse })
+  @ApiErrors(400)
+  requestPasswordReset(@Body() dto: PasswordResetRequestDto): MessageResponse {
+    return this.resets.request(dto);
+  }
+
+  /** Sets a new password with the emailed code and signs out every session. */
+  @Public()
+  @Post('password-reset/confirm')
+  @HttpCode(204)
+  @ApiNoContentResponse()
+  @ApiErrors(400)
+  confirmPasswordReset(@Body() dto: PasswordResetConfirmDto): Promise<void> {
+    return this.resets.confirm(dto);
+  }
+}

@@ -1,0 +1,33 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+@Entity('sessions')
+export class SessionEntity {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column('uuid', { name: 'user_id' }) userId!: string;
+  @Column('text', { name: 'user_agent', nullable: true }) userAgent!: string | null;
+  @Column('text', { nullable: true }) ip!: string | null;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @Column('timestamptz', { name: 'last_used_at' }) lastUsedAt!: Date;
+  @Column('timestamptz', { name: 'expires_at' }) expiresAt!: Date;
+  @Column('timestamptz', { name: 'revoked_at', nullable: true }) revokedAt!: Date | null;
+}
+
+@Entity('refresh_tokens')
+export class RefreshTokenEntity {
+  /** SHA-256 of the token: the token itself is 256 random bits and never stored. */
+  @Column('text', { name: 'token_hash', primary: true }) tokenHash!: string;
+  @Column('uuid', { name: 'session_id' }) sessionId!: string;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @Column('timestamptz', { name: 'used_at', nullable: true }) usedAt!: Date | null;
+}
+
+@Entity('password_reset_codes')
+export class PasswordResetCodeEntity {
+  @Column('text', { primary: true }) email!: string;
+  @Column('uuid', { name: 'user_id' }) userId!: string;
+  /** HMAC of email and code under a server key. */
+  @Column('text', { name: 'code_hash' }) codeHash!: string;
+  @Column('int') attempts!: number;
+  @Column('timestamptz', { name: 'expires_at' }) expiresAt!: Date;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+}

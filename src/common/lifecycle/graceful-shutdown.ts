@@ -1,0 +1,43 @@
+import { INestApplication, Logger } from '@nestjs/common';
+import type { Server } from 'node:http';
+
+export interface ShutdownOptions {
+  /** Longest wait for in-flight requests before their connections are cut. */
+  timeoutMs: number;
+  /** Runs after the app (and its database pool) closed, e.g. stopping an embedded database. */
+  afterClose?: () => Promise<void> | void;
+}
+
+/**
+ * Stop accepting, let in-flight requests finish (bounded), then close the app — pools,
+ * listeners — in that order. Nest's own shutdown hooks close the pool before the HTTP
+ * server and re-raise the signal (exit code 143); a rolling deploy wants drain-then-exit-0.
+ */
+export async function shutdownGracefully(app: INestApplication, options: ShutdownOptions): Promise<void> {
+  const server = app.getHttpServer() as Server;
+  const cutOff = setTimeout(() => server.closeAllConnections(), options.timeoutMs);
+  cutOff.unref();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  clearTimeout(cutOff);
+  await app.close();
+  await options.afterClose?.();
+}
+
+export function exitOnSignals(app: INestApplication, options: ShutdownOptions): void {
+  const logger = new Logger('Shutdown');
+  let started = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (started) return;
+    started = true;
+    logger.log(`${signal} received: draining requests`);
+    shutdownGracefully(app, options).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}

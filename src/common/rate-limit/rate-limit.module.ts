@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { RateLimitRepository } from './rate-limit.repository';
+
+@Module({ providers: [RateLimitRepository], exports: [RateLimitRepository] })
+export class RateLimitModule {}

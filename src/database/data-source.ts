@@ -1,0 +1,54 @@
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { Foundation1763750000000 } from '../../migrations/1763750000000-Foundation';
+import { DatabaseConnection, externalDatabase } from '../config/database.config';
+import { PasswordResetCodeEntity, RefreshTokenEntity, SessionEntity } from '../auth/session.entity';
+import { ItemEntity } from '../items/item.entity';
+import { ListEntity, ListMemberEntity } from '../lists/list.entity';
+import { UserEntity } from '../users/user.entity';
+
+export const ENTITIES = [
+  UserEntity,
+  SessionEntity,
+  RefreshTokenEntity,
+  PasswordResetCodeEntity,
+  ListEntity,
+  ListMemberEntity,
+  ItemEntity,
+];
+
+export const MIGRATIONS = [Foundation1763750000000];
+
+/** One definition of the connection, shared by the app, the tests and the TypeORM CLI. */
+export function dataSourceOptions(connection: DatabaseConnection, poolSize = 10): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: connection.url,
+    ssl: connection.ssl,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'all',
+    synchronize: false,
+    logging: ['error'],
+    extra: { max: poolSize, connectionTimeoutMillis: 5000, application_name: 'cartsync' },
+  };
+}
+
+/** Several instances may boot at once: one applies the migrations while the others wait. */
+export async function migrate(dataSource: DataSource): Promise<void> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query(`SELECT pg_advisory_lock(hashtext('cartsync:migrations'))`);
+    await dataSource.runMigrations({ transaction: 'all' });
+  } finally {
+    await runner.query(`SELECT pg_advisory_unlock(hashtext('cartsync:migrations'))`).catch(() => undefined);
+    await runner.release();
+  }
+}
+
+/** For the TypeORM CLI (`npm run migration:run`): needs DATABASE_URL or DB_* set. */
+const cliConnection = externalDatabase();
+export default new DataSource(
+  dataSourceOptions(cliConnection ?? { url: 'postgres://set-DATABASE_URL-for-the-typeorm-cli', ssl: false }),
+);

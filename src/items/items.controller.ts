@@ -1,0 +1,51 @@
+import { Body, Controller, Delete, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { AuthUser, CurrentUser } from '../common/decorators/current-user.decorator';
+import { ApiAuth, ApiErrors } from '../common/http/api-errors.decorator';
+import { UuidParam } from '../common/http/uuid-param.pipe';
+import { CreateItemDto, UpdateItemDto } from './dto/item.dto';
+import { ItemResponse } from './dto/item.response';
+import { ItemsService } from './items.service';
+
+@ApiTags('items')
+@ApiAuth()
+@Controller('lists/:listId/items')
+export class ItemsController {
+  constructor(private readonly items: ItemsService) {}
+
+  @Post()
+  @ApiCreatedResponse({ type: ItemResponse })
+  @ApiErrors(400, 404)
+  add(
+    @CurrentUser() user: AuthUser,
+    @Param('listId', UuidParam('listId')) listId: string,
+    @Body() dto: CreateItemDto,
+  ): Promise<ItemResponse> {
+    return this.items.add(user, listId, dto);
+  }
+
+  /** Changes any of the fields; the ones left out stay as they are. */
+  @Patch(':itemId')
+  @ApiOkResponse({ type: ItemResponse })
+  @ApiErrors(400, 404)
+  update(
+    @CurrentUser() user: AuthUser,
+    @Param('listId', UuidParam('listId')) listId: string,
+    @Param('itemId', UuidParam('itemId')) itemId: string,
+    @Body() dto: UpdateItemDto,
+  ): Promise<ItemResponse> {
+    return this.items.update(user, listId, itemId, dto);
+  }
+
+  @Delete(':itemId')
+  @HttpCode(204)
+  @ApiNoContentResponse()
+  @ApiErrors(400, 404)
+  remove(
+    @CurrentUser() user: AuthUser,
+    @Param('listId', UuidParam('listId')) listId: string,
+    @Param('itemId', UuidParam('itemId')) itemId: string,
+  ): Promise<void> {
+    return this.items.remove(user, listId, itemId);
+  }
+}

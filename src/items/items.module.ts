@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { ListsModule } from '../lists/lists.module';
+import { ItemsController } from './items.controller';
+import { ItemsRepository } from './items.repository';
+import { ItemsService } from './items.service';
+
+@Module({ imports: [ListsModule], controllers: [ItemsController], providers: [ItemsRepository, ItemsService] })
+export class ItemsModule {}

@@ -1,0 +1,17 @@
+import { IsString, Length, MaxLength } from 'class-validator';
+import { Trim } from '../../common/decorators/trim.decorator';
+
+export class CreateListDto {
+  /** @example "Weekly shop" */
+  @Trim() @IsString() @Length(1, 100) name!: string;
+}
+
+export class UpdateListDto {
+  /** @example "Weekend shop" */
+  @Trim() @IsString() @Length(1, 100) name!: string;
+}
+
+export class JoinListDto {
+  /** The code another member shared, e.g. "K7QF-2MZC" (case and dash optional). */
+  @Trim() @IsString() @MaxLength(32) inviteCode!: string;
+}

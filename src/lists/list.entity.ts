@@ -1,0 +1,23 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+export type ListRole = 'owner' | 'member';
+
+@Entity('lists')
+export class ListEntity {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column('text') name!: string;
+  @Column('text', { name: 'invite_code' }) inviteCode!: string;
+  @Column('int') version!: number;
+  /** Per-list event counter (realtime log); bigint arrives as a string. */
+  @Column('bigint') seq!: string;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+}
+
+@Entity('list_members')
+export class ListMemberEntity {
+  @PrimaryColumn('uuid', { name: 'list_id' }) listId!: string;
+  @PrimaryColumn('uuid', { name: 'user_id' }) userId!: string;
+  @Column('text') role!: ListRole;
+  @CreateDateColumn({ name: 'joined_at', type: 'timestamptz' }) joinedAt!: Date;
+}

@@ -1,0 +1,96 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { AuthUser, CurrentUser } from '../common/decorators/current-user.decorator';
+import { ApiAuth, ApiErrors } from '../common/http/api-errors.decorator';
+import { UuidParam } from '../common/http/uuid-param.pipe';
+import { CreateListDto, JoinListDto, UpdateListDto } from './dto/list.dto';
+import { ListResponse, ListSummaryResponse } from './dto/list.response';
+import { ListsService } from './lists.service';
+
+@ApiTags('lists')
+@ApiAuth()
+@Controller('lists')
+export class ListsController {
+  constructor(private readonly lists: ListsService) {}
+
+  /** The lists the caller is a member of. */
+  @Get()
+  @ApiOkResponse({ type: [ListSummaryResponse] })
+  mine(@CurrentUser() user: AuthUser): Promise<ListSummaryResponse[]> {
+    return this.lists.mine(user);
+  }
+
+  @Post()
+  @ApiCreatedResponse({ type: ListResponse })
+  @ApiErrors(400)
+  create(@CurrentUser() user: AuthUser, @Body() dto: CreateListDto): Promise<ListResponse> {
+    return this.lists.create(user, dto);
+  }
+
+  /** Joins the list with that invite code; joining twice is a no-op. */
+  @Post('join')
+  @HttpCode(200)
+  @ApiOkResponse({ type: ListResponse })
+  @ApiErrors(400, 404, 429)
+  join(@CurrentUser() user: AuthUser, @Body() dto: JoinListDto): Promise<ListResponse> {
+    return this.lists.join(user, dto);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: ListResponse })
+  @ApiErrors(400, 404)
+  get(@CurrentUser() user: AuthUser, @Param('id', UuidParam('id')) id: string): Promise<ListResponse> {
+    return this.lists.get(user, id);
+  }
+
+  @Patch(':id')
+  @ApiOkResponse({ type: ListResponse })
+  @ApiErrors(400, 404)
+  rename(
+    @CurrentUser() user: AuthUser,
+    @Param('id', UuidParam('id')) id: string,
+    @Body() dto: UpdateListDto,
+  ): Promise<ListResponse> {
+    return this.lists.rename(user, id, dto);
+  }
+
+  /** Deletes the list for everyone (owner only). */
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiNoContentResponse()
+  @ApiErrors(400, 403, 404)
+  delete(@CurrentUser() user: AuthUser, @Param('id', UuidParam('id')) id: string): Promise<void> {
+    return this.lists.delete(user, id);
+  }
+
+  /** Leaves the list; an owner's ownership passes to the longest-standing member, the last one out deletes it. */
+  @Post(':id/leave')
+  @HttpCode(204)
+  @ApiNoContentResponse()
+  @ApiErrors(400, 404)
+  leave(@CurrentUser() user: AuthUser, @Param('id', UuidParam('id')) id: string): Promise<void> {
+    return this.lists.leave(user, id);
+  }
+
+  /** Removes a member (owner only). */
+  @Delete(':id/members/:userId')
+  @HttpCode(204)
+  @ApiNoContentResponse()
+  @ApiErrors(400, 403, 404)
+  removeMember(
+    @CurrentUser() user: AuthUser,
+    @Param('id', UuidParam('id')) id: string,
+    @Param('userId', UuidParam('userId')) memberId: string,
+  ): Promise<void> {
+    return this.lists.removeMember(user, id, memberId);
+  }
+
+  /** Replaces the invite code, so the old one stops working (owner only). */
+  @Post(':id/invite-code')
+  @HttpCode(200)
+  @ApiOkResponse({ type: ListResponse })
+  @ApiErrors(400, 403, 404)
+  rotateInviteCode(@CurrentUser() user: AuthUser, @Param('id', UuidParam('id')) id: string): Promise<ListResponse> {
+    return this.lists.rotateInviteCode(user, id);
+  }
+}
