@@ -5,10 +5,12 @@ import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { exitOnSignals } from './common/lifecycle/graceful-shutdown';
 import { appConfig } from './config/app.config';
+import { loadEnvFile } from './config/env-file';
 import { validateEnv } from './config/env.schema';
 import { startEmbeddedDatabaseIfNeeded } from './database/embedded-database';
 
 async function bootstrap(): Promise<void> {
+  loadEnvFile();
   validateEnv(process.env);
   const embedded = await startEmbeddedDatabaseIfNeeded();
   try {
