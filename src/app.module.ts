@@ -7,6 +7,10 @@ import { authConfig } from './config/auth.config';
 import { databaseConfig } from './config/database.config';
 import { validateEnv } from './config/env.schema';
 import { mailConfig } from './config/mail.config';
+import { realtimeConfig } from './config/realtime.config';
+import { DrainingModule } from './common/lifecycle/draining';
+import { IdempotencyModule } from './common/idempotency/idempotency.module';
+import { RealtimeModule } from './realtime/realtime.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { ItemsModule } from './items/items.module';
@@ -18,14 +22,17 @@ import { ListsModule } from './lists/lists.module';
       isGlobal: true,
       ignoreEnvFile: true,
       validate: validateEnv,
-      load: [appConfig, authConfig, databaseConfig, mailConfig],
+      load: [appConfig, authConfig, databaseConfig, mailConfig, realtimeConfig],
     }),
     LoggingModule,
+    DrainingModule,
+    IdempotencyModule,
     DatabaseModule,
     HealthModule,
     AuthModule,
     ListsModule,
     ItemsModule,
+    RealtimeModule,
   ],
 })
 export class AppModule {}

@@ -65,7 +65,11 @@ export class AuthService {
 
   async refresh(dto: RefreshDto): Promise<AuthResponse> {
     const next = newOpaqueToken();
-    const outcome = await this.sessions.rotateRefreshToken(sha256(dto.refreshToken), sha256(next), this.sessionExpiry());
+    const outcome = await this.sessions.rotateRefreshToken(
+      sha256(dto.refreshToken),
+      sha256(next),
+      this.sessionExpiry(),
+    );
     switch (outcome.kind) {
       case 'invalid':
         throw new UnauthorizedException('The refresh token is invalid or has expired.');
@@ -113,6 +117,21 @@ export class AuthService {
     this.liveness.forget([sessionId]);
   }
 
+  /** A raw access token (WebSocket handshakes): signature (HS256 only), expiry, live session. */
+  async verifyToken(token: string): Promise<AuthUser | null> {
+    let claims: AccessClaims;
+    try {
+      claims = await this.jwt.verifyAsync<AccessClaims>(token);
+    } catch {
+      return null;
+    }
+    return this.authenticate(claims);
+  }
+
+  isSessionLive(user: AuthUser): Promise<boolean> {
+    return this.liveness.isLive(user.sessionId, user.id);
+  }
+
   /** Verifies an access token: signature (HS256 only), expiry, and that its session is live. */
   async authenticate(claims: AccessClaims): Promise<AuthUser | null> {
     if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') return null;
@@ -131,7 +150,12 @@ export class AuthService {
     return this.respond(user, listIds, session.id, refreshToken);
   }
 
-  private async respond(user: UserEntity, listIds: string[], sessionId: string, refreshToken: string): Promise<AuthResponse> {
+  private async respond(
+    user: UserEntity,
+    listIds: string[],
+    sessionId: string,
+    refreshToken: string,
+  ): Promise<AuthResponse> {
     const claims: AccessClaims = { sub: user.id, sid: sessionId };
     const token = await this.jwt.signAsync(claims);
     return {

@@ -72,7 +72,12 @@ export class PasswordResetService implements BeforeApplicationShutdown {
     const user = await this.users.findByEmail(email);
     if (!user) return;
     const code = newResetCode();
-    await this.resets.replaceCode(email, user.id, this.codeHash(email, code), new Date(Date.now() + this.config.reset.ttlMs));
+    await this.resets.replaceCode(
+      email,
+      user.id,
+      this.codeHash(email, code),
+      new Date(Date.now() + this.config.reset.ttlMs),
+    );
     const minutes = Math.round(this.config.reset.ttlMs / 60_000);
     await this.mailer.send({
       to: email,

@@ -5,9 +5,7 @@ import { PasswordResetCodeEntity } from './session.entity';
 import { UserEntity } from '../users/user.entity';
 
 export type ConsumeOutcome =
-  | { kind: 'reset'; userId: string; revokedSessionIds: string[] }
-  | { kind: 'wrong' }
-  | { kind: 'none' };
+  { kind: 'reset'; userId: string; revokedSessionIds: string[] } | { kind: 'wrong' } | { kind: 'none' };
 
 @Injectable()
 export class PasswordResetsRepository {

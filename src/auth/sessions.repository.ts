@@ -12,9 +12,7 @@ export interface NewSession {
 }
 
 export type RefreshOutcome =
-  | { kind: 'rotated'; session: SessionEntity }
-  | { kind: 'reused'; sessionId: string }
-  | { kind: 'invalid' };
+  { kind: 'rotated'; session: SessionEntity } | { kind: 'reused'; sessionId: string } | { kind: 'invalid' };
 
 @Injectable()
 export class SessionsRepository {

@@ -1,10 +1,11 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBooleanString, IsIn, IsInt, IsOptional, IsString, Max, Min, validateSync } from 'class-validator';
+import { IsBooleanString, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 
 /** The value `.env.example` ships for JWT_SECRET: refused in production. */
 export const SAMPLE_JWT_SECRET = 'change-me-to-at-least-32-random-bytes-in-production';
 
-const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value);
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
 
 /**
  * Every environment variable the server reads, with its bounds. Defaults live in the
@@ -18,7 +19,10 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() DATA_DIR?: string;
   @IsOptional() @IsString() CORS_ORIGINS?: string;
   @IsOptional() @IsString() TRUST_PROXY?: string;
-  @IsOptional() @IsString() BODY_LIMIT?: string;
+  /** A byte size for body-parser: `1mb`, `512kb` or bytes. `1m` would silently mean 1 byte. */
+  @IsOptional()
+  @Matches(/^(\d+|\d+(\.\d+)? *(b|kb|mb|gb))$/i, { message: 'must be a size such as 1mb, 512kb or 100000' })
+  BODY_LIMIT?: string;
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(600_000) SHUTDOWN_TIMEOUT_MS?: number;
 
@@ -44,6 +48,18 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) RESET_REQUESTS_PER_HOUR?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000) INVITE_MAX_FAILURES?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400) INVITE_FAILURE_WINDOW_SEC?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(16_777_216) WS_MAX_PAYLOAD?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(1_073_741_824) WS_MAX_BUFFERED_BYTES?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600_000) WS_HEARTBEAT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000) WS_MESSAGES_PER_SEC?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) WS_CHECKING_PER_SEC?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3600) WS_TICKET_TTL_SEC?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(50) @Max(600_000) REALTIME_SWEEP_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3650) EVENT_RETENTION_DAYS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(10_000_000) EVENT_RETENTION_MAX?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400) EVENT_TRIM_INTERVAL_SEC?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(720) IDEMPOTENCY_TTL_HOURS?: number;
 
   @IsOptional() @IsString() SMTP_URL?: string;
   @IsOptional() @IsString() MAIL_FROM?: string;

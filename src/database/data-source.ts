@@ -1,5 +1,6 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { Foundation1763750000000 } from '../../migrations/1763750000000-Foundation';
+import { Realtime1763836400000 } from '../../migrations/1763836400000-Realtime';
 import { DatabaseConnection, externalDatabase } from '../config/database.config';
 import { PasswordResetCodeEntity, RefreshTokenEntity, SessionEntity } from '../auth/session.entity';
 import { ItemEntity } from '../items/item.entity';
@@ -16,7 +17,7 @@ export const ENTITIES = [
   ItemEntity,
 ];
 
-export const MIGRATIONS = [Foundation1763750000000];
+export const MIGRATIONS = [Foundation1763750000000, Realtime1763836400000];
 
 /** One definition of the connection, shared by the app, the tests and the TypeORM CLI. */
 export function dataSourceOptions(connection: DatabaseConnection, poolSize = 10): DataSourceOptions {
@@ -29,7 +30,11 @@ export function dataSourceOptions(connection: DatabaseConnection, poolSize = 10)
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'all',
     synchronize: false,
+    // Failed queries reach the exception filter, which logs them as JSON through pino; TypeORM's
+    // console logger would add plain-text lines (with the query parameters) to stdout.
+    // DEBUG=typeorm:* shows TypeORM's own logging when wanted.
     logging: ['error'],
+    logger: 'debug',
     extra: { max: poolSize, connectionTimeoutMillis: 5000, application_name: 'cartsync' },
   };
 }

@@ -48,11 +48,24 @@ export class EmbeddedPostgres {
     if (runAs) await chown(options.dataDir, runAs.uid, runAs.gid);
     if (!existsSync(join(options.dataDir, 'PG_VERSION'))) {
       log(`initialising a PostgreSQL cluster in ${options.dataDir}`);
-      run(join(binDir, 'initdb'), ['-D', options.dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'], runAs);
+      run(
+        join(binDir, 'initdb'),
+        ['-D', options.dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
+        runAs,
+      );
     }
     await clearStalePid(options.dataDir, log);
     const port = options.port > 0 && (await isPortFree(options.port)) ? options.port : await freePort();
-    const flags = ['-D', options.dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
+    const flags = [
+      '-D',
+      options.dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+    ];
     if (options.unsafeFast) {
       flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
     }
@@ -153,7 +166,10 @@ function packagedBinaries(): string | null {
 function systemBinaries(): string | null {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return null;
-  const versions = execFileSync('ls', [root], { encoding: 'utf8' }).split('\n').filter(Boolean).sort((a, b) => Number(b) - Number(a));
+  const versions = execFileSync('ls', [root], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+    .sort((a, b) => Number(b) - Number(a));
   const found = versions.map((v) => join(root, v, 'bin')).find((dir) => existsSync(join(dir, 'initdb')));
   return found ?? null;
 }

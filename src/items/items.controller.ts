@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Headers, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthUser, CurrentUser } from '../common/decorators/current-user.decorator';
 import { ApiAuth, ApiErrors } from '../common/http/api-errors.decorator';
 import { UuidParam } from '../common/http/uuid-param.pipe';
@@ -15,7 +15,7 @@ export class ItemsController {
 
   @Post()
   @ApiCreatedResponse({ type: ItemResponse })
-  @ApiErrors(400, 404)
+  @ApiErrors(400, 404, 409)
   add(
     @CurrentUser() user: AuthUser,
     @Param('listId', UuidParam('listId')) listId: string,
@@ -26,15 +26,21 @@ export class ItemsController {
 
   /** Changes any of the fields; the ones left out stay as they are. */
   @Patch(':itemId')
+  @ApiHeader({
+    name: 'If-Match',
+    required: false,
+    description: 'The version you changed; 412 with `current` if it moved on',
+  })
   @ApiOkResponse({ type: ItemResponse })
-  @ApiErrors(400, 404)
+  @ApiErrors(400, 404, 412)
   update(
     @CurrentUser() user: AuthUser,
     @Param('listId', UuidParam('listId')) listId: string,
     @Param('itemId', UuidParam('itemId')) itemId: string,
     @Body() dto: UpdateItemDto,
+    @Headers('if-match') ifMatch?: string,
   ): Promise<ItemResponse> {
-    return this.items.update(user, listId, itemId, dto);
+    return this.items.update(user, listId, itemId, dto, ifMatch);
   }
 
   @Delete(':itemId')

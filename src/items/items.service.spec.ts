@@ -44,21 +44,38 @@ describe('ItemsService', () => {
   });
 
   it('should default quantity to 1 and unit to × (also for an empty unit)', async () => {
-    items.add.mockResolvedValue(entity());
+    items.add.mockResolvedValue({ kind: 'added', item: entity() });
     await service.add(user, 'l1', { name: 'Milk', unit: '' });
-    expect(items.add).toHaveBeenCalledWith('l1', 'u1', { name: 'Milk', quantity: 1, unit: '×', note: null, category: null });
+    expect(items.add).toHaveBeenCalledWith(
+      'l1',
+      'u1',
+      { name: 'Milk', quantity: 1, unit: '×', note: null, category: null },
+      undefined,
+    );
   });
 
   it('should answer 404 when the item is not on that list', async () => {
     items.update.mockResolvedValue(null);
     await expect(service.update(user, 'l1', 'i9', { checked: true })).rejects.toBeInstanceOf(NotFoundException);
-    expect(items.update).toHaveBeenCalledWith('l1', 'i9', { checked: true }, 'u1');
+    expect(items.update).toHaveBeenCalledWith('l1', 'i9', { checked: true }, 'u1', undefined);
   });
 
   it('should map the entity to the wire shape with ISO times and nulls', async () => {
-    items.update.mockResolvedValue(entity({ checked: true, checkedBy: 'u1', checkedAt: new Date('2026-01-02T00:00:00Z') }));
+    items.update.mockResolvedValue({
+      kind: 'updated',
+      item: entity({ checked: true, checkedBy: 'u1', checkedAt: new Date('2026-01-02T00:00:00Z') }),
+    });
     const item = await service.update(user, 'l1', 'i1', { checked: true });
     expect(item).toMatchObject({ checked: true, checkedBy: 'u1', checkedAt: '2026-01-02T00:00:00.000Z', note: null });
+  });
+
+  it('should answer 412 with the current item when If-Match names an old version', async () => {
+    items.update.mockResolvedValue({ kind: 'stale', item: entity({ version: 4 }) });
+    await expect(service.update(user, 'l1', 'i1', { name: 'Oat milk' }, '"3"')).rejects.toMatchObject({
+      statusCode: 412,
+      extra: { current: expect.objectContaining({ id: 'i1', version: 4 }) },
+    });
+    expect(items.update).toHaveBeenCalledWith('l1', 'i1', { name: 'Oat milk' }, 'u1', 3);
   });
 
   it('should answer 404 when deleting an item that is not on the list', async () => {

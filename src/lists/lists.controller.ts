@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthUser, CurrentUser } from '../common/decorators/current-user.decorator';
 import { ApiAuth, ApiErrors } from '../common/http/api-errors.decorator';
 import { UuidParam } from '../common/http/uuid-param.pipe';
@@ -44,14 +44,20 @@ export class ListsController {
   }
 
   @Patch(':id')
+  @ApiHeader({
+    name: 'If-Match',
+    required: false,
+    description: 'The version you renamed; 412 with `current` if it moved on',
+  })
   @ApiOkResponse({ type: ListResponse })
-  @ApiErrors(400, 404)
+  @ApiErrors(400, 404, 412)
   rename(
     @CurrentUser() user: AuthUser,
     @Param('id', UuidParam('id')) id: string,
     @Body() dto: UpdateListDto,
+    @Headers('if-match') ifMatch?: string,
   ): Promise<ListResponse> {
-    return this.lists.rename(user, id, dto);
+    return this.lists.rename(user, id, dto, ifMatch);
   }
 
   /** Deletes the list for everyone (owner only). */

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../common/database/unique-violation';
 import { ItemEntity } from '../items/item.entity';
+import { EventLog } from '../realtime/event-log.repository';
 import { ListEntity, ListMemberEntity, ListRole } from './list.entity';
 
 export interface MemberRow {
@@ -32,9 +33,20 @@ export interface ListSummaryRow {
 
 export type LeaveOutcome = { kind: 'left' } | { kind: 'deleted' } | { kind: 'not-member' };
 
+export type RenameOutcome = { kind: 'renamed' } | { kind: 'stale' } | null;
+
+const MEMBERS_SQL = `SELECT u.id, u.name, u.email, m.role
+                       FROM list_members m JOIN users u ON u.id = m.user_id
+                      WHERE m.list_id = $1
+                      ORDER BY m.joined_at, u.id`;
+
+/** Lists and their members. Every change appends `list:updated` to the list's log in its transaction. */
 @Injectable()
 export class ListsRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly events: EventLog,
+  ) {}
 
   async roleOf(listId: string, userId: string): Promise<ListRole | null> {
     const member = await this.dataSource.getRepository(ListMemberEntity).findOne({
@@ -71,13 +83,7 @@ export class ListsRepository {
     const list = await this.dataSource.getRepository(ListEntity).findOneBy({ id: listId });
     if (!list) return null;
     const [members, items] = await Promise.all([
-      this.dataSource.query<MemberRow[]>(
-        `SELECT u.id, u.name, u.email, m.role
-           FROM list_members m JOIN users u ON u.id = m.user_id
-          WHERE m.list_id = $1
-          ORDER BY m.joined_at, u.id`,
-        [listId],
-      ),
+      this.dataSource.query<MemberRow[]>(MEMBERS_SQL, [listId]),
       this.dataSource.getRepository(ItemEntity).find({ where: { listId }, order: { createdAt: 'ASC', id: 'ASC' } }),
     ]);
     return { list, members, items };
@@ -97,15 +103,16 @@ export class ListsRepository {
     }
   }
 
-  /** Renames; null when the list is gone. */
-  async rename(listId: string, name: string): Promise<ListEntity | null> {
+  /** Renames; `stale` when `expectedVersion` no longer matches; null when the list is gone. */
+  async rename(listId: string, name: string, actorId: string, expectedVersion?: number): Promise<RenameOutcome> {
     return this.dataSource.transaction(async (tx) => {
       const list = await this.lockList(tx, listId);
       if (!list) return null;
-      if (list.name === name) return list;
-      list.name = name;
-      list.version += 1;
-      return tx.getRepository(ListEntity).save(list);
+      if (expectedVersion !== undefined && list.version !== expectedVersion) return { kind: 'stale' };
+      if (list.name === name) return { kind: 'renamed' };
+      await tx.getRepository(ListEntity).update({ id: listId }, { name, version: list.version + 1 });
+      await this.events.append(tx, listId, 'list:updated', { id: listId, name, version: list.version + 1 }, actorId);
+      return { kind: 'renamed' };
     });
   }
 
@@ -116,21 +123,25 @@ export class ListsRepository {
         .getRepository(ListEntity)
         .findOne({ where: { inviteCode }, lock: { mode: 'pessimistic_write' } });
       if (!list) return null;
-      await tx
+      const inserted = await tx
         .createQueryBuilder()
         .insert()
         .into(ListMemberEntity)
         .values({ listId: list.id, userId, role: 'member' })
         .orIgnore()
         .execute();
+      if ((inserted.raw as unknown[]).length > 0) await this.membersChanged(tx, list.id, userId);
       return list.id;
     });
   }
 
   /** Replaces the invite code; false when the new code collided (caller retries). */
-  async replaceInviteCode(listId: string, inviteCode: string): Promise<boolean> {
+  async replaceInviteCode(listId: string, inviteCode: string, actorId: string): Promise<boolean> {
     try {
-      await this.dataSource.getRepository(ListEntity).update({ id: listId }, { inviteCode });
+      await this.dataSource.transaction(async (tx) => {
+        await tx.getRepository(ListEntity).update({ id: listId }, { inviteCode });
+        await this.events.append(tx, listId, 'list:updated', { id: listId, inviteCode }, actorId);
+      });
       return true;
     } catch (error) {
       if (isUniqueViolation(error, 'lists_invite_code_key')) return false;
@@ -138,15 +149,19 @@ export class ListsRepository {
     }
   }
 
+  /** Deletes the list with its log; open sockets are told through the ephemeral channel. */
   async delete(listId: string): Promise<void> {
-    await this.dataSource.getRepository(ListEntity).delete({ id: listId });
+    await this.dataSource.transaction(async (tx) => {
+      await tx.getRepository(ListEntity).delete({ id: listId });
+      await this.events.notifyDeleted(tx, listId);
+    });
   }
 
   /**
    * Removes a member. When the owner leaves, the longest-standing member becomes owner;
    * when the last member leaves, the list is deleted.
    */
-  async removeMember(listId: string, userId: string): Promise<LeaveOutcome> {
+  async removeMember(listId: string, userId: string, actorId: string): Promise<LeaveOutcome> {
     return this.dataSource.transaction(async (tx) => {
       const list = await this.lockList(tx, listId);
       if (!list) return { kind: 'not-member' };
@@ -157,14 +172,21 @@ export class ListsRepository {
       const next = await members.findOne({ where: { listId }, order: { joinedAt: 'ASC', userId: 'ASC' } });
       if (!next) {
         await tx.getRepository(ListEntity).delete({ id: listId });
+        await this.events.notifyDeleted(tx, listId);
         return { kind: 'deleted' };
       }
       if (leaving.role === 'owner' && next.role !== 'owner') {
         const owners = await members.countBy({ listId, role: 'owner' });
         if (owners === 0) await members.update({ listId, userId: next.userId }, { role: 'owner' });
       }
+      await this.membersChanged(tx, listId, actorId);
       return { kind: 'left' };
     });
+  }
+
+  private async membersChanged(tx: EntityManager, listId: string, actorId: string): Promise<void> {
+    const members = await tx.query<MemberRow[]>(MEMBERS_SQL, [listId]);
+    await this.events.append(tx, listId, 'list:updated', { id: listId, members }, actorId);
   }
 
   private lockList(tx: EntityManager, listId: string): Promise<ListEntity | null> {

@@ -3,6 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { AuthUser } from '../common/decorators/current-user.decorator';
 import { newInviteCode, normalizeInviteCode } from '../common/crypto/secrets';
 import { ApiError } from '../common/http/error-body';
+import { parseIfMatch } from '../common/http/if-match';
 import { RateLimitRepository } from '../common/rate-limit/rate-limit.repository';
 import { authConfig } from '../config/auth.config';
 import { toItemResponse } from '../items/dto/item.response';
@@ -55,25 +56,34 @@ export class ListsService {
     return this.view(listId, role);
   }
 
-  async rename(user: AuthUser, listId: string, dto: UpdateListDto): Promise<ListResponse> {
+  /** With `If-Match: <version>`, a list renamed meanwhile answers 412 and the current list. */
+  async rename(user: AuthUser, listId: string, dto: UpdateListDto, ifMatch?: string): Promise<ListResponse> {
+    const expectedVersion = parseIfMatch(ifMatch);
     const role = await this.access.requireMember(user.id, listId);
-    if (!(await this.lists.rename(listId, dto.name))) throw new NotFoundException('List not found.');
+    const outcome = await this.lists.rename(listId, dto.name, user.id, expectedVersion);
+    if (!outcome) throw new NotFoundException('List not found.');
+    if (outcome.kind === 'stale') {
+      const current = await this.view(listId, role);
+      throw new ApiError(412, 'The list changed since you read it.', undefined, { current });
+    }
     return this.view(listId, role);
   }
 
-  /** Joining twice is a no-op. Wrong codes are counted per user and throttled across instances. */
+  /**
+   * Joining twice is a no-op. Join attempts are counted per user before the lookup (one
+   * atomic increment, so parallel guesses cannot slip past the limit, on any instance);
+   * a successful join gives its attempt back.
+   */
   async join(user: AuthUser, dto: JoinListDto): Promise<ListResponse> {
     const { maxFailures, failureWindowMs } = this.config.invite;
-    const key = `invite-failures:${user.id}`;
-    if ((await this.rateLimits.count(key, failureWindowMs)) >= maxFailures) {
+    const key = `invite-attempts:${user.id}`;
+    if ((await this.rateLimits.hit(key, failureWindowMs)) > maxFailures) {
       throw new ApiError(429, 'Too many wrong invite codes; please wait a few minutes and try again.');
     }
     const code = normalizeInviteCode(dto.inviteCode);
     const listId = code ? await this.lists.joinByCode(code, user.id) : null;
-    if (!listId) {
-      await this.rateLimits.hit(key, failureWindowMs);
-      throw new NotFoundException('No list has that invite code.');
-    }
+    if (!listId) throw new NotFoundException('No list has that invite code.');
+    await this.rateLimits.refund(key);
     const role = await this.access.requireMember(user.id, listId);
     return this.view(listId, role);
   }
@@ -81,7 +91,7 @@ export class ListsService {
   async rotateInviteCode(user: AuthUser, listId: string): Promise<ListResponse> {
     await this.access.requireOwner(user.id, listId);
     for (let attempt = 0; attempt < CODE_ATTEMPTS; attempt++) {
-      if (await this.lists.replaceInviteCode(listId, newInviteCode())) return this.view(listId, 'owner');
+      if (await this.lists.replaceInviteCode(listId, newInviteCode(), user.id)) return this.view(listId, 'owner');
     }
     throw new Error('Could not find a free invite code');
   }
@@ -93,13 +103,13 @@ export class ListsService {
 
   async leave(user: AuthUser, listId: string): Promise<void> {
     await this.access.requireMember(user.id, listId);
-    await this.lists.removeMember(listId, user.id);
+    await this.lists.removeMember(listId, user.id, user.id);
   }
 
   async removeMember(user: AuthUser, listId: string, memberId: string): Promise<void> {
     await this.access.requireOwner(user.id, listId);
     if (memberId === user.id) throw new BadRequestException('To leave your own list, use POST /lists/:id/leave.');
-    const outcome = await this.lists.removeMember(listId, memberId);
+    const outcome = await this.lists.removeMember(listId, memberId, user.id);
     if (outcome.kind === 'not-member') throw new NotFoundException('That user is not a member of this list.');
   }
 

@@ -12,7 +12,10 @@ export interface Registered {
 }
 
 /** Registers a fresh user through the API (201 asserted) and returns what later calls need. */
-export async function registerUser(t: TestApp, overrides: Partial<{ email: string; name: string; password: string }> = {}) {
+export async function registerUser(
+  t: TestApp,
+  overrides: Partial<{ email: string; name: string; password: string }> = {},
+) {
   const email = overrides.email ?? `user-${randomUUID()}@example.com`;
   const password = overrides.password ?? 'correct horse battery';
   const res = await t.http
@@ -33,6 +36,11 @@ export async function registerUser(t: TestApp, overrides: Partial<{ email: strin
 
 /** An error answer in the contract's shape, asserting the parts every error shares. */
 export function expectErrorBody(body: unknown, statusCode: number): void {
-  expect(body).toMatchObject({ statusCode, error: expect.any(String), message: expect.any(String), requestId: expect.any(String) });
+  expect(body).toMatchObject({
+    statusCode,
+    error: expect.any(String),
+    message: expect.any(String),
+    requestId: expect.any(String),
+  });
   expect((body as { requestId: string }).requestId.length).toBeGreaterThan(0);
 }

@@ -33,12 +33,12 @@ export class PasswordResetRequestDto {
 export class PasswordResetConfirmDto {
   @NormalizeEmail() @IsEmail({}, { message: 'must be a valid email address' }) @MaxLength(254) email!: string;
   /** The 6-digit code from the email. @example "042917" */
-  @ValidateIf((dto: PasswordResetConfirmDto) => dto.code === undefined)
+  @ValidateIf((dto: PasswordResetConfirmDto) => dto.token !== undefined || dto.code === undefined)
   @Trim()
   @Matches(SIX_DIGITS, { message: 'must be the 6-digit code from the email' })
   token?: string;
   /** Alias of `token`. */
-  @ValidateIf((dto: PasswordResetConfirmDto) => dto.token === undefined)
+  @ValidateIf((dto: PasswordResetConfirmDto) => dto.code !== undefined || dto.token === undefined)
   @Trim()
   @Matches(SIX_DIGITS, { message: 'must be the 6-digit code from the email' })
   code?: string;

@@ -11,11 +11,7 @@ export function newInviteCode(): string {
 
 /** Case-insensitive, tolerant of missing dash and of the letters Crockford folds (I, L → 1; O → 0). */
 export function normalizeInviteCode(input: string): string | null {
-  const compact = input
-    .toUpperCase()
-    .replace(/[\s-]/g, '')
-    .replace(/[IL]/g, '1')
-    .replace(/O/g, '0');
+  const compact = input.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
   if (!/^[0-9A-HJKMNP-TV-Z]{8}$/.test(compact)) return null;
   return `${compact.slice(0, 4)}-${compact.slice(4)}`;
 }

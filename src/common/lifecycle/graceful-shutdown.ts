@@ -1,5 +1,6 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
+import { Draining } from './draining';
 
 export interface ShutdownOptions {
   /** Longest wait for in-flight requests before their connections are cut. */
@@ -17,7 +18,9 @@ export async function shutdownGracefully(app: INestApplication, options: Shutdow
   const server = app.getHttpServer() as Server;
   const cutOff = setTimeout(() => server.closeAllConnections(), options.timeoutMs);
   cutOff.unref();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  await app.get(Draining, { strict: false }).start();
+  await closed;
   clearTimeout(cutOff);
   await app.close();
   await options.afterClose?.();

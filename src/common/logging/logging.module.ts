@@ -32,7 +32,8 @@ export function assignRequestId(req: IncomingMessage, res: ServerResponse, next:
         pinoHttp: {
           level: app.logLevel,
           genReqId: requestId,
-          customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+          customLogLevel: (_req, res, err) =>
+            err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
           serializers: {
             req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
               id: req.id,
@@ -43,7 +44,15 @@ export function assignRequestId(req: IncomingMessage, res: ServerResponse, next:
             res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
           },
           redact: {
-            paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.newPassword', '*.token', '*.refreshToken', '*.code'],
+            paths: [
+              'req.headers.authorization',
+              'req.headers.cookie',
+              '*.password',
+              '*.newPassword',
+              '*.token',
+              '*.refreshToken',
+              '*.code',
+            ],
             censor: '[redacted]',
           },
         },

@@ -38,9 +38,13 @@ export class Mailer {
     if (this.app.isProduction) throw new Error('SMTP_URL is not set');
     await mkdir(this.config.outboxDir, { recursive: true });
     const file = join(this.config.outboxDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID()}.txt`);
-    await writeFile(file, `To: ${message.to}\nFrom: ${this.config.from}\nSubject: ${message.subject}\n\n${message.text}\n`, {
-      mode: 0o600,
-    });
+    await writeFile(
+      file,
+      `To: ${message.to}\nFrom: ${this.config.from}\nSubject: ${message.subject}\n\n${message.text}\n`,
+      {
+        mode: 0o600,
+      },
+    );
     this.logger.log(`no SMTP configured: mail "${message.subject}" written to ${file}`);
   }
 }

@@ -23,12 +23,8 @@ export class RateLimitRepository {
     return rows[0].hits;
   }
 
-  /** Hits in the current window, without counting. */
-  async count(key: string, windowMs: number): Promise<number> {
-    const rows: { hits: number }[] = await this.dataSource.query(
-      `SELECT hits FROM rate_limits WHERE key = $1 AND window_start > now() - make_interval(secs => $2 / 1000.0)`,
-      [key, windowMs],
-    );
-    return rows[0]?.hits ?? 0;
+  /** Takes back one hit (an attempt that turned out fine). */
+  async refund(key: string): Promise<void> {
+    await this.dataSource.query(`UPDATE rate_limits SET hits = greatest(hits - 1, 0) WHERE key = $1`, [key]);
   }
 }

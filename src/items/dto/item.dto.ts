@@ -1,9 +1,25 @@
-import { IsBoolean, IsNumber, IsOptional, IsPositive, IsString, Length, Max, MaxLength } from 'class-validator';
+import {
+  IsBoolean,
+  IsNumber,
+  IsOptional,
+  IsPositive,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  MaxLength,
+  ValidateIf,
+} from 'class-validator';
 import { Trim } from '../../common/decorators/trim.decorator';
 
 const QUANTITY = { allowNaN: false, allowInfinity: false, maxDecimalPlaces: 3 };
 
+/** Optional, but not nullable: unlike IsOptional, `null` is validated (and rejected) instead of reaching the database. */
+const IsOptionalNotNull = () => ValidateIf((_dto: object, value: unknown) => value !== undefined);
+
 export class CreateItemDto {
+  /** Optional client-generated id (offline-first adds): adding the same id again returns the existing item. */
+  @IsOptional() @IsUUID('all', { message: 'must be a UUID' }) id?: string;
   /** @example "Milk" */
   @Trim() @IsString() @Length(1, 200) name!: string;
   /** A positive number; defaults to 1. @example 2 */
@@ -15,11 +31,11 @@ export class CreateItemDto {
 }
 
 export class UpdateItemDto {
-  @IsOptional() @Trim() @IsString() @Length(1, 200) name?: string;
-  @IsOptional() @IsNumber(QUANTITY) @IsPositive() @Max(1_000_000) quantity?: number;
+  @IsOptionalNotNull() @Trim() @IsString() @Length(1, 200) name?: string;
+  @IsOptionalNotNull() @IsNumber(QUANTITY) @IsPositive() @Max(1_000_000) quantity?: number;
   @IsOptional() @Trim() @IsString() @MaxLength(32) unit?: string;
   /** true records who checked it and when (server time); false clears both. */
-  @IsOptional() @IsBoolean() checked?: boolean;
+  @IsOptionalNotNull() @IsBoolean() checked?: boolean;
   @IsOptional() @Trim() @IsString() @MaxLength(500) note?: string;
   @IsOptional() @Trim() @IsString() @MaxLength(50) category?: string;
 }

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { WebSocket } from 'ws';
+import { AuthUser } from '../common/decorators/current-user.decorator';
+import { TokenBucket } from '../common/rate-limit/token-bucket';
+import { EphemeralPayloads, ListEvent } from './list-events';
+
+/** Close codes a client acts on (docs/REALTIME.md). */
+export const CloseCode = {
+  GoingAway: 1001,
+  PolicyViolation: 1008,
+  /** Fell too far behind: reconnect with `?since=<last seq>`. */
+  Resume: 4000,
+  /** The session ended (logout, reset, revoked): sign in again. */
+  SessionEnded: 4401,
+  /** No longer a member of the list (left or removed). */
+  Removed: 4403,
+  /** The list was deleted. */
+  ListDeleted: 4404,
+} as const;
+
+export interface ConnectionLimits {
+  maxBufferedBytes: number;
+  messagesPerSecond: number;
+  checkingPerSecond: number;
+}
+
+/** One WebSocket subscribed to one list: its position in the list's log and its limits. */
+export class ListConnection {
+  readonly id = randomUUID();
+  /** The seq of the last durable event this socket was sent (or knows of). */
+  cursor = 0;
+  /** Whether it answered the last heartbeat ping. */
+  alive = true;
+  readonly messages: TokenBucket;
+  readonly checking: TokenBucket;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly listId: string,
+    readonly user: AuthUser,
+    private readonly limits: ConnectionLimits,
+  ) {
+    this.messages = new TokenBucket(limits.messagesPerSecond);
+    this.checking = new TokenBucket(limits.checkingPerSecond);
+  }
+
+  get open(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /**
+   * Sends the next durable event. A socket whose send buffer is over the limit is closed
+   * with the resume code instead: frames of an open connection are never dropped.
+   */
+  deliver(event: ListEvent): void {
+    if (!this.open || event.seq <= this.cursor) return;
+    if (event.seq !== this.cursor + 1) {
+      this.send({ type: 'resync', payload: { seq: event.seq - 1 } });
+    } else if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.close(CloseCode.Resume, 'too far behind: reconnect with since');
+      return;
+    }
+    this.send(event);
+    this.cursor = event.seq;
+  }
+
+  sendEphemeral<T extends keyof EphemeralPayloads>(type: T, payload: EphemeralPayloads[T]): void {
+    if (this.open && this.ws.bufferedAmount <= this.limits.maxBufferedBytes) this.send({ type, payload });
+  }
+
+  send(frame: object): void {
+    if (this.open) this.ws.send(JSON.stringify(frame));
+  }
+
+  close(code: number, reason: string): void {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING)
+      this.ws.close(code, reason);
+  }
+}

@@ -1,0 +1,236 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { randomUUID } from 'node:crypto';
+import { realtimeConfig } from '../config/realtime.config';
+import { EventLog } from './event-log.repository';
+import { CloseCode, ListConnection } from './list-connection';
+import { EPHEMERAL_CHANNEL, EphemeralPayloads, EVENTS_CHANNEL, ListEvent } from './list-events';
+import { PgListener } from './pg-listener';
+import { RealtimeRepository } from './realtime.repository';
+
+const PAGE = 500;
+const CLOSE_GRACE_MS = 1000;
+
+/** What instances tell each other over the ephemeral channel. */
+type EphemeralMessage =
+  | { l: string; t: 'item:checking'; p: EphemeralPayloads['item:checking']; x: string }
+  | { l: string; t: 'presence' }
+  | { l: string; t: 'list:deleted' };
+
+/** The sockets of one list on this instance, and the serialised pump that feeds them. */
+class Room {
+  readonly connections = new Set<ListConnection>();
+  private pending = false;
+  private running: Promise<void> | null = null;
+
+  constructor(readonly listId: string) {}
+
+  /** Runs `pump` until no wake-up is pending; concurrent wakes coalesce, runs never overlap. */
+  wake(pump: (room: Room) => Promise<void>): Promise<void> {
+    this.pending = true;
+    this.running ??= (async () => {
+      try {
+        while (this.pending) {
+          this.pending = false;
+          await pump(this);
+        }
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+}
+
+/**
+ * Delivers each list's event log to this instance's sockets, in seq order, exactly once per
+ * connection. PostgreSQL NOTIFY ({listId, seq}) wakes a list; the log is the source of
+ * truth, so a lost notification (listener reconnect) or a late joiner (`since`) is served
+ * by reading the log from the connection's cursor. A periodic sweep catches anything else.
+ */
+@Injectable()
+export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly instanceId = randomUUID();
+  private readonly logger = new Logger(RealtimeHub.name);
+  private readonly rooms = new Map<string, Room>();
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly log: EventLog,
+    private readonly repository: RealtimeRepository,
+    private readonly listener: PgListener,
+    @Inject(realtimeConfig.KEY) private readonly config: ConfigType<typeof realtimeConfig>,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.listener.listen([EVENTS_CHANNEL, EPHEMERAL_CHANNEL], (channel, payload) =>
+      this.onNotification(channel, payload),
+    );
+    this.listener.onReconnect(() => this.wakeAll());
+    this.every(this.config.sweepMs, () => this.sweep());
+    this.every(this.config.heartbeatMs, () => this.repository.heartbeat(this.instanceId));
+    this.every(this.config.trimIntervalMs, () =>
+      this.log.trim(this.config.eventRetentionMs, this.config.eventRetentionMax).then(() => undefined),
+    );
+  }
+
+  /** Sockets go before the HTTP server closes (it would wait for them): a close frame, then a cut. */
+  async beforeApplicationShutdown(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    this.closeAll(CloseCode.GoingAway, 'server shutting down');
+    const deadline = Date.now() + CLOSE_GRACE_MS;
+    while (this.connections().some((c) => c.ws.readyState !== c.ws.CLOSED) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    for (const connection of this.connections()) connection.ws.terminate();
+    await this.repository.forgetInstance(this.instanceId).catch(() => undefined);
+  }
+
+  /**
+   * Subscribes a connection. Without `since` it gets what happens from now on; with it,
+   * every event after `since` first — or `resync` when that part of the log is gone.
+   */
+  async join(connection: ListConnection, since: number | undefined): Promise<void> {
+    const position = await this.log.position(connection.listId);
+    if (!position) {
+      connection.close(CloseCode.ListDeleted, 'list deleted');
+      return;
+    }
+    const replayable =
+      since !== undefined &&
+      since <= position.seq &&
+      (since === position.seq || (position.oldest !== null && since + 1 >= position.oldest));
+    connection.cursor = replayable ? since : position.seq;
+    if (since !== undefined && !replayable) connection.send({ type: 'resync', payload: { seq: position.seq } });
+    let room = this.rooms.get(connection.listId);
+    if (!room) {
+      room = new Room(connection.listId);
+      this.rooms.set(connection.listId, room);
+    }
+    room.connections.add(connection);
+    await this.repository.registerConnection(connection.id, this.instanceId, connection.listId, connection.user.id);
+    await this.repository.broadcast({ l: connection.listId, t: 'presence' });
+    await this.wake(connection.listId);
+  }
+
+  async leave(connection: ListConnection): Promise<void> {
+    const room = this.rooms.get(connection.listId);
+    if (!room?.connections.delete(connection)) return;
+    if (room.connections.size === 0) this.rooms.delete(connection.listId);
+    await this.repository.unregisterConnection(connection.id);
+    await this.repository.broadcast({ l: connection.listId, t: 'presence' });
+  }
+
+  /** Relays `item:checking` to the list's other connections on every instance. */
+  async relayChecking(connection: ListConnection, itemId: string): Promise<void> {
+    const message: EphemeralMessage = {
+      l: connection.listId,
+      t: 'item:checking',
+      p: { itemId, userId: connection.user.id },
+      x: connection.id,
+    };
+    await this.repository.broadcast(message);
+  }
+
+  connections(): ListConnection[] {
+    return [...this.rooms.values()].flatMap((room) => [...room.connections]);
+  }
+
+  closeAll(code: number, reason: string): void {
+    for (const connection of this.connections()) connection.close(code, reason);
+  }
+
+  private wake(listId: string): Promise<void> {
+    const room = this.rooms.get(listId);
+    return room ? room.wake((r) => this.pump(r)) : Promise.resolve();
+  }
+
+  private wakeAll(): void {
+    for (const listId of this.rooms.keys())
+      void this.wake(listId).catch((error: unknown) => this.pumpFailed(listId, error));
+  }
+
+  /** Reads the log from the furthest-behind connection and hands each event to each connection. */
+  private async pump(room: Room): Promise<void> {
+    for (;;) {
+      const open = [...room.connections].filter((c) => c.open);
+      if (open.length === 0) return;
+      const from = Math.min(...open.map((c) => c.cursor));
+      const events = await this.log.after(room.listId, from, PAGE);
+      for (const event of events) {
+        for (const connection of room.connections) connection.deliver(event);
+        this.enforceMembership(room, event);
+      }
+      if (events.length < PAGE) return;
+    }
+  }
+
+  /** A member who left or was removed loses every socket on the list at once. */
+  private enforceMembership(room: Room, event: ListEvent): void {
+    if (event.type !== 'list:updated' || !event.payload.members) return;
+    const members = new Set(event.payload.members.map((m) => m.id));
+    for (const connection of room.connections) {
+      if (!members.has(connection.user.id)) connection.close(CloseCode.Removed, 'no longer a member of this list');
+    }
+  }
+
+  private onNotification(channel: string, raw: string): void {
+    try {
+      if (channel === EVENTS_CHANNEL) {
+        const { l } = JSON.parse(raw) as { l: string };
+        if (this.rooms.has(l)) void this.wake(l).catch((error: unknown) => this.pumpFailed(l, error));
+        return;
+      }
+      const message = JSON.parse(raw) as EphemeralMessage;
+      const room = this.rooms.get(message.l);
+      if (!room) return;
+      switch (message.t) {
+        case 'item:checking':
+          for (const c of room.connections) if (c.id !== message.x) c.sendEphemeral('item:checking', message.p);
+          break;
+        case 'presence':
+          void this.sendPresence(room);
+          break;
+        case 'list:deleted':
+          for (const c of room.connections) c.close(CloseCode.ListDeleted, 'list deleted');
+          break;
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'ignored a malformed notification');
+    }
+  }
+
+  private async sendPresence(room: Room): Promise<void> {
+    try {
+      const presence = await this.repository.presence(room.listId, this.config.heartbeatMs * 3);
+      for (const connection of room.connections) connection.sendEphemeral('presence', presence);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'presence lookup failed');
+    }
+  }
+
+  /** Safety net behind NOTIFY: wake lists whose head moved, close lists that are gone. */
+  private async sweep(): Promise<void> {
+    const heads = await this.log.heads([...this.rooms.keys()]);
+    for (const [listId, room] of this.rooms) {
+      const head = heads.get(listId);
+      if (head === undefined) {
+        for (const c of room.connections) c.close(CloseCode.ListDeleted, 'list deleted');
+      } else if ([...room.connections].some((c) => c.open && c.cursor < head)) {
+        void this.wake(listId).catch((error: unknown) => this.pumpFailed(listId, error));
+      }
+    }
+  }
+
+  private pumpFailed(listId: string, error: unknown): void {
+    this.logger.warn({ err: error, listId }, 'delivery paused; the sweep will retry');
+  }
+
+  private every(ms: number, task: () => Promise<void>): void {
+    const timer = setInterval(() => {
+      task().catch((error: unknown) => this.logger.warn({ err: error }, 'periodic realtime task failed'));
+    }, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+}

@@ -1,0 +1,30 @@
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { AuthUser } from '../common/decorators/current-user.decorator';
+import { newOpaqueToken, sha256 } from '../common/crypto/secrets';
+import { realtimeConfig } from '../config/realtime.config';
+import { CreateTicketDto } from './dto/ticket.dto';
+import { TicketResponse } from './dto/ticket.response';
+import { RealtimeRepository } from './realtime.repository';
+
+/** Single-use, short-lived WebSocket tickets, so the long-lived token stays out of URLs. */
+@Injectable()
+export class TicketsService {
+  constructor(
+    private readonly repository: RealtimeRepository,
+    @Inject(realtimeConfig.KEY) private readonly config: ConfigType<typeof realtimeConfig>,
+  ) {}
+
+  async issue(user: AuthUser, dto: CreateTicketDto): Promise<TicketResponse> {
+    const listId = dto.listId.toLowerCase();
+    if (!(await this.repository.isMember(listId, user.id))) throw new NotFoundException('List not found.');
+    const ticket = newOpaqueToken();
+    const expiresAt = new Date(Date.now() + this.config.ticketTtlMs);
+    await this.repository.createTicket(
+      sha256(ticket),
+      { userId: user.id, sessionId: user.sessionId, listId },
+      expiresAt,
+    );
+    return { ticket, expiresAt: expiresAt.toISOString() };
+  }
+}

@@ -1,0 +1,440 @@
+import { randomUUID } from 'node:crypto';
+import type { Response } from 'supertest';
+import { createTestApp, TestApp } from './support/app';
+import { expectErrorBody, registerUser } from './support/factories';
+
+type User = Awaited<ReturnType<typeof registerUser>>;
+
+interface Item {
+  id: string;
+  listId: string;
+  name: string;
+  quantity: number;
+  unit: string;
+  checked: boolean;
+  checkedBy: string | null;
+  checkedAt: string | null;
+  addedBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+  note: string | null;
+  category: string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** A 400 whose details name `field`, in the contract's error shape. */
+function expectInvalid(res: Response, field: string): void {
+  expect(res.status).toBe(400);
+  expectErrorBody(res.body, 400);
+  expect(res.body.details).toEqual(expect.arrayContaining([{ field, problem: expect.any(String) }]));
+}
+
+/** The error body minus its per-request id, to compare two answers. */
+function withoutRequestId(body: Record<string, unknown>): Record<string, unknown> {
+  const { requestId: _requestId, ...rest } = body;
+  return rest;
+}
+
+describe('items', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+  beforeEach(() => t.reset());
+
+  const addItem = async (u: User, listId: string, body: Record<string, unknown> = { name: 'Milk' }): Promise<Item> =>
+    (await t.http.post(`/lists/${listId}/items`).set(u.auth).send(body).expect(201)).body as Item;
+  const itemsOf = async (u: User, listId: string): Promise<Item[]> =>
+    (await t.http.get(`/lists/${listId}`).set(u.auth).expect(200)).body.items as Item[];
+  const patch = (u: User, listId: string, itemId: string, body: unknown) =>
+    t.http
+      .patch(`/lists/${listId}/items/${itemId}`)
+      .set(u.auth)
+      .send(body as object);
+  /** Registers an owner and a second user who joined the owner's first list by its invite code. */
+  const ownerAndMember = async () => {
+    const owner = await registerUser(t, { name: 'Olga' });
+    const member = await registerUser(t, { name: 'Max' });
+    const list = await t.http.get(`/lists/${owner.listId}`).set(owner.auth).expect(200);
+    await t.http.post('/lists/join').set(member.auth).send({ inviteCode: list.body.inviteCode }).expect(200);
+    return { owner, member, listId: owner.listId };
+  };
+  /** Someone who is not a member of `listId` gets the same 404 as for a list that does not exist. */
+  const expectHiddenList = async (send: (u: User, listId: string) => Promise<Response>, listId: string) => {
+    const stranger = await registerUser(t, { name: 'Eve' });
+    const notMine = await send(stranger, listId);
+    const missing = await send(stranger, randomUUID());
+    expect(notMine.status).toBe(404);
+    expectErrorBody(notMine.body, 404);
+    expect(missing.status).toBe(404);
+    expect(withoutRequestId(notMine.body)).toEqual(withoutRequestId(missing.body));
+  };
+
+  describe('POST /lists/:listId/items', () => {
+    it('should add the item and return it in the Item shape', async () => {
+      const u = await registerUser(t);
+
+      const res = await t.http
+        .post(`/lists/${u.listId}/items`)
+        .set(u.auth)
+        .send({ name: 'Milk', quantity: 2, unit: 'l', note: 'lactose free', category: 'Dairy' })
+        .expect(201);
+
+      expect(res.body).toEqual({
+        id: expect.stringMatching(UUID),
+        listId: u.listId,
+        name: 'Milk',
+        quantity: 2,
+        unit: 'l',
+        checked: false,
+        checkedBy: null,
+        checkedAt: null,
+        addedBy: u.userId,
+        createdAt: expect.stringMatching(ISO),
+        updatedAt: expect.stringMatching(ISO),
+        version: 1,
+        note: 'lactose free',
+        category: 'Dairy',
+      });
+      expect(await itemsOf(u, u.listId)).toEqual([res.body]);
+    });
+
+    it('should default quantity to 1 and unit to "×"', async () => {
+      const u = await registerUser(t);
+      const item = await addItem(u, u.listId, { name: 'Bread' });
+      expect(item).toMatchObject({ quantity: 1, unit: '×', note: null, category: null });
+    });
+
+    it('should trim every string', async () => {
+      const u = await registerUser(t);
+      const item = await addItem(u, u.listId, {
+        name: '  Eggs ',
+        unit: ' pcs ',
+        note: ' free range ',
+        category: ' Dairy ',
+      });
+      expect(item).toMatchObject({ name: 'Eggs', unit: 'pcs', note: 'free range', category: 'Dairy' });
+    });
+
+    it('should accept a fractional quantity and the longest allowed name and unit', async () => {
+      const u = await registerUser(t);
+      const item = await addItem(u, u.listId, {
+        name: ` ${'n'.repeat(200)} `,
+        quantity: 0.5,
+        unit: ` ${'u'.repeat(32)} `,
+      });
+      expect(item).toMatchObject({ name: 'n'.repeat(200), quantity: 0.5, unit: 'u'.repeat(32) });
+    });
+
+    it('should let a member who joined by invite code add items that every member sees', async () => {
+      const { owner, member, listId } = await ownerAndMember();
+
+      const item = await addItem(member, listId, { name: 'Apples', quantity: 6 });
+
+      expect(item).toMatchObject({ listId, name: 'Apples', quantity: 6, addedBy: member.userId });
+      expect(await itemsOf(owner, listId)).toEqual([item]);
+      expect(await itemsOf(member, listId)).toEqual([item]);
+    });
+
+    it.each([
+      ['name', 'missing', { quantity: 1 }],
+      ['name', 'empty', { name: '' }],
+      ['name', 'whitespace only', { name: '   ' }],
+      ['name', 'over 200 characters', { name: 'n'.repeat(201) }],
+      ['name', 'not a string', { name: 42 }],
+      ['name', 'null', { name: null }],
+      ['quantity', 'zero', { name: 'Milk', quantity: 0 }],
+      ['quantity', 'negative', { name: 'Milk', quantity: -1 }],
+      ['quantity', 'a string', { name: 'Milk', quantity: '2' }],
+      ['quantity', 'the string "NaN"', { name: 'Milk', quantity: 'NaN' }],
+      ['quantity', 'a boolean', { name: 'Milk', quantity: true }],
+      ['unit', 'over 32 characters', { name: 'Milk', unit: 'u'.repeat(33) }],
+      ['unit', 'not a string', { name: 'Milk', unit: 5 }],
+      ['note', 'over 500 characters', { name: 'Milk', note: 'x'.repeat(501) }],
+      ['category', 'over 50 characters', { name: 'Milk', category: 'x'.repeat(51) }],
+    ])('should reject a %s that is %s with 400 naming the field', async (field, _label, body) => {
+      const u = await registerUser(t);
+      const res = await t.http.post(`/lists/${u.listId}/items`).set(u.auth).send(body);
+      expectInvalid(res, field);
+      expect(await itemsOf(u, u.listId)).toEqual([]);
+    });
+
+    it('should reject an infinite quantity with 400 naming the field', async () => {
+      const u = await registerUser(t);
+      const res = await t.http
+        .post(`/lists/${u.listId}/items`)
+        .set(u.auth)
+        .set('Content-Type', 'application/json')
+        .send('{"name":"Milk","quantity":1e999}');
+      expectInvalid(res, 'quantity');
+      expect(await itemsOf(u, u.listId)).toEqual([]);
+    });
+
+    it.each([
+      ['an unknown property', { name: 'Milk', brand: 'Acme' }, 'brand'],
+      ['checked', { name: 'Milk', checked: true }, 'checked'],
+      ['checkedBy', { name: 'Milk', checkedBy: randomUUID() }, 'checkedBy'],
+      ['addedBy', { name: 'Milk', addedBy: randomUUID() }, 'addedBy'],
+      ['version', { name: 'Milk', version: 7 }, 'version'],
+    ])('should reject %s in the body with 400', async (_label, body, field) => {
+      const u = await registerUser(t);
+      expectInvalid(await t.http.post(`/lists/${u.listId}/items`).set(u.auth).send(body), field);
+      expect(await itemsOf(u, u.listId)).toEqual([]);
+    });
+
+    it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
+      const owner = await registerUser(t);
+      await expectHiddenList(
+        (u, id) => t.http.post(`/lists/${id}/items`).set(u.auth).send({ name: 'Milk' }),
+        owner.listId,
+      );
+      expect(await itemsOf(owner, owner.listId)).toEqual([]);
+    });
+
+    it('should answer 400 naming the list id when it is not a UUID', async () => {
+      const u = await registerUser(t);
+      expectInvalid(await t.http.post('/lists/not-a-uuid/items').set(u.auth).send({ name: 'Milk' }), 'listId');
+    });
+
+    it('should require authentication', async () => {
+      const u = await registerUser(t);
+      const res = await t.http.post(`/lists/${u.listId}/items`).send({ name: 'Milk' }).expect(401);
+      expectErrorBody(res.body, 401);
+      expect(await itemsOf(u, u.listId)).toEqual([]);
+    });
+  });
+
+  describe('PATCH /lists/:listId/items/:itemId', () => {
+    it('should change the given fields, trimmed, keep the others and bump the version once', async () => {
+      const u = await registerUser(t);
+      const item = await addItem(u, u.listId, { name: 'Milk', quantity: 1, unit: 'l', note: 'any' });
+
+      const res = await patch(u, u.listId, item.id, { name: ' Oat milk ', quantity: 2.5, category: ' Dairy ' }).expect(
+        200,
+      );
+
+      expect(res.body).toEqual({
+        ...item,
+        name: 'Oat milk',
+        quantity: 2.5,
+        category: 'Dairy',
+        version: 2,
+        updatedAt: expect.stringMatching(ISO),
+      });
+      expect(await itemsOf(u, u.listId)).toEqual([res.body]);
+    });
+
+    it("should record the caller and the server's time when an item is checked", async () => {
+      const { owner, member, listId } = await ownerAndMember();
+      const item = await addItem(owner, listId);
+
+      const before = Date.now();
+      const res = await patch(member, listId, item.id, { checked: true }).expect(200);
+      const after = Date.now();
+
+      expect(res.body).toMatchObject({
+        checked: true,
+        checkedBy: member.userId,
+        checkedAt: expect.stringMatching(ISO),
+      });
+      const checkedAt = Date.parse(res.body.checkedAt);
+      expect(checkedAt).toBeGreaterThanOrEqual(before);
+      expect(checkedAt).toBeLessThanOrEqual(after);
+      expect(await itemsOf(owner, listId)).toEqual([
+        expect.objectContaining({
+          id: item.id,
+          checked: true,
+          checkedBy: member.userId,
+          checkedAt: res.body.checkedAt,
+        }),
+      ]);
+    });
+
+    it('should clear checkedBy and checkedAt when an item is unchecked', async () => {
+      const u = await registerUser(t);
+      const item = await addItem(u, u.listId);
+      await patch(u, u.listId, item.id, { checked: true }).expect(200);
+
+      const res = await patch(u, u.listId, item.id, { checked: false }).expect(200);
+
+      expect(res.body).toMatchObject({ checked: false, checkedBy: null, checkedAt: null, version: 3 });
+      expect(await itemsOf(u, u.listId)).toEqual([
+        expect.objectContaining({ checked: false, checkedBy: null, checkedAt: null }),
+      ]);
+    });
+
+    it('should keep the first checker and time when an already checked item is checked again', async () => {
+      const { owner, member, listId } = await ownerAndMember();
+      const item = await addItem(owner, listId);
+      const first = await patch(owner, listId, item.id, { checked: true }).expect(200);
+
+      const again = await patch(member, listId, item.id, { checked: true }).expect(200);
+
+      expect(again.body).toEqual(first.body);
+      expect(again.body.checkedBy).toBe(owner.userId);
+    });
+
+    it.each([
+      ['name', { name: 'Bread' }],
+      ['quantity', { quantity: 3 }],
+      ['unit', { unit: 'kg' }],
+      ['checked', { checked: true }],
+      ['note', { note: 'wholegrain' }],
+      ['category', { category: 'Bakery' }],
+    ])('should increase the version when %s changes', async (_field, change) => {
+      const u = await registerUser(t);
+      const item = await addItem(u, u.listId, { name: 'Milk' });
+
+      const res = await patch(u, u.listId, item.id, change).expect(200);
+
+      expect(res.body).toMatchObject({ ...change, version: item.version + 1 });
+      const twice = await patch(u, u.listId, item.id, { name: 'Something else' }).expect(200);
+      expect(twice.body.version).toBe(item.version + 2);
+    });
+
+    it.each([
+      ['the same values', { name: 'Milk', quantity: 2, unit: 'l', checked: false, note: 'x', category: 'Dairy' }],
+      ['the same name padded with spaces', { name: '  Milk  ' }],
+      ['an empty body', {}],
+    ])('should leave the version and updatedAt alone on a no-op patch with %s', async (_label, body) => {
+      const u = await registerUser(t);
+      const item = await addItem(u, u.listId, { name: 'Milk', quantity: 2, unit: 'l', note: 'x', category: 'Dairy' });
+
+      const res = await patch(u, u.listId, item.id, body).expect(200);
+
+      expect(res.body).toEqual(item);
+      expect(await itemsOf(u, u.listId)).toEqual([item]);
+    });
+
+    it.each([
+      ['name', 'empty', { name: '' }],
+      ['name', 'whitespace only', { name: '   ' }],
+      ['name', 'over 200 characters', { name: 'n'.repeat(201) }],
+      ['name', 'null', { name: null }],
+      ['quantity', 'zero', { quantity: 0 }],
+      ['quantity', 'negative', { quantity: -0.5 }],
+      ['quantity', 'a string', { quantity: '3' }],
+      ['quantity', 'the string "NaN"', { quantity: 'NaN' }],
+      ['quantity', 'null', { quantity: null }],
+      ['unit', 'over 32 characters', { unit: 'u'.repeat(33) }],
+      ['checked', 'a string', { checked: 'yes' }],
+      ['checked', 'null', { checked: null }],
+      ['note', 'over 500 characters', { note: 'x'.repeat(501) }],
+      ['category', 'over 50 characters', { category: 'x'.repeat(51) }],
+    ])('should reject a %s that is %s with 400 naming the field and change nothing', async (field, _label, body) => {
+      const u = await registerUser(t);
+      const item = await addItem(u, u.listId);
+
+      expectInvalid(await patch(u, u.listId, item.id, body), field);
+
+      expect(await itemsOf(u, u.listId)).toEqual([item]);
+    });
+
+    it.each([
+      ['an unknown property', { brand: 'Acme' }, 'brand'],
+      ['checkedBy', { checked: true, checkedBy: randomUUID() }, 'checkedBy'],
+      ['checkedAt', { checked: true, checkedAt: '2000-01-01T00:00:00.000Z' }, 'checkedAt'],
+      ['listId', { listId: randomUUID() }, 'listId'],
+      ['version', { version: 99 }, 'version'],
+    ])('should reject %s in the body with 400 and change nothing', async (_label, body, field) => {
+      const u = await registerUser(t);
+      const item = await addItem(u, u.listId);
+      expectInvalid(await patch(u, u.listId, item.id, body), field);
+      expect(await itemsOf(u, u.listId)).toEqual([item]);
+    });
+
+    it("should answer 404 for an item of another of the caller's lists addressed through this list's URL", async () => {
+      const u = await registerUser(t);
+      const other = (await t.http.post('/lists').set(u.auth).send({ name: 'Other' }).expect(201)).body.id as string;
+      const item = await addItem(u, u.listId);
+
+      const res = await patch(u, other, item.id, { checked: true }).expect(404);
+
+      expectErrorBody(res.body, 404);
+      const missing = await patch(u, other, randomUUID(), { checked: true }).expect(404);
+      expect(withoutRequestId(res.body)).toEqual(withoutRequestId(missing.body));
+      expect(await itemsOf(u, u.listId)).toEqual([item]);
+    });
+
+    it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
+      const owner = await registerUser(t);
+      const item = await addItem(owner, owner.listId);
+      await expectHiddenList((u, id) => patch(u, id, item.id, { name: 'Hacked' }), owner.listId);
+      expect(await itemsOf(owner, owner.listId)).toEqual([item]);
+    });
+
+    it('should answer 400 naming the path parameter that is not a UUID', async () => {
+      const u = await registerUser(t);
+      const item = await addItem(u, u.listId);
+      expectInvalid(await patch(u, u.listId, 'not-a-uuid', { checked: true }), 'itemId');
+      expectInvalid(await patch(u, 'not-a-uuid', item.id, { checked: true }), 'listId');
+    });
+
+    it('should require authentication', async () => {
+      const u = await registerUser(t);
+      const item = await addItem(u, u.listId);
+      const res = await t.http.patch(`/lists/${u.listId}/items/${item.id}`).send({ checked: true }).expect(401);
+      expectErrorBody(res.body, 401);
+      expect(await itemsOf(u, u.listId)).toEqual([item]);
+    });
+  });
+
+  describe('DELETE /lists/:listId/items/:itemId', () => {
+    it('should remove the item with 204 and an empty body', async () => {
+      const u = await registerUser(t);
+      const milk = await addItem(u, u.listId, { name: 'Milk' });
+      const bread = await addItem(u, u.listId, { name: 'Bread' });
+
+      const res = await t.http.delete(`/lists/${u.listId}/items/${milk.id}`).set(u.auth).expect(204);
+
+      expect(res.text).toBe('');
+      expect(await itemsOf(u, u.listId)).toEqual([bread]);
+      const again = await t.http.delete(`/lists/${u.listId}/items/${milk.id}`).set(u.auth).expect(404);
+      expectErrorBody(again.body, 404);
+    });
+
+    it('should let a member who joined by invite code remove an item another member added', async () => {
+      const { owner, member, listId } = await ownerAndMember();
+      const item = await addItem(owner, listId);
+      await t.http.delete(`/lists/${listId}/items/${item.id}`).set(member.auth).expect(204);
+      expect(await itemsOf(owner, listId)).toEqual([]);
+    });
+
+    it("should answer 404 for an item of another of the caller's lists addressed through this list's URL", async () => {
+      const u = await registerUser(t);
+      const other = (await t.http.post('/lists').set(u.auth).send({ name: 'Other' }).expect(201)).body.id as string;
+      const item = await addItem(u, u.listId);
+
+      const res = await t.http.delete(`/lists/${other}/items/${item.id}`).set(u.auth).expect(404);
+
+      expectErrorBody(res.body, 404);
+      expect(await itemsOf(u, u.listId)).toEqual([item]);
+    });
+
+    it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
+      const owner = await registerUser(t);
+      const item = await addItem(owner, owner.listId);
+      await expectHiddenList((u, id) => t.http.delete(`/lists/${id}/items/${item.id}`).set(u.auth), owner.listId);
+      expect(await itemsOf(owner, owner.listId)).toEqual([item]);
+    });
+
+    it('should answer 400 naming the path parameter that is not a UUID', async () => {
+      const u = await registerUser(t);
+      const item = await addItem(u, u.listId);
+      expectInvalid(await t.http.delete(`/lists/${u.listId}/items/42`).set(u.auth), 'itemId');
+      expectInvalid(await t.http.delete(`/lists/42/items/${item.id}`).set(u.auth), 'listId');
+    });
+
+    it('should require authentication', async () => {
+      const u = await registerUser(t);
+      const item = await addItem(u, u.listId);
+      const res = await t.http.delete(`/lists/${u.listId}/items/${item.id}`).expect(401);
+      expectErrorBody(res.body, 401);
+      expect(await itemsOf(u, u.listId)).toEqual([item]);
+    });
+  });
+});

@@ -1,0 +1,639 @@
+import { randomUUID } from 'node:crypto';
+import type { Response } from 'supertest';
+import { createTestApp, TestApp } from './support/app';
+import { expectErrorBody, registerUser } from './support/factories';
+
+type User = Awaited<ReturnType<typeof registerUser>>;
+
+interface ListBody {
+  id: string;
+  name: string;
+  inviteCode: string;
+  members: { id: string; name: string; email: string; role: string }[];
+  items: unknown[];
+  createdAt: string;
+  seq: number;
+  role: string;
+  version: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** Crockford base32 (no I, L, O, U), XXXX-XXXX. */
+const INVITE_CODE = /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
+/** Well-formed, but (with overwhelming probability) no list's code. */
+const WRONG_CODE = 'ZZZZ-ZZZZ';
+
+/** A 400 whose details name `field`, in the contract's error shape. */
+function expectInvalid(res: Response, field: string): void {
+  expect(res.status).toBe(400);
+  expectErrorBody(res.body, 400);
+  expect(res.body.details).toEqual(expect.arrayContaining([{ field, problem: expect.any(String) }]));
+}
+
+/** The error body minus its per-request id, to compare two answers. */
+function withoutRequestId(body: Record<string, unknown>): Record<string, unknown> {
+  const { requestId: _requestId, ...rest } = body;
+  return rest;
+}
+
+describe('lists', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+  beforeEach(() => t.reset());
+
+  const getList = async (u: User, listId: string): Promise<ListBody> =>
+    (await t.http.get(`/lists/${listId}`).set(u.auth).expect(200)).body as ListBody;
+  const inviteCodeOf = async (u: User, listId: string): Promise<string> => (await getList(u, listId)).inviteCode;
+  const join = (u: User, inviteCode: unknown) => t.http.post('/lists/join').set(u.auth).send({ inviteCode });
+  /** Registers an owner and a second user who joined the owner's first list by its invite code. */
+  const ownerAndMember = async () => {
+    const owner = await registerUser(t, { name: 'Olga' });
+    const member = await registerUser(t, { name: 'Max' });
+    await join(member, await inviteCodeOf(owner, owner.listId)).expect(200);
+    return { owner, member, listId: owner.listId };
+  };
+  /** Someone who is not a member of `listId` gets the same 404 as for a list that does not exist. */
+  const expectHiddenList = async (send: (u: User, listId: string) => Promise<Response>, listId: string) => {
+    const stranger = await registerUser(t, { name: 'Eve' });
+    const notMine = await send(stranger, listId);
+    const missing = await send(stranger, randomUUID());
+    expect(notMine.status).toBe(404);
+    expectErrorBody(notMine.body, 404);
+    expect(missing.status).toBe(404);
+    expect(withoutRequestId(notMine.body)).toEqual(withoutRequestId(missing.body));
+  };
+
+  describe('GET /lists', () => {
+    it("should return only the caller's lists, each with the caller's role", async () => {
+      const { owner, member, listId } = await ownerAndMember();
+      await registerUser(t, { name: 'Other' });
+
+      const res = await t.http.get('/lists').set(member.auth).expect(200);
+
+      expect(res.body).toHaveLength(2);
+      expect(res.body).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ id: member.listId, name: "Max's List", role: 'owner' }),
+          expect.objectContaining({ id: listId, name: "Olga's List", role: 'member' }),
+        ]),
+      );
+      const joined = (res.body as { id: string }[]).find((l) => l.id === listId);
+      expect(joined).toMatchObject({
+        inviteCode: expect.stringMatching(INVITE_CODE),
+        createdAt: expect.stringMatching(ISO),
+        seq: expect.any(Number),
+      });
+      const ownerView = await t.http.get('/lists').set(owner.auth).expect(200);
+      expect(ownerView.body).toEqual([expect.objectContaining({ id: listId, role: 'owner' })]);
+    });
+
+    it('should require authentication', async () => {
+      const res = await t.http.get('/lists').expect(401);
+      expectErrorBody(res.body, 401);
+    });
+  });
+
+  describe('POST /lists', () => {
+    it('should create a list owned by the caller and return it in the List shape', async () => {
+      const u = await registerUser(t, { name: 'Ana' });
+
+      const res = await t.http.post('/lists').set(u.auth).send({ name: 'Weekly shop' }).expect(201);
+
+      expect(res.body).toEqual({
+        id: expect.stringMatching(UUID),
+        name: 'Weekly shop',
+        inviteCode: expect.stringMatching(INVITE_CODE),
+        members: [{ id: u.userId, name: 'Ana', email: u.email, role: 'owner' }],
+        items: [],
+        createdAt: expect.stringMatching(ISO),
+        seq: expect.any(Number),
+        role: 'owner',
+        version: expect.any(Number),
+      });
+      expect(res.body.id).not.toBe(u.listId);
+      const mine = await t.http.get('/lists').set(u.auth).expect(200);
+      expect(mine.body).toEqual(
+        expect.arrayContaining([expect.objectContaining({ id: res.body.id, name: 'Weekly shop', role: 'owner' })]),
+      );
+    });
+
+    it('should trim the name', async () => {
+      const u = await registerUser(t);
+      const res = await t.http.post('/lists').set(u.auth).send({ name: '  Party  ' }).expect(201);
+      expect(res.body.name).toBe('Party');
+    });
+
+    it('should accept a name of exactly 100 characters', async () => {
+      const u = await registerUser(t);
+      const res = await t.http
+        .post('/lists')
+        .set(u.auth)
+        .send({ name: `  ${'a'.repeat(100)}  ` })
+        .expect(201);
+      expect(res.body.name).toBe('a'.repeat(100));
+    });
+
+    it.each([
+      ['missing', {}],
+      ['empty', { name: '' }],
+      ['whitespace only', { name: '   ' }],
+      ['over 100 characters', { name: 'a'.repeat(101) }],
+      ['not a string', { name: 42 }],
+      ['null', { name: null }],
+    ])('should reject a name that is %s with 400 naming the field', async (_label, body) => {
+      const u = await registerUser(t);
+      expectInvalid(await t.http.post('/lists').set(u.auth).send(body), 'name');
+      const mine = await t.http.get('/lists').set(u.auth).expect(200);
+      expect(mine.body).toHaveLength(1);
+    });
+
+    it('should reject an unknown body property with 400', async () => {
+      const u = await registerUser(t);
+      expectInvalid(await t.http.post('/lists').set(u.auth).send({ name: 'Ok', owner: 'someone' }), 'owner');
+    });
+
+    it('should require authentication', async () => {
+      const res = await t.http.post('/lists').send({ name: 'x' }).expect(401);
+      expectErrorBody(res.body, 401);
+    });
+  });
+
+  describe('GET /lists/:id', () => {
+    it('should return the list with its members and items to a member', async () => {
+      const { owner, member, listId } = await ownerAndMember();
+      await t.http.post(`/lists/${listId}/items`).set(owner.auth).send({ name: 'Milk' }).expect(201);
+
+      const res = await t.http.get(`/lists/${listId}`).set(member.auth).expect(200);
+
+      expect(res.body).toMatchObject({
+        id: listId,
+        name: "Olga's List",
+        inviteCode: expect.stringMatching(INVITE_CODE),
+        createdAt: expect.stringMatching(ISO),
+        seq: expect.any(Number),
+        role: 'member',
+        members: [
+          { id: owner.userId, name: 'Olga', email: owner.email, role: 'owner' },
+          { id: member.userId, name: 'Max', email: member.email, role: 'member' },
+        ],
+        items: [expect.objectContaining({ listId, name: 'Milk', addedBy: owner.userId })],
+      });
+    });
+
+    it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
+      const owner = await registerUser(t);
+      await expectHiddenList((u, id) => t.http.get(`/lists/${id}`).set(u.auth), owner.listId);
+    });
+
+    it('should answer 400 naming the id when it is not a UUID', async () => {
+      const u = await registerUser(t);
+      expectInvalid(await t.http.get('/lists/not-a-uuid').set(u.auth), 'id');
+    });
+
+    it('should require authentication', async () => {
+      const u = await registerUser(t);
+      const res = await t.http.get(`/lists/${u.listId}`).expect(401);
+      expectErrorBody(res.body, 401);
+    });
+  });
+
+  describe('PATCH /lists/:id', () => {
+    it('should rename the list for every member', async () => {
+      const { owner, member, listId } = await ownerAndMember();
+
+      const res = await t.http.patch(`/lists/${listId}`).set(owner.auth).send({ name: '  Groceries  ' }).expect(200);
+
+      expect(res.body).toMatchObject({ id: listId, name: 'Groceries', role: 'owner', members: expect.any(Array) });
+      expect((await getList(member, listId)).name).toBe('Groceries');
+      const mine = await t.http.get('/lists').set(member.auth).expect(200);
+      expect(mine.body).toEqual(expect.arrayContaining([expect.objectContaining({ id: listId, name: 'Groceries' })]));
+    });
+
+    it('should let a plain member rename the list', async () => {
+      const { owner, member, listId } = await ownerAndMember();
+      const res = await t.http.patch(`/lists/${listId}`).set(member.auth).send({ name: 'Renamed' }).expect(200);
+      expect(res.body).toMatchObject({ name: 'Renamed', role: 'member' });
+      expect((await getList(owner, listId)).name).toBe('Renamed');
+    });
+
+    it('should bump the list version on a rename and not when the name stays the same', async () => {
+      const u = await registerUser(t);
+      const before = (await getList(u, u.listId)).version;
+
+      const renamed = await t.http.patch(`/lists/${u.listId}`).set(u.auth).send({ name: 'New' }).expect(200);
+      expect(renamed.body.version).toBe(before + 1);
+      const same = await t.http.patch(`/lists/${u.listId}`).set(u.auth).send({ name: ' New ' }).expect(200);
+      expect(same.body.version).toBe(before + 1);
+    });
+
+    it.each([
+      ['missing', {}],
+      ['empty', { name: '' }],
+      ['whitespace only', { name: '   ' }],
+      ['over 100 characters', { name: 'a'.repeat(101) }],
+      ['not a string', { name: ['a'] }],
+    ])('should reject a name that is %s with 400 naming the field', async (_label, body) => {
+      const u = await registerUser(t, { name: 'Ana' });
+      expectInvalid(await t.http.patch(`/lists/${u.listId}`).set(u.auth).send(body), 'name');
+      expect((await getList(u, u.listId)).name).toBe("Ana's List");
+    });
+
+    it('should reject an unknown body property with 400', async () => {
+      const u = await registerUser(t);
+      expectInvalid(
+        await t.http.patch(`/lists/${u.listId}`).set(u.auth).send({ name: 'Ok', inviteCode: 'AAAA-BBBB' }),
+        'inviteCode',
+      );
+    });
+
+    it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
+      const owner = await registerUser(t, { name: 'Ana' });
+      await expectHiddenList(
+        (u, id) => t.http.patch(`/lists/${id}`).set(u.auth).send({ name: 'Mine now' }),
+        owner.listId,
+      );
+      expect((await getList(owner, owner.listId)).name).toBe("Ana's List");
+    });
+
+    it('should answer 400 naming the id when it is not a UUID', async () => {
+      const u = await registerUser(t);
+      expectInvalid(await t.http.patch('/lists/123').set(u.auth).send({ name: 'x' }), 'id');
+    });
+
+    it('should require authentication', async () => {
+      const u = await registerUser(t);
+      const res = await t.http.patch(`/lists/${u.listId}`).send({ name: 'x' }).expect(401);
+      expectErrorBody(res.body, 401);
+    });
+  });
+
+  describe('POST /lists/join', () => {
+    it('should add the caller as a member and return the list', async () => {
+      const owner = await registerUser(t, { name: 'Olga' });
+      const joiner = await registerUser(t, { name: 'Max' });
+
+      const res = await join(joiner, await inviteCodeOf(owner, owner.listId)).expect(200);
+
+      expect(res.body).toMatchObject({
+        id: owner.listId,
+        name: "Olga's List",
+        role: 'member',
+        items: [],
+        members: [
+          { id: owner.userId, name: 'Olga', email: owner.email, role: 'owner' },
+          { id: joiner.userId, name: 'Max', email: joiner.email, role: 'member' },
+        ],
+      });
+      expect((await getList(owner, owner.listId)).members).toHaveLength(2);
+    });
+
+    it('should be a no-op that still answers 200 when joining twice', async () => {
+      const owner = await registerUser(t);
+      const joiner = await registerUser(t);
+      const code = await inviteCodeOf(owner, owner.listId);
+      await join(joiner, code).expect(200);
+
+      const again = await join(joiner, code).expect(200);
+
+      expect(again.body.members).toHaveLength(2);
+      expect(again.body.role).toBe('member');
+      expect((await getList(owner, owner.listId)).members).toHaveLength(2);
+    });
+
+    it('should keep the owner as owner when they join their own list', async () => {
+      const owner = await registerUser(t);
+      const res = await join(owner, await inviteCodeOf(owner, owner.listId)).expect(200);
+      expect(res.body.role).toBe('owner');
+      expect(res.body.members).toEqual([expect.objectContaining({ id: owner.userId, role: 'owner' })]);
+    });
+
+    it.each([
+      ['lower-case', (code: string) => code.toLowerCase()],
+      ['without the dash', (code: string) => code.replace('-', '')],
+      [
+        'lower-case without the dash, padded with spaces',
+        (code: string) => `  ${code.replace('-', '').toLowerCase()} `,
+      ],
+    ])('should accept the invite code written %s', async (_label, write) => {
+      const owner = await registerUser(t);
+      const joiner = await registerUser(t);
+      const res = await join(joiner, write(await inviteCodeOf(owner, owner.listId))).expect(200);
+      expect(res.body).toMatchObject({ id: owner.listId, role: 'member' });
+    });
+
+    it('should answer 404 with the error body for a code no list has', async () => {
+      const u = await registerUser(t);
+      await registerUser(t);
+      const res = await join(u, WRONG_CODE).expect(404);
+      expectErrorBody(res.body, 404);
+      const mine = await t.http.get('/lists').set(u.auth).expect(200);
+      expect(mine.body).toHaveLength(1);
+    });
+
+    it.each([
+      ['missing', {}],
+      ['not a string', { inviteCode: 12345678 }],
+      ['over 32 characters', { inviteCode: 'A'.repeat(33) }],
+    ])('should reject an invite code that is %s with 400 naming the field', async (_label, body) => {
+      const u = await registerUser(t);
+      expectInvalid(await t.http.post('/lists/join').set(u.auth).send(body), 'inviteCode');
+    });
+
+    it('should reject an unknown body property with 400', async () => {
+      const owner = await registerUser(t);
+      const u = await registerUser(t);
+      const code = await inviteCodeOf(owner, owner.listId);
+      expectInvalid(await t.http.post('/lists/join').set(u.auth).send({ inviteCode: code, role: 'owner' }), 'role');
+      expect((await getList(owner, owner.listId)).members).toHaveLength(1);
+    });
+
+    it('should throttle a user after 10 wrong codes with 429, refusing even the correct code', async () => {
+      const owner = await registerUser(t);
+      const guesser = await registerUser(t);
+      const code = await inviteCodeOf(owner, owner.listId);
+      for (let i = 0; i < 10; i++) await join(guesser, WRONG_CODE).expect(404);
+
+      const throttled = await join(guesser, WRONG_CODE).expect(429);
+      expectErrorBody(throttled.body, 429);
+      const correct = await join(guesser, code).expect(429);
+      expectErrorBody(correct.body, 429);
+
+      expect((await getList(owner, owner.listId)).members).toHaveLength(1);
+      await t.http.get(`/lists/${owner.listId}`).set(guesser.auth).expect(404);
+    });
+
+    it('should throttle per user, so another user can still join', async () => {
+      const owner = await registerUser(t);
+      const guesser = await registerUser(t);
+      const other = await registerUser(t);
+      for (let i = 0; i < 10; i++) await join(guesser, WRONG_CODE).expect(404);
+      await join(guesser, WRONG_CODE).expect(429);
+
+      await join(other, await inviteCodeOf(owner, owner.listId)).expect(200);
+    });
+
+    it('should require authentication', async () => {
+      const owner = await registerUser(t);
+      const res = await t.http
+        .post('/lists/join')
+        .send({ inviteCode: await inviteCodeOf(owner, owner.listId) })
+        .expect(401);
+      expectErrorBody(res.body, 401);
+      expect((await getList(owner, owner.listId)).members).toHaveLength(1);
+    });
+  });
+
+  describe('POST /lists/:id/invite-code', () => {
+    it('should give the list a new code and make the old one stop working', async () => {
+      const owner = await registerUser(t);
+      const oldCode = await inviteCodeOf(owner, owner.listId);
+
+      const res = await t.http.post(`/lists/${owner.listId}/invite-code`).set(owner.auth).expect(200);
+
+      expect(res.body).toMatchObject({
+        id: owner.listId,
+        role: 'owner',
+        inviteCode: expect.stringMatching(INVITE_CODE),
+      });
+      expect(res.body.inviteCode).not.toBe(oldCode);
+      expect(await inviteCodeOf(owner, owner.listId)).toBe(res.body.inviteCode);
+      const late = await registerUser(t);
+      await join(late, oldCode).expect(404);
+      await join(late, res.body.inviteCode).expect(200);
+    });
+
+    it('should answer 403 to a plain member and keep the code', async () => {
+      const { owner, member, listId } = await ownerAndMember();
+      const code = await inviteCodeOf(owner, listId);
+
+      const res = await t.http.post(`/lists/${listId}/invite-code`).set(member.auth).expect(403);
+
+      expectErrorBody(res.body, 403);
+      expect(await inviteCodeOf(owner, listId)).toBe(code);
+    });
+
+    it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
+      const owner = await registerUser(t);
+      const code = await inviteCodeOf(owner, owner.listId);
+      await expectHiddenList((u, id) => t.http.post(`/lists/${id}/invite-code`).set(u.auth), owner.listId);
+      expect(await inviteCodeOf(owner, owner.listId)).toBe(code);
+    });
+
+    it('should answer 400 naming the id when it is not a UUID', async () => {
+      const u = await registerUser(t);
+      expectInvalid(await t.http.post('/lists/nope/invite-code').set(u.auth), 'id');
+    });
+
+    it('should require authentication', async () => {
+      const u = await registerUser(t);
+      const res = await t.http.post(`/lists/${u.listId}/invite-code`).expect(401);
+      expectErrorBody(res.body, 401);
+    });
+  });
+
+  describe('DELETE /lists/:id', () => {
+    it('should delete the list for every member', async () => {
+      const { owner, member, listId } = await ownerAndMember();
+      const code = await inviteCodeOf(owner, listId);
+
+      const res = await t.http.delete(`/lists/${listId}`).set(owner.auth).expect(204);
+
+      expect(res.text).toBe('');
+      await t.http.get(`/lists/${listId}`).set(owner.auth).expect(404);
+      await t.http.get(`/lists/${listId}`).set(member.auth).expect(404);
+      const memberLists = await t.http.get('/lists').set(member.auth).expect(200);
+      expect(memberLists.body).toEqual([expect.objectContaining({ id: member.listId })]);
+      const late = await registerUser(t);
+      await join(late, code).expect(404);
+    });
+
+    it('should answer 403 to a plain member and keep the list', async () => {
+      const { owner, member, listId } = await ownerAndMember();
+
+      const res = await t.http.delete(`/lists/${listId}`).set(member.auth).expect(403);
+
+      expectErrorBody(res.body, 403);
+      expect((await getList(owner, listId)).members).toHaveLength(2);
+      await t.http.get(`/lists/${listId}`).set(member.auth).expect(200);
+    });
+
+    it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
+      const owner = await registerUser(t);
+      await expectHiddenList((u, id) => t.http.delete(`/lists/${id}`).set(u.auth), owner.listId);
+      await t.http.get(`/lists/${owner.listId}`).set(owner.auth).expect(200);
+    });
+
+    it('should answer 400 naming the id when it is not a UUID', async () => {
+      const u = await registerUser(t);
+      expectInvalid(await t.http.delete('/lists/abc').set(u.auth), 'id');
+    });
+
+    it('should require authentication', async () => {
+      const u = await registerUser(t);
+      const res = await t.http.delete(`/lists/${u.listId}`).expect(401);
+      expectErrorBody(res.body, 401);
+      await t.http.get(`/lists/${u.listId}`).set(u.auth).expect(200);
+    });
+  });
+
+  describe('POST /lists/:id/leave', () => {
+    it('should remove a member who leaves, who then gets 404 on the list', async () => {
+      const { owner, member, listId } = await ownerAndMember();
+
+      const res = await t.http.post(`/lists/${listId}/leave`).set(member.auth).expect(204);
+
+      expect(res.text).toBe('');
+      await t.http.get(`/lists/${listId}`).set(member.auth).expect(404);
+      expect((await getList(owner, listId)).members).toEqual([
+        expect.objectContaining({ id: owner.userId, role: 'owner' }),
+      ]);
+      const memberLists = await t.http.get('/lists').set(member.auth).expect(200);
+      expect(memberLists.body).toEqual([expect.objectContaining({ id: member.listId })]);
+    });
+
+    it('should pass ownership to the longest-standing member when the owner leaves', async () => {
+      const { owner, member: first, listId } = await ownerAndMember();
+      const second = await registerUser(t, { name: 'Zoe' });
+      await join(second, await inviteCodeOf(owner, listId)).expect(200);
+
+      await t.http.post(`/lists/${listId}/leave`).set(owner.auth).expect(204);
+
+      const view = await getList(first, listId);
+      expect(view.role).toBe('owner');
+      expect(view.members).toEqual([
+        expect.objectContaining({ id: first.userId, role: 'owner' }),
+        expect.objectContaining({ id: second.userId, role: 'member' }),
+      ]);
+      await t.http.post(`/lists/${listId}/invite-code`).set(first.auth).expect(200);
+      await t.http.post(`/lists/${listId}/invite-code`).set(second.auth).expect(403);
+      await t.http.get(`/lists/${listId}`).set(owner.auth).expect(404);
+    });
+
+    it('should delete the list when its last member leaves', async () => {
+      const u = await registerUser(t);
+      const code = await inviteCodeOf(u, u.listId);
+
+      await t.http.post(`/lists/${u.listId}/leave`).set(u.auth).expect(204);
+
+      const late = await registerUser(t);
+      await join(late, code).expect(404);
+      const rows: unknown[] = await t.dataSource.query('SELECT 1 FROM lists WHERE id = $1', [u.listId]);
+      expect(rows).toHaveLength(0);
+    });
+
+    it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
+      const owner = await registerUser(t);
+      await expectHiddenList((u, id) => t.http.post(`/lists/${id}/leave`).set(u.auth), owner.listId);
+      expect((await getList(owner, owner.listId)).members).toHaveLength(1);
+    });
+
+    it('should answer 400 naming the id when it is not a UUID', async () => {
+      const u = await registerUser(t);
+      expectInvalid(await t.http.post('/lists/x/leave').set(u.auth), 'id');
+    });
+
+    it('should require authentication', async () => {
+      const u = await registerUser(t);
+      const res = await t.http.post(`/lists/${u.listId}/leave`).expect(401);
+      expectErrorBody(res.body, 401);
+      await t.http.get(`/lists/${u.listId}`).set(u.auth).expect(200);
+    });
+  });
+
+  describe('DELETE /lists/:id/members/:userId', () => {
+    it('should remove the member, who then gets 404 on the list', async () => {
+      const { owner, member, listId } = await ownerAndMember();
+
+      const res = await t.http.delete(`/lists/${listId}/members/${member.userId}`).set(owner.auth).expect(204);
+
+      expect(res.text).toBe('');
+      expect((await getList(owner, listId)).members).toEqual([expect.objectContaining({ id: owner.userId })]);
+      const gone = await t.http.get(`/lists/${listId}`).set(member.auth).expect(404);
+      expectErrorBody(gone.body, 404);
+      await t.http.post(`/lists/${listId}/items`).set(member.auth).send({ name: 'Sneaky' }).expect(404);
+    });
+
+    it('should answer 403 to a plain member and remove nobody', async () => {
+      const { owner, member, listId } = await ownerAndMember();
+      const third = await registerUser(t);
+      await join(third, await inviteCodeOf(owner, listId)).expect(200);
+
+      const res = await t.http.delete(`/lists/${listId}/members/${third.userId}`).set(member.auth).expect(403);
+      expectErrorBody(res.body, 403);
+      await t.http.delete(`/lists/${listId}/members/${owner.userId}`).set(member.auth).expect(403);
+
+      expect((await getList(owner, listId)).members).toHaveLength(3);
+    });
+
+    it('should answer 400 when the owner tries to remove themselves', async () => {
+      const { owner, listId } = await ownerAndMember();
+      const res = await t.http.delete(`/lists/${listId}/members/${owner.userId}`).set(owner.auth).expect(400);
+      expectErrorBody(res.body, 400);
+      expect((await getList(owner, listId)).role).toBe('owner');
+    });
+
+    it('should answer 404 for a user who is not a member of the list', async () => {
+      const { owner, listId } = await ownerAndMember();
+      const outsider = await registerUser(t);
+
+      const res = await t.http.delete(`/lists/${listId}/members/${outsider.userId}`).set(owner.auth).expect(404);
+
+      expectErrorBody(res.body, 404);
+      await t.http.delete(`/lists/${listId}/members/${randomUUID()}`).set(owner.auth).expect(404);
+      expect((await getList(owner, listId)).members).toHaveLength(2);
+    });
+
+    it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
+      const { owner, member, listId } = await ownerAndMember();
+      await expectHiddenList((u, id) => t.http.delete(`/lists/${id}/members/${member.userId}`).set(u.auth), listId);
+      expect((await getList(owner, listId)).members).toHaveLength(2);
+    });
+
+    it('should answer 400 naming the path parameter that is not a UUID', async () => {
+      const u = await registerUser(t);
+      expectInvalid(await t.http.delete(`/lists/${u.listId}/members/not-a-uuid`).set(u.auth), 'userId');
+      expectInvalid(await t.http.delete(`/lists/not-a-uuid/members/${u.userId}`).set(u.auth), 'id');
+    });
+
+    it('should require authentication', async () => {
+      const { owner, member, listId } = await ownerAndMember();
+      const res = await t.http.delete(`/lists/${listId}/members/${member.userId}`).expect(401);
+      expectErrorBody(res.body, 401);
+      expect((await getList(owner, listId)).members).toHaveLength(2);
+    });
+  });
+});
+
+/**
+ * Its own app, booted only after the suite above has closed its one: passport keeps one
+ * global "jwt" strategy, so two apps alive in one process would authenticate against
+ * whichever registered last.
+ */
+describe('invite-code throttling with INVITE_MAX_FAILURES=2 and INVITE_FAILURE_WINDOW_SEC=1', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ INVITE_MAX_FAILURES: '2', INVITE_FAILURE_WINDOW_SEC: '1' });
+  });
+  afterAll(() => t.close());
+  beforeEach(() => t.reset());
+
+  it('should throttle after the configured number of failures and let the user in once the window has passed', async () => {
+    const owner = await registerUser(t);
+    const guesser = await registerUser(t);
+    const code: string = (await t.http.get(`/lists/${owner.listId}`).set(owner.auth).expect(200)).body.inviteCode;
+    const join = (inviteCode: string) => t.http.post('/lists/join').set(guesser.auth).send({ inviteCode });
+    await join(WRONG_CODE).expect(404);
+    await join(WRONG_CODE).expect(404);
+
+    const throttled = await join(code).expect(429);
+    expectErrorBody(throttled.body, 429);
+
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const res = await join(code).expect(200);
+    expect(res.body).toMatchObject({ id: owner.listId, role: 'member' });
+  });
+});

@@ -1,0 +1,101 @@
+import type { AddressInfo } from 'node:net';
+import { WebSocket } from 'ws';
+import type { TestApp } from './app';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- frames are whatever the server sent; tests assert their shape */
+export interface Frame {
+  type: string;
+  payload?: any;
+  seq?: number;
+}
+
+/** A handshake the server answered with an HTTP status instead of an upgrade. */
+export class RefusedHandshake extends Error {
+  constructor(
+    readonly status: number | undefined,
+    readonly body: any,
+  ) {
+    super(`handshake refused with ${status}`);
+  }
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+export function wsUrl(t: TestApp, path: string): string {
+  const { port } = t.app.getHttpServer().address() as AddressInfo;
+  return `ws://127.0.0.1:${port}${path}`;
+}
+
+/** A real `ws` client that records every frame it receives. */
+export class TestSocket {
+  readonly frames: Frame[] = [];
+  closeCode: number | undefined;
+  private readonly closed: Promise<number>;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data: Buffer) => this.frames.push(JSON.parse(data.toString('utf8')) as Frame));
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code) => {
+        this.closeCode = code;
+        resolve(code);
+      }),
+    );
+  }
+
+  /** Opens `/ws/lists/:listId` with the given query; rejects with the HTTP status and body when refused. */
+  static open(url: string, headers: Record<string, string> = {}): Promise<TestSocket> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, { headers });
+      const socket = new TestSocket(ws);
+      ws.once('open', () => resolve(socket));
+      ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => reject(new RefusedHandshake(res.statusCode, body ? JSON.parse(body) : null)));
+      });
+      ws.once('error', (error) => reject(error));
+    });
+  }
+
+  /** Durable frames (those with a seq), in arrival order. */
+  durable(): Frame[] {
+    return this.frames.filter((f) => typeof f.seq === 'number');
+  }
+
+  send(frame: object): void {
+    this.ws.send(JSON.stringify(frame));
+  }
+
+  async waitFor(predicate: (frames: Frame[]) => boolean, timeoutMs = 5000, what = 'frames'): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate(this.frames)) {
+      if (Date.now() > deadline) {
+        throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.frames.slice(-5))}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  /** Waits until a durable frame with this seq arrived. */
+  waitForSeq(seq: number, timeoutMs = 5000): Promise<void> {
+    return this.waitFor((frames) => frames.some((f) => f.seq === seq), timeoutMs, `seq ${seq}`);
+  }
+
+  async waitForClose(timeoutMs = 5000): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        this.closed,
+        new Promise<number>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('socket did not close')), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  close(): Promise<number> {
+    this.ws.close();
+    return this.waitForClose();
+  }
+}
