@@ -8,6 +8,11 @@ import { databaseConfig } from './config/database.config';
 import { validateEnv } from './config/env.schema';
 import { mailConfig } from './config/mail.config';
 import { realtimeConfig } from './config/realtime.config';
+import { tripsConfig } from './config/trips.config';
+import { ClockModule } from './common/clock/clock';
+import { StoresModule } from './stores/stores.module';
+import { SuggestionsModule } from './suggestions/suggestions.module';
+import { TripsModule } from './trips/trips.module';
 import { DrainingModule } from './common/lifecycle/draining';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { RealtimeModule } from './realtime/realtime.module';
@@ -22,16 +27,20 @@ import { ListsModule } from './lists/lists.module';
       isGlobal: true,
       ignoreEnvFile: true,
       validate: validateEnv,
-      load: [appConfig, authConfig, databaseConfig, mailConfig, realtimeConfig],
+      load: [appConfig, authConfig, databaseConfig, mailConfig, realtimeConfig, tripsConfig],
     }),
     LoggingModule,
     DrainingModule,
+    ClockModule,
     IdempotencyModule,
     DatabaseModule,
     HealthModule,
     AuthModule,
     ListsModule,
     ItemsModule,
+    StoresModule,
+    TripsModule,
+    SuggestionsModule,
     RealtimeModule,
   ],
 })

@@ -212,7 +212,7 @@ describe('realtime across instances', () => {
                 ),
                 state: {
                   name: snapshot.name,
-                  items: new Map((snapshot.items).map((i) => [i.id, i])),
+                  items: new Map(snapshot.items.map((i) => [i.id, i])),
                 },
               })),
             );
@@ -255,6 +255,6 @@ describe('realtime across instances', () => {
         ),
         { numRuns: 8 },
       );
-    });
+    }, 120_000);
   });
 });

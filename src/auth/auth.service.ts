@@ -26,6 +26,13 @@ export interface AccessClaims {
 }
 
 const INVITE_CODE_ATTEMPTS = 5;
+const LIST_NAME_MAX = 100;
+const LIST_SUFFIX = "'s List";
+
+/** "<name>'s List", the name shortened so the whole stays within the list-name limit. */
+export function firstListName(name: string): string {
+  return `${name.slice(0, LIST_NAME_MAX - LIST_SUFFIX.length).trimEnd()}${LIST_SUFFIX}`;
+}
 
 @Injectable()
 export class AuthService {
@@ -39,13 +46,13 @@ export class AuthService {
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
-  /** Creates the user and their first list ("<name>'s List") in one transaction. */
+  /** Creates the user and their first list ("<name>'s List", cut to fit 100 characters) in one transaction. */
   async register(dto: RegisterDto, client: ClientInfo): Promise<AuthResponse> {
     const passwordHash = await this.hasher.hash(dto.password);
     for (let attempt = 0; attempt < INVITE_CODE_ATTEMPTS; attempt++) {
       const created = await this.users.registerWithFirstList(
         { email: dto.email, name: dto.name, passwordHash },
-        { name: `${dto.name}'s List`, inviteCode: newInviteCode() },
+        { name: firstListName(dto.name), inviteCode: newInviteCode() },
       );
       if (created === 'email-taken') throw new ConflictException('An account with that email already exists.');
       if (created) return this.startSession(created.user, [created.listId], client);

@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBooleanString, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 
 /** The value `.env.example` ships for JWT_SECRET: refused in production. */
 export const SAMPLE_JWT_SECRET = 'change-me-to-at-least-32-random-bytes-in-production';
@@ -51,6 +51,7 @@ export class EnvironmentVariables {
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(16_777_216) WS_MAX_PAYLOAD?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(1_073_741_824) WS_MAX_BUFFERED_BYTES?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(50) @Max(600_000) WS_SLOW_READER_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600_000) WS_HEARTBEAT_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000) WS_MESSAGES_PER_SEC?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) WS_CHECKING_PER_SEC?: number;
@@ -61,9 +62,14 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400) EVENT_TRIM_INTERVAL_SEC?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(720) IDEMPOTENCY_TTL_HOURS?: number;
 
+  @IsOptional() @IsString() UPLOAD_DIR?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(104_857_600) RECEIPT_MAX_BYTES?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1_000_000) @Max(500_000_000) RECEIPT_MAX_PIXELS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(604_800) RECEIPT_URL_TTL_SEC?: number;
+
   @IsOptional() @IsString() SMTP_URL?: string;
   @IsOptional() @IsString() MAIL_FROM?: string;
-  @IsOptional() @IsBooleanString() SWAGGER_ENABLED?: string;
+  @IsOptional() @IsIn(['true', 'false']) SWAGGER_ENABLED?: string;
 }
 
 const DURATION = /^\d+(ms|s|m|h|d)$/;

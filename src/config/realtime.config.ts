@@ -3,8 +3,10 @@ import { registerAs } from '@nestjs/config';
 export const realtimeConfig = registerAs('realtime', () => ({
   /** Largest client frame; bigger ones close the socket (1009). */
   maxPayloadBytes: Number(process.env.WS_MAX_PAYLOAD ?? 65_536),
-  /** A reader this far behind is closed with 4000 (resume with `since`) instead of being fed a gap. */
+  /** Past this many unsent bytes a connection is paused (never fed a gap) … */
   maxBufferedBytes: Number(process.env.WS_MAX_BUFFERED_BYTES ?? 1_048_576),
+  /** … and one that stays paused this long is closed with 4000 (resume with `since`). */
+  slowReaderMs: Number(process.env.WS_SLOW_READER_MS ?? 10_000),
   /** Server ping interval; a peer that missed the previous pong is dropped. */
   heartbeatMs: Number(process.env.WS_HEARTBEAT_MS ?? 30_000),
   /** Client frames per second per connection (burst twice that); beyond: closed with 1008. */

@@ -1,9 +1,9 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthUser, CurrentUser } from '../common/decorators/current-user.decorator';
 import { ApiAuth, ApiErrors } from '../common/http/api-errors.decorator';
 import { UuidParam } from '../common/http/uuid-param.pipe';
-import { CreateListDto, JoinListDto, UpdateListDto } from './dto/list.dto';
+import { CreateListDto, JoinListDto, ListQuery, UpdateListDto } from './dto/list.dto';
 import { ListResponse, ListSummaryResponse } from './dto/list.response';
 import { ListsService } from './lists.service';
 
@@ -36,11 +36,16 @@ export class ListsController {
     return this.lists.join(user, dto);
   }
 
+  /** The list with its members and items; `?storeId=` orders the items by that store's walking order. */
   @Get(':id')
   @ApiOkResponse({ type: ListResponse })
   @ApiErrors(400, 404)
-  get(@CurrentUser() user: AuthUser, @Param('id', UuidParam('id')) id: string): Promise<ListResponse> {
-    return this.lists.get(user, id);
+  get(
+    @CurrentUser() user: AuthUser,
+    @Param('id', UuidParam('id')) id: string,
+    @Query() query: ListQuery,
+  ): Promise<ListResponse> {
+    return this.lists.get(user, id, query.storeId);
   }
 
   @Patch(':id')

@@ -4,6 +4,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../common/database/unique-violation';
 import { ItemEntity } from '../items/item.entity';
 import { EventLog } from '../realtime/event-log.repository';
+import { StoreEntity } from '../stores/store.entity';
+import { storeViews } from '../stores/store-learning';
 import { ListEntity, ListMemberEntity, ListRole } from './list.entity';
 
 export interface MemberRow {
@@ -77,6 +79,22 @@ export class ListsRepository {
       [userId],
     );
     return rows;
+  }
+
+  /**
+   * Items in the store's learned walking order (positions ascending, unknown last);
+   * `store-not-found` when the list has no such store.
+   */
+  async viewInStoreOrder(listId: string, storeId: string): Promise<ListView | 'store-not-found' | null> {
+    const [view, store] = await Promise.all([
+      this.view(listId),
+      this.dataSource.getRepository(StoreEntity).findOneBy({ id: storeId, listId }),
+    ]);
+    if (!view) return null;
+    if (!store) return 'store-not-found';
+    const [{ learnedOrder }] = await storeViews(this.dataSource.manager, [store], view.items);
+    const position = (item: ItemEntity) => learnedOrder[item.name] ?? Number.POSITIVE_INFINITY;
+    return { ...view, items: [...view.items].sort((x, y) => position(x) - position(y)) };
   }
 
   async view(listId: string): Promise<ListView | null> {

@@ -51,9 +51,14 @@ export class ListsService {
     throw new Error('Could not find a free invite code');
   }
 
-  async get(user: AuthUser, listId: string): Promise<ListResponse> {
+  /** With `storeId`, items come in that store's walking order (unknown positions last). */
+  async get(user: AuthUser, listId: string, storeId?: string): Promise<ListResponse> {
     const role = await this.access.requireMember(user.id, listId);
-    return this.view(listId, role);
+    if (!storeId) return this.view(listId, role);
+    const view = await this.lists.viewInStoreOrder(listId, storeId.toLowerCase());
+    if (view === 'store-not-found') throw new NotFoundException('Store not found.');
+    if (!view) throw new NotFoundException('List not found.');
+    return toListResponse(view, role);
   }
 
   /** With `If-Match: <version>`, a list renamed meanwhile answers 412 and the current list. */

@@ -3,6 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { EPHEMERAL_CHANNEL, EVENTS_CHANNEL, ListEvent, ListEventPayloads, ListEventType } from './list-events';
 
+/** Where a list's log stands: its current seq and the oldest seq still retained. */
+export interface LogPosition {
+  seq: number;
+  oldest: number | null;
+}
+
 /**
  * The per-list event log. `append` runs inside the caller's transaction: it bumps the
  * list's counter (the row lock serialises writers, so commit order is seq order and there
@@ -52,7 +58,7 @@ export class EventLog {
   }
 
   /** The list's current seq and the oldest seq still in the log (null: no list). */
-  async position(listId: string): Promise<{ seq: number; oldest: number | null } | null> {
+  async position(listId: string): Promise<LogPosition | null> {
     const rows: { seq: string; oldest: string | null }[] = await this.dataSource.query(
       `SELECT l.seq, (SELECT min(e.seq) FROM list_events e WHERE e.list_id = l.id) AS oldest FROM lists l WHERE l.id = $1`,
       [listId],

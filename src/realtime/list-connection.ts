@@ -20,6 +20,7 @@ export const CloseCode = {
 
 export interface ConnectionLimits {
   maxBufferedBytes: number;
+  slowReaderMs: number;
   messagesPerSecond: number;
   checkingPerSecond: number;
 }
@@ -31,6 +32,8 @@ export class ListConnection {
   cursor = 0;
   /** Whether it answered the last heartbeat ping. */
   alive = true;
+  /** Since when its send buffer has been over the limit (delivery to it is paused meanwhile). */
+  stalledSince: number | null = null;
   readonly messages: TokenBucket;
   readonly checking: TokenBucket;
 
@@ -48,20 +51,41 @@ export class ListConnection {
     return this.ws.readyState === WebSocket.OPEN;
   }
 
+  get stalled(): boolean {
+    return this.stalledSince !== null;
+  }
+
   /**
-   * Sends the next durable event. A socket whose send buffer is over the limit is closed
-   * with the resume code instead: frames of an open connection are never dropped.
+   * Sends the next durable event, or pauses this connection (false: nothing sent, cursor
+   * unchanged) while its send buffer is over the limit. Frames are never skipped.
    */
-  deliver(event: ListEvent): void {
-    if (!this.open || event.seq <= this.cursor) return;
-    if (event.seq !== this.cursor + 1) {
-      this.send({ type: 'resync', payload: { seq: event.seq - 1 } });
-    } else if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
-      this.close(CloseCode.Resume, 'too far behind: reconnect with since');
-      return;
+  deliver(event: ListEvent): boolean {
+    if (!this.open || event.seq <= this.cursor) return true;
+    if (this.stalled) return false;
+    if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.stalledSince = Date.now();
+      return false;
     }
+    if (event.seq !== this.cursor + 1) this.send({ type: 'resync', payload: { seq: event.seq - 1 } });
     this.send(event);
     this.cursor = event.seq;
+    return true;
+  }
+
+  /**
+   * A paused connection resumes once its buffer drained to half the limit; one that stays
+   * over it for `slowReaderMs` is closed with 4000 (resume with `since`) at its cursor.
+   */
+  checkStall(now = Date.now()): 'resumed' | 'waiting' | 'closed' {
+    if (!this.stalled) return 'resumed';
+    if (!this.open) return 'closed';
+    if (this.ws.bufferedAmount <= this.limits.maxBufferedBytes / 2) {
+      this.stalledSince = null;
+      return 'resumed';
+    }
+    if (now - this.stalledSince! < this.limits.slowReaderMs) return 'waiting';
+    this.close(CloseCode.Resume, 'too far behind: reconnect with since');
+    return 'closed';
   }
 
   sendEphemeral<T extends keyof EphemeralPayloads>(type: T, payload: EphemeralPayloads[T]): void {

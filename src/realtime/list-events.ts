@@ -1,5 +1,7 @@
 import type { ItemResponse } from '../items/dto/item.response';
 import type { MemberResponse } from '../lists/dto/list.response';
+import type { StoreResponse } from '../stores/dto/store.response';
+import type { TripResponse } from '../trips/dto/trip.response';
 
 /** `list:updated` carries the fields of the list that changed. */
 export interface ListUpdatedPayload {
@@ -19,6 +21,11 @@ export interface ListEventPayloads {
   'item:updated': ItemResponse;
   'item:removed': { id: string };
   'list:updated': ListUpdatedPayload;
+  'store:updated': StoreResponse;
+  /** The trip with its items and the ids of the list items it removed. */
+  'trip:completed': TripResponse & { removedItemIds: string[] };
+  /** A trip changed after completion (its receipt). */
+  'trip:updated': TripResponse;
 }
 
 export type ListEventType = keyof ListEventPayloads;

@@ -13,6 +13,7 @@ import { requestId } from '../common/logging/logging.module';
 import { redactUrl } from '../common/logging/redact';
 import { appConfig } from '../config/app.config';
 import { realtimeConfig } from '../config/realtime.config';
+import { LogPosition } from './event-log.repository';
 import { CloseCode, ListConnection } from './list-connection';
 import { RealtimeHub } from './realtime.hub';
 import { RealtimeRepository } from './realtime.repository';
@@ -46,6 +47,7 @@ export class RealtimeGateway implements OnApplicationBootstrap, OnApplicationShu
   private readonly logger = new Logger(RealtimeGateway.name);
   private readonly wss: WebSocketServer;
   private heartbeat: NodeJS.Timeout | undefined;
+  private beating = false;
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -68,7 +70,13 @@ export class RealtimeGateway implements OnApplicationBootstrap, OnApplicationShu
         this.refuse(socket, request, new HandshakeError(500, 'Something went wrong on our side; please try again.'));
       });
     });
-    this.heartbeat = setInterval(() => void this.beat(), this.config.heartbeatMs);
+    this.heartbeat = setInterval(() => {
+      if (this.beating) return;
+      this.beating = true;
+      this.beat()
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'heartbeat failed'))
+        .finally(() => (this.beating = false));
+    }, this.config.heartbeatMs);
     this.heartbeat.unref();
   }
 
@@ -89,7 +97,10 @@ export class RealtimeGateway implements OnApplicationBootstrap, OnApplicationShu
       const since = this.parseSince(url.searchParams.get('since'));
       const user = await this.authenticate(url.searchParams, listId);
       if (!(await this.repository.isMember(listId, user.id))) throw new HandshakeError(404, 'List not found.');
-      this.wss.handleUpgrade(request, socket, head, (ws) => void this.open(ws, listId, user, since));
+      // Read before the 101 goes out: every event committed after the client sees the socket open is delivered.
+      const position = await this.hub.position(listId);
+      if (!position) throw new HandshakeError(404, 'List not found.');
+      this.wss.handleUpgrade(request, socket, head, (ws) => void this.open(ws, listId, user, since, position));
     } catch (error) {
       if (!(error instanceof HandshakeError)) throw error;
       this.refuse(socket, request, error);
@@ -118,16 +129,27 @@ export class RealtimeGateway implements OnApplicationBootstrap, OnApplicationShu
     return Number(raw);
   }
 
-  private async open(ws: WebSocket, listId: string, user: AuthUser, since: number | undefined): Promise<void> {
+  private async open(
+    ws: WebSocket,
+    listId: string,
+    user: AuthUser,
+    since: number | undefined,
+    position: LogPosition,
+  ): Promise<void> {
     const connection = new ListConnection(ws, listId, user, this.config);
     ws.on('pong', () => (connection.alive = true));
-    ws.on('message', (data: RawData, isBinary: boolean) => void this.onMessage(connection, data, isBinary));
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      this.onMessage(connection, data, isBinary).catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'client frame failed');
+        connection.send({ type: 'error', payload: { message: 'That frame could not be handled; try again.' } });
+      });
+    });
     ws.on('error', () => ws.terminate());
     ws.on('close', () => {
       this.hub.leave(connection).catch((error: unknown) => this.logger.warn({ err: error }, 'leave failed'));
     });
     try {
-      await this.hub.join(connection, since);
+      await this.hub.join(connection, since, position);
     } catch (error) {
       this.logger.error({ err: error }, 'could not subscribe a socket');
       connection.close(1011, 'try again');

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { realtimeConfig } from '../config/realtime.config';
-import { EventLog } from './event-log.repository';
+import { EventLog, LogPosition } from './event-log.repository';
 import { CloseCode, ListConnection } from './list-connection';
 import { EPHEMERAL_CHANNEL, EphemeralPayloads, EVENTS_CHANNEL, ListEvent } from './list-events';
 import { PgListener } from './pg-listener';
@@ -10,6 +10,7 @@ import { RealtimeRepository } from './realtime.repository';
 
 const PAGE = 500;
 const CLOSE_GRACE_MS = 1000;
+const STALL_CHECK_MS = 25;
 
 /** What instances tell each other over the ephemeral channel. */
 type EphemeralMessage =
@@ -20,6 +21,8 @@ type EphemeralMessage =
 /** The sockets of one list on this instance, and the serialised pump that feeds them. */
 class Room {
   readonly connections = new Set<ListConnection>();
+  /** Re-checks paused (slow) connections while there are any. */
+  stallTimer: NodeJS.Timeout | null = null;
   private pending = false;
   private running: Promise<void> | null = null;
 
@@ -86,16 +89,18 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
     await this.repository.forgetInstance(this.instanceId).catch(() => undefined);
   }
 
+  /** The list's position in its log (null: no list). The gateway reads it before completing a handshake. */
+  position(listId: string): Promise<LogPosition | null> {
+    return this.log.position(listId);
+  }
+
   /**
-   * Subscribes a connection. Without `since` it gets what happens from now on; with it,
-   * every event after `since` first — or `resync` when that part of the log is gone.
+   * Subscribes a connection at `position`, read before the handshake completed, so an event
+   * committed after the client saw the socket open is never skipped. Without `since` it gets
+   * what happens after that; with it, every event after `since` first — or `resync` when that
+   * part of the log is gone.
    */
-  async join(connection: ListConnection, since: number | undefined): Promise<void> {
-    const position = await this.log.position(connection.listId);
-    if (!position) {
-      connection.close(CloseCode.ListDeleted, 'list deleted');
-      return;
-    }
+  async join(connection: ListConnection, since: number | undefined, position: LogPosition): Promise<void> {
     const replayable =
       since !== undefined &&
       since <= position.seq &&
@@ -109,6 +114,8 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
     }
     room.connections.add(connection);
     await this.repository.registerConnection(connection.id, this.instanceId, connection.listId, connection.user.id);
+    // Closed while registering: its `leave` ran before the row existed, so remove it now.
+    if (!connection.open) return this.leave(connection);
     await this.repository.broadcast({ l: connection.listId, t: 'presence' });
     await this.wake(connection.listId);
   }
@@ -116,7 +123,10 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
   async leave(connection: ListConnection): Promise<void> {
     const room = this.rooms.get(connection.listId);
     if (!room?.connections.delete(connection)) return;
-    if (room.connections.size === 0) this.rooms.delete(connection.listId);
+    if (room.connections.size === 0) {
+      this.rooms.delete(connection.listId);
+      if (room.stallTimer) clearTimeout(room.stallTimer);
+    }
     await this.repository.unregisterConnection(connection.id);
     await this.repository.broadcast({ l: connection.listId, t: 'presence' });
   }
@@ -150,19 +160,38 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
       void this.wake(listId).catch((error: unknown) => this.pumpFailed(listId, error));
   }
 
-  /** Reads the log from the furthest-behind connection and hands each event to each connection. */
+  /**
+   * Reads the log from the furthest-behind active connection and hands each event to each
+   * connection. A connection whose buffer is full is paused (not fed, not skipped) and does
+   * not hold the others back; it resumes from its cursor once it drains.
+   */
   private async pump(room: Room): Promise<void> {
     for (;;) {
-      const open = [...room.connections].filter((c) => c.open);
-      if (open.length === 0) return;
-      const from = Math.min(...open.map((c) => c.cursor));
-      const events = await this.log.after(room.listId, from, PAGE);
-      for (const event of events) {
-        for (const connection of room.connections) connection.deliver(event);
-        this.enforceMembership(room, event);
+      const active = [...room.connections].filter((c) => c.open && !c.stalled);
+      if (active.length > 0) {
+        const events = await this.log.after(room.listId, Math.min(...active.map((c) => c.cursor)), PAGE);
+        for (const event of events) {
+          for (const connection of active) connection.deliver(event);
+          this.enforceMembership(room, event);
+        }
+        if (events.length === PAGE) continue;
       }
-      if (events.length < PAGE) return;
+      this.watchStalls(room);
+      return;
     }
+  }
+
+  private watchStalls(room: Room): void {
+    if (room.stallTimer || ![...room.connections].some((c) => c.stalled)) return;
+    room.stallTimer = setTimeout(() => {
+      room.stallTimer = null;
+      const now = Date.now();
+      const outcomes = [...room.connections].map((c) => c.checkStall(now));
+      if (outcomes.includes('resumed'))
+        void this.wake(room.listId).catch((error: unknown) => this.pumpFailed(room.listId, error));
+      else this.watchStalls(room);
+    }, STALL_CHECK_MS);
+    room.stallTimer.unref();
   }
 
   /** A member who left or was removed loses every socket on the list at once. */

@@ -1,4 +1,4 @@
-import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ErrorDetail } from './error-body';
 
 /** class-validator says "quantity must be …": the detail names the field separately. */
@@ -28,14 +28,27 @@ export class RequestValidationException extends BadRequestException {
   }
 }
 
-/** The one global pipe: whitelist, reject unknown properties, transform, contract-shaped errors. */
+const OPTIONS = {
+  whitelist: true,
+  forbidUnknownValues: true,
+  transform: true,
+  validationError: { target: false, value: false },
+  exceptionFactory: (errors: ValidationError[]) => new RequestValidationException(flatten(errors)),
+};
+
+/**
+ * The one global pipe: whitelist, transform, contract-shaped errors. Unknown body
+ * properties are rejected; unknown query parameters (cache busters, tracking tags) are
+ * ignored, so a GET never fails on a parameter it does not use.
+ */
+class AppValidationPipe extends ValidationPipe {
+  private readonly queries = new ValidationPipe({ ...OPTIONS, forbidNonWhitelisted: false });
+
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    return metadata.type === 'query' ? this.queries.transform(value, metadata) : super.transform(value, metadata);
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
-    transform: true,
-    validationError: { target: false, value: false },
-    exceptionFactory: (errors) => new RequestValidationException(flatten(errors)),
-  });
+  return new AppValidationPipe({ ...OPTIONS, forbidNonWhitelisted: true });
 }

@@ -27,7 +27,7 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
  * a retry while the first is still running → 409. Keys are scoped to the user and kept
  * IDEMPOTENCY_TTL_HOURS. A failed first attempt frees the key, so it can be retried.
  * Public routes (login, register…) ignore the header: replaying them would hand one
- * caller's tokens to whoever sends the same key.
+ * caller's tokens to whoever sends the same key. So do multipart uploads (see below).
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor, OnApplicationBootstrap, OnApplicationShutdown {
@@ -54,7 +54,11 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationBoo
     const http = context.switchToHttp();
     const request = http.getRequest<Request & { user?: AuthUser }>();
     const key = request.get('idempotency-key');
-    if (request.method !== 'POST' || key === undefined || !request.user) return next.handle();
+    // Multipart bodies (receipts) are parsed after this runs, so the key could not tell two
+    // different files apart; replacing a receipt with the same file is harmless to repeat.
+    if (request.method !== 'POST' || key === undefined || !request.user || request.is('multipart/*')) {
+      return next.handle();
+    }
     if (!KEY.test(key)) {
       return throwError(
         () =>

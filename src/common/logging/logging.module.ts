@@ -51,7 +51,6 @@ export function assignRequestId(req: IncomingMessage, res: ServerResponse, next:
               '*.newPassword',
               '*.token',
               '*.refreshToken',
-              '*.code',
             ],
             censor: '[redacted]',
           },

@@ -1,4 +1,4 @@
-import { IsString, Length, MaxLength } from 'class-validator';
+import { IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
 import { Trim } from '../../common/decorators/trim.decorator';
 
 export class CreateListDto {
@@ -14,4 +14,9 @@ export class UpdateListDto {
 export class JoinListDto {
   /** The code another member shared, e.g. "K7QF-2MZC" (case and dash optional). */
   @Trim() @IsString() @MaxLength(32) inviteCode!: string;
+}
+
+export class ListQuery {
+  /** Order the items by this store's learned walking order. */
+  @IsOptional() @IsUUID('all', { message: 'must be a UUID' }) storeId?: string;
 }

@@ -1,0 +1,38 @@
+import { Module } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { MulterModule } from '@nestjs/platform-express';
+import { memoryStorage } from 'multer';
+import { tripsConfig } from '../config/trips.config';
+import { ListsModule } from '../lists/lists.module';
+import { EventsModule } from '../realtime/events.module';
+import { ReceiptProcessor } from './receipt-processor';
+import { DiskReceiptStorage, ReceiptStorage } from './receipt-storage';
+import { ReceiptUrls } from './receipt-urls';
+import { ReceiptsController } from './receipts.controller';
+import { TripsController } from './trips.controller';
+import { TripsRepository } from './trips.repository';
+import { TripsService } from './trips.service';
+
+@Module({
+  imports: [
+    ListsModule,
+    EventsModule,
+    MulterModule.registerAsync({
+      inject: [tripsConfig.KEY],
+      // In memory, bounded: a file over the limit is refused (413) before anything is written.
+      useFactory: (config: ConfigType<typeof tripsConfig>) => ({
+        storage: memoryStorage(),
+        limits: { fileSize: config.maxReceiptBytes, files: 1, fields: 5, parts: 6 },
+      }),
+    }),
+  ],
+  controllers: [TripsController, ReceiptsController],
+  providers: [
+    TripsRepository,
+    TripsService,
+    ReceiptProcessor,
+    ReceiptUrls,
+    { provide: ReceiptStorage, useClass: DiskReceiptStorage },
+  ],
+})
+export class TripsModule {}

@@ -1,0 +1,483 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import type { Response } from 'supertest';
+import { Clock } from '../src/common/clock/clock';
+import { createTestApp, TestApp } from './support/app';
+import { expectErrorBody, registerUser } from './support/factories';
+import { TestSocket, wsUrl } from './support/ws-client';
+
+type User = Awaited<ReturnType<typeof registerUser>>;
+
+interface Trip {
+  id: string;
+  listId: string;
+  receiptUrl: string | null;
+}
+
+const PUBLIC_URL = 'https://cartsync.example.test';
+const TTL_SEC = 60;
+const MAX_BYTES = 200_000;
+/** A real HEIC photo (64×48, solid red), made with libheif's heif-enc. */
+const HEIC_FIXTURE = join(__dirname, 'fixtures', 'receipt.heic');
+
+/** A 400 whose details name `field`, in the contract's error shape. */
+function expectInvalid(res: Response, field: string): void {
+  expect(res.status).toBe(400);
+  expectErrorBody(res.body, 400);
+  expect(res.body.details).toEqual(expect.arrayContaining([{ field, problem: expect.any(String) }]));
+}
+
+/** The error body minus its per-request id, to compare two answers. */
+function withoutRequestId(body: Record<string, unknown>): Record<string, unknown> {
+  const { requestId: _requestId, ...rest } = body;
+  return rest;
+}
+
+/** Buffers a binary response body (supertest only parses text and JSON by itself). */
+function binary(res: unknown, done: (error: Error | null, body: Buffer) => void): void {
+  const stream = res as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  stream.on('end', () => done(null, Buffer.concat(chunks)));
+}
+
+/** A small photo; `gps` adds camera and GPS EXIF tags as phones do. */
+function photo(format: 'jpeg' | 'png' | 'webp', options: { width?: number; height?: number; gps?: boolean } = {}) {
+  let image = sharp({
+    create: { width: options.width ?? 40, height: options.height ?? 30, channels: 3, background: '#c81e1e' },
+  });
+  if (options.gps) {
+    image = image.withExif({
+      IFD0: { Make: 'PhoneCo', Model: 'Pocket 12' },
+      IFD3: {
+        GPSLatitudeRef: 'N',
+        GPSLatitude: '48/1 51/1 2978/100',
+        GPSLongitudeRef: 'E',
+        GPSLongitude: '2/1 17/1 4022/100',
+      },
+    });
+  }
+  return image.toFormat(format).toBuffer();
+}
+
+const PDF = Buffer.from(
+  '%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\n' +
+    'trailer <</Root 1 0 R>>\n%%EOF\n',
+  'latin1',
+);
+
+describe('receipts', () => {
+  let t: TestApp;
+  let uploadDir: string;
+  beforeAll(async () => {
+    uploadDir = await mkdtemp(join(tmpdir(), 'cartsync-receipts-'));
+    t = await createTestApp({
+      UPLOAD_DIR: uploadDir,
+      PUBLIC_URL,
+      RECEIPT_MAX_BYTES: String(MAX_BYTES),
+      RECEIPT_MAX_PIXELS: '1000000',
+      RECEIPT_URL_TTL_SEC: String(TTL_SEC),
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await rm(uploadDir, { recursive: true, force: true });
+  });
+  beforeEach(() => t.reset());
+  beforeEach(async () => {
+    for (const entry of await readdir(uploadDir)) await rm(join(uploadDir, entry), { recursive: true, force: true });
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  /** Moves the server's clock (links are signed and checked with it). */
+  const setNow = (at: Date) => jest.spyOn(t.app.get(Clock), 'now').mockReturnValue(at);
+  /** Every file under UPLOAD_DIR, relative to it. */
+  const storedFiles = async (): Promise<string[]> => {
+    const entries = await readdir(uploadDir, { recursive: true, withFileTypes: true });
+    return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(uploadDir.length + 1));
+  };
+  /** A completed trip of `u`'s list (one item bought). */
+  const tripOf = async (u: User, listId = u.listId): Promise<Trip> => {
+    const item = await t.http.post(`/lists/${listId}/items`).set(u.auth).send({ name: 'Milk' }).expect(201);
+    await t.http.patch(`/lists/${listId}/items/${item.body.id}`).set(u.auth).send({ checked: true }).expect(200);
+    return (await t.http.post(`/lists/${listId}/trips`).set(u.auth).send({}).expect(201)).body as Trip;
+  };
+  const upload = (
+    u: User,
+    trip: Pick<Trip, 'id' | 'listId'>,
+    body: Buffer,
+    file: { filename?: string; contentType?: string } = {},
+  ) =>
+    t.http
+      .post(`/lists/${trip.listId}/trips/${trip.id}/receipt`)
+      .set(u.auth)
+      .attach('receipt', body, {
+        filename: file.filename ?? 'receipt.jpg',
+        contentType: file.contentType ?? 'image/jpeg',
+      });
+  const attach = async (u: User, trip: Trip, body: Buffer, file?: { filename?: string; contentType?: string }) =>
+    (await upload(u, trip, body, file).expect(200)).body as Trip;
+  /** Opens a link the way an image view does: no headers, just the URL's path and query. */
+  const open = (url: string) => {
+    const { pathname, search } = new URL(url);
+    return t.http.get(`${pathname}${search}`).buffer(true).parse(binary);
+  };
+  const linkParts = (url: string) => {
+    const parsed = new URL(url);
+    return {
+      path: parsed.pathname,
+      expires: parsed.searchParams.get('expires')!,
+      sig: parsed.searchParams.get('sig')!,
+    };
+  };
+  /** A second list of the same user: the caller may see it, just not under the first list's id. */
+  const secondList = async (u: User): Promise<string> =>
+    (await t.http.post('/lists').set(u.auth).send({ name: 'Cabin' }).expect(201)).body.id as string;
+
+  describe('POST /lists/:listId/trips/:tripId/receipt', () => {
+    it('should store the photo under a server-generated name and answer the trip with an absolute signed link', async () => {
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
+      const now = new Date('2030-01-01T12:00:00.000Z');
+      setNow(now);
+
+      const res = await upload(ana, trip, await photo('jpeg'), { filename: '../../../etc/evil.jpg' }).expect(200);
+
+      const { items: _items, removedItemIds: _removed, ...summary } = trip as Trip & Record<string, unknown>;
+      expect(res.body).toEqual({ ...summary, receiptUrl: expect.any(String) });
+      const url = res.body.receiptUrl as string;
+      expect(url).toMatch(
+        new RegExp(`^${PUBLIC_URL}/receipts/${trip.id}/[0-9a-f-]{36}\\.jpg\\?expires=\\d+&sig=[A-Za-z0-9_-]+$`),
+      );
+      expect(Number(linkParts(url).expires)).toBe(now.getTime() / 1000 + TTL_SEC);
+      const file = linkParts(url).path.slice('/receipts/'.length);
+      expect(await storedFiles()).toEqual([file]);
+    });
+
+    it('should give the trip detail and history a working link to the receipt', async () => {
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
+      await attach(ana, trip, await photo('jpeg'));
+
+      const detail = await t.http.get(`/lists/${ana.listId}/trips/${trip.id}`).set(ana.auth).expect(200);
+      const history = await t.http.get(`/lists/${ana.listId}/trips`).set(ana.auth).expect(200);
+
+      expect(history.body[0].receiptUrl).toMatch(new RegExp(`^${PUBLIC_URL}/receipts/${trip.id}/`));
+      await open(detail.body.receiptUrl as string).expect(200);
+      await open(history.body[0].receiptUrl as string).expect(200);
+    });
+
+    it('should append trip:updated with the new link to the list', async () => {
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
+      setNow(new Date());
+      const { seq } = (await t.http.get(`/lists/${ana.listId}`).set(ana.auth).expect(200)).body as { seq: number };
+      const socket = await TestSocket.open(wsUrl(t, `/ws/lists/${ana.listId}?token=${ana.token}&since=${seq}`));
+
+      const updated = await attach(ana, trip, await photo('png'), { contentType: 'image/png' });
+
+      await socket.waitForSeq(seq + 1);
+      expect(socket.durable()).toEqual([{ type: 'trip:updated', seq: seq + 1, payload: updated }]);
+      await socket.close();
+    });
+
+    it('should decide the type from the bytes: a PNG named .jpg and sent as image/jpeg stays a PNG', async () => {
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
+
+      const { receiptUrl } = await attach(ana, trip, await photo('png'), {
+        filename: 'receipt.jpg',
+        contentType: 'image/jpeg',
+      });
+
+      expect(receiptUrl).toMatch(/\.png\?/);
+      const served = await open(receiptUrl!).expect(200);
+      expect(served.headers['content-type']).toBe('image/png');
+      expect((await sharp(served.body as Buffer).metadata()).format).toBe('png');
+    });
+
+    it('should take a WebP photo and serve it as image/webp', async () => {
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
+      const { receiptUrl } = await attach(ana, trip, await photo('webp'), { contentType: 'application/octet-stream' });
+      const served = await open(receiptUrl!).expect(200);
+      expect(served.headers['content-type']).toBe('image/webp');
+      expect((await sharp(served.body as Buffer).metadata()).format).toBe('webp');
+    });
+
+    it('should keep a PDF as it is and serve it as application/pdf under a sandboxing CSP', async () => {
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
+
+      const { receiptUrl } = await attach(ana, trip, PDF, { filename: 'receipt.png', contentType: 'image/png' });
+
+      expect(receiptUrl).toMatch(/\.pdf\?/);
+      const served = await open(receiptUrl!).expect(200);
+      expect(served.headers['content-type']).toBe('application/pdf');
+      expect(served.headers['x-content-type-options']).toBe('nosniff');
+      expect(served.headers['content-security-policy']).toMatch(/(^|;)\s*sandbox\b/);
+      expect(Buffer.compare(served.body as Buffer, PDF)).toBe(0);
+    });
+
+    it('should turn a real HEIC photo into a JPEG', async () => {
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
+      const heic = await readFile(HEIC_FIXTURE);
+      expect(heic.subarray(4, 12).toString('latin1')).toBe('ftypheic');
+
+      const { receiptUrl } = await attach(ana, trip, heic, { filename: 'IMG_0001.HEIC', contentType: 'image/heic' });
+
+      expect(receiptUrl).toMatch(/\.jpg\?/);
+      const served = await open(receiptUrl!).expect(200);
+      expect(served.headers['content-type']).toBe('image/jpeg');
+      const metadata = await sharp(served.body as Buffer).metadata();
+      expect(metadata).toMatchObject({ format: 'jpeg', width: 64, height: 48 });
+      const { dominant } = await sharp(served.body as Buffer).stats();
+      expect(dominant.r).toBeGreaterThan(150);
+      expect(dominant.g).toBeLessThan(100);
+    });
+
+    it('should drop the EXIF data (with its GPS position) from a photo', async () => {
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
+      const original = await photo('jpeg', { gps: true });
+      expect((await sharp(original).metadata()).exif).toBeDefined();
+
+      const { receiptUrl } = await attach(ana, trip, original);
+
+      const served = (await open(receiptUrl!).expect(200)).body as Buffer;
+      expect((await sharp(served).metadata()).exif).toBeUndefined();
+      expect(served.includes(Buffer.from('PhoneCo'))).toBe(false);
+      const [stored] = await storedFiles();
+      expect(Buffer.compare(await readFile(join(uploadDir, stored)), served)).toBe(0);
+    });
+
+    it('should re-encode a polyglot JPEG so the script and zip hidden after it are gone', async () => {
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
+      const polyglot = Buffer.concat([
+        await photo('jpeg'),
+        Buffer.from('<html><script>alert(document.cookie)</script></html>'),
+        Buffer.from('PK\x03\x04\x14\x00\x00\x00payload.js', 'latin1'),
+      ]);
+
+      const { receiptUrl } = await attach(ana, trip, polyglot);
+
+      const served = (await open(receiptUrl!).expect(200)).body as Buffer;
+      expect(served.includes(Buffer.from('<script>'))).toBe(false);
+      expect(served.includes(Buffer.from('PK\x03\x04', 'latin1'))).toBe(false);
+      expect((await sharp(served).metadata()).format).toBe('jpeg');
+    });
+
+    it.each([
+      ['a text file named receipt.jpg', Buffer.from('Milk 1.29\nBread 2.49\nTotal 3.78\n'), 'image/jpeg'],
+      ['an HTML page', Buffer.from('<html><script>alert(1)</script></html>'), 'image/png'],
+      [
+        'an SVG image',
+        Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+        'image/svg+xml',
+      ],
+      ['a GIF', Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;', 'latin1'), 'image/gif'],
+      [
+        'a JPEG header followed by garbage',
+        Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(500, 7)]),
+        'image/jpeg',
+      ],
+      [
+        'a HEIC header followed by garbage',
+        Buffer.concat([
+          Buffer.from('\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic', 'latin1'),
+          Buffer.alloc(500, 9),
+        ]),
+        'image/heic',
+      ],
+      ['an empty file', Buffer.alloc(0), 'image/jpeg'],
+    ])('should answer 415 for %s, and write nothing', async (_case, body, contentType) => {
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
+      // The HEIC decoder prints what it could not parse; keep the test output clean.
+      jest.spyOn(console, 'log').mockImplementation(() => undefined);
+
+      const res = await upload(ana, trip, body, { contentType }).expect(415);
+
+      expectErrorBody(res.body, 415);
+      expect(await storedFiles()).toEqual([]);
+      const detail = await t.http.get(`/lists/${ana.listId}/trips/${trip.id}`).set(ana.auth).expect(200);
+      expect(detail.body.receiptUrl).toBeNull();
+    });
+
+    it('should answer 413 for a file over RECEIPT_MAX_BYTES, and write nothing', async () => {
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
+      const tooBig = Buffer.concat([await photo('jpeg'), Buffer.alloc(MAX_BYTES, 1)]);
+
+      const res = await upload(ana, trip, tooBig).expect(413);
+
+      expectErrorBody(res.body, 413);
+      expect(await storedFiles()).toEqual([]);
+      const detail = await t.http.get(`/lists/${ana.listId}/trips/${trip.id}`).set(ana.auth).expect(200);
+      expect(detail.body.receiptUrl).toBeNull();
+    });
+
+    it('should answer 413 for an oversized replacement and keep the receipt the trip had', async () => {
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
+      const { receiptUrl } = await attach(ana, trip, await photo('jpeg'));
+      const before = await storedFiles();
+
+      await upload(ana, trip, Buffer.concat([await photo('jpeg'), Buffer.alloc(MAX_BYTES, 1)])).expect(413);
+
+      expect(await storedFiles()).toEqual(before);
+      await open(receiptUrl!).expect(200);
+    });
+
+    it('should answer 422 for a photo over RECEIPT_MAX_PIXELS, and write nothing', async () => {
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
+      const huge = await photo('png', { width: 2000, height: 2000 });
+      expect(huge.length).toBeLessThan(MAX_BYTES);
+
+      const res = await upload(ana, trip, huge, { contentType: 'image/png' }).expect(422);
+
+      expectErrorBody(res.body, 422);
+      expect(await storedFiles()).toEqual([]);
+    });
+
+    it('should replace the receipt: the old file is deleted and its link answers 404', async () => {
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
+      const first = await attach(ana, trip, await photo('jpeg'));
+      const [firstFile] = await storedFiles();
+
+      const second = await attach(ana, trip, await photo('png'), { contentType: 'image/png' });
+
+      const files = await storedFiles();
+      expect(files).toHaveLength(1);
+      expect(files[0]).not.toBe(firstFile);
+      expect(existsSync(join(uploadDir, firstFile))).toBe(false);
+      const gone = await t.http
+        .get(new URL(first.receiptUrl!).pathname + new URL(first.receiptUrl!).search)
+        .expect(404);
+      expectErrorBody(gone.body, 404);
+      expect((await open(second.receiptUrl!).expect(200)).headers['content-type']).toBe('image/png');
+    });
+
+    it('should answer 400 when no file is sent in the receipt field', async () => {
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
+      const none = await t.http.post(`/lists/${ana.listId}/trips/${trip.id}/receipt`).set(ana.auth).field('note', 'x');
+      expect(none.status).toBe(400);
+      expectErrorBody(none.body, 400);
+      const elsewhere = await t.http
+        .post(`/lists/${ana.listId}/trips/${trip.id}/receipt`)
+        .set(ana.auth)
+        .attach('photo', await photo('jpeg'), { filename: 'receipt.jpg', contentType: 'image/jpeg' });
+      expect(elsewhere.status).toBe(400);
+      expectErrorBody(elsewhere.body, 400);
+      expect(await storedFiles()).toEqual([]);
+    });
+
+    it('should answer 404 for a trip of another list, even one the caller can see there, and write nothing', async () => {
+      const ana = await registerUser(t);
+      const cabinTrip = await tripOf(ana, await secondList(ana));
+
+      const res = await upload(ana, { id: cabinTrip.id, listId: ana.listId }, await photo('jpeg')).expect(404);
+
+      expectErrorBody(res.body, 404);
+      const missing = await upload(ana, { id: randomUUID(), listId: ana.listId }, await photo('jpeg')).expect(404);
+      expect(withoutRequestId(res.body)).toEqual(withoutRequestId(missing.body));
+      expect(await storedFiles()).toEqual([]);
+    });
+
+    it('should answer 400 naming the trip id when it is not a UUID', async () => {
+      const ana = await registerUser(t);
+      expectInvalid(await upload(ana, { id: 'latest', listId: ana.listId }, await photo('jpeg')), 'tripId');
+    });
+
+    it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
+      const image = await photo('jpeg');
+      const stranger = await registerUser(t, { name: 'Eve' });
+      const notMine = await upload(stranger, trip, image).expect(404);
+      const missing = await upload(stranger, { id: trip.id, listId: randomUUID() }, image).expect(404);
+      expectErrorBody(notMine.body, 404);
+      expect(withoutRequestId(notMine.body)).toEqual(withoutRequestId(missing.body));
+      expect(await storedFiles()).toEqual([]);
+    });
+
+    it('should require authentication', async () => {
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
+      const res = await t.http
+        .post(`/lists/${ana.listId}/trips/${trip.id}/receipt`)
+        .attach('receipt', await photo('jpeg'), { filename: 'receipt.jpg', contentType: 'image/jpeg' })
+        .expect(401);
+      expectErrorBody(res.body, 401);
+      expect(await storedFiles()).toEqual([]);
+    });
+  });
+
+  describe('GET /receipts/:tripId/:file', () => {
+    it('should serve the file without any header, with its real type, nosniff and a sandboxing CSP', async () => {
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
+      const { receiptUrl } = await attach(ana, trip, await photo('jpeg'));
+
+      const served = await open(receiptUrl!).expect(200);
+
+      expect(served.headers['content-type']).toBe('image/jpeg');
+      expect(served.headers['x-content-type-options']).toBe('nosniff');
+      expect(served.headers['content-security-policy']).toMatch(/(^|;)\s*sandbox\b/);
+      expect(served.headers['content-security-policy']).toMatch(/default-src 'none'/);
+      expect((await sharp(served.body as Buffer).metadata()).format).toBe('jpeg');
+    });
+
+    it('should open until the link expires and answer 403 after that', async () => {
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
+      const signedAt = new Date('2030-01-01T12:00:00.000Z');
+      setNow(signedAt);
+      const { receiptUrl } = await attach(ana, trip, await photo('jpeg'));
+
+      setNow(new Date(signedAt.getTime() + (TTL_SEC - 1) * 1000));
+      await open(receiptUrl!).expect(200);
+      setNow(new Date(signedAt.getTime() + (TTL_SEC + 1) * 1000));
+      const expired = await open(receiptUrl!).expect(403);
+      expectErrorBody(JSON.parse((expired.body as Buffer).toString('utf8')), 403);
+    });
+
+    it('should answer 403 for a link whose signature, expiry or path was tampered with', async () => {
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
+      const otherTrip = await tripOf(ana);
+      const { receiptUrl } = await attach(ana, trip, await photo('jpeg'));
+      await attach(ana, otherTrip, await photo('jpeg'));
+      const { path, expires, sig } = linkParts(receiptUrl!);
+      const flipped = `${sig.slice(0, -1)}${sig.endsWith('A') ? 'B' : 'A'}`;
+      const file = path.split('/').pop()!;
+      const [otherFile] = (await storedFiles()).filter((f) => f.startsWith(otherTrip.id));
+
+      const tampered = [
+        `${path}?expires=${expires}&sig=${flipped}`,
+        `${path}?expires=${Number(expires) + 3600}&sig=${sig}`,
+        `${path}?expires=${expires}`,
+        `${path}?sig=${sig}`,
+        path,
+        `/receipts/${otherTrip.id}/${file}?expires=${expires}&sig=${sig}`,
+        `/receipts/${otherFile}?expires=${expires}&sig=${sig}`,
+        `/receipts/${trip.id}/${randomUUID()}.jpg?expires=${expires}&sig=${sig}`,
+      ];
+      for (const link of tampered) {
+        const res = await t.http.get(link);
+        expect({ link, status: res.status }).toEqual({ link, status: 403 });
+        expectErrorBody(res.body, 403);
+      }
+      await t.http.get(`${path}?expires=${expires}&sig=${sig}`).expect(200);
+    });
+  });
+});

@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto';
+import type { Response } from 'supertest';
+import { Clock } from '../src/common/clock/clock';
+import { createTestApp, TestApp } from './support/app';
+import { expectErrorBody, registerUser } from './support/factories';
+
+type User = Awaited<ReturnType<typeof registerUser>>;
+
+interface Suggestion {
+  name: string;
+  unit: string;
+  frequencyLabel: string;
+  reason: string;
+  lastBoughtAt: string;
+  intervalDays: number | null;
+  timesBought: number;
+  score: number;
+}
+
+type Product = string | { name: string; unit: string };
+
+const DAY_MS = 86_400_000;
+/** Day 0 of every simulated household: a Monday, early evening. */
+const START = Date.parse('2025-01-06T17:00:00.000Z');
+const day = (n: number) => new Date(START + n * DAY_MS);
+
+/** A 400 whose details name `field`, in the contract's error shape. */
+function expectInvalid(res: Response, field: string): void {
+  expect(res.status).toBe(400);
+  expectErrorBody(res.body, 400);
+  expect(res.body.details).toEqual(expect.arrayContaining([{ field, problem: expect.any(String) }]));
+}
+
+/** The error body minus its per-request id, to compare two answers. */
+function withoutRequestId(body: Record<string, unknown>): Record<string, unknown> {
+  const { requestId: _requestId, ...rest } = body;
+  return rest;
+}
+
+/** Every `every` days from `from` through `to` (inclusive). */
+function days(from: number, to: number, every: number): number[] {
+  const result: number[] = [];
+  for (let d = from; d <= to; d += every) result.push(d);
+  return result;
+}
+
+describe('suggestions', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+  beforeEach(() => t.reset());
+  afterEach(() => jest.restoreAllMocks());
+
+  /** Moves the server's clock: trips are stamped with it, suggestions are computed at it. */
+  const setNow = (at: Date) => jest.spyOn(t.app.get(Clock), 'now').mockReturnValue(at);
+  /** One completed trip on day `n` that bought these products. */
+  const shop = async (u: User, listId: string, n: number, products: Product[]): Promise<void> => {
+    setNow(day(n));
+    for (const product of products) {
+      const body = typeof product === 'string' ? { name: product } : product;
+      const item = await t.http.post(`/lists/${listId}/items`).set(u.auth).send(body).expect(201);
+      await t.http.patch(`/lists/${listId}/items/${item.body.id}`).set(u.auth).send({ checked: true }).expect(200);
+    }
+    await t.http.post(`/lists/${listId}/trips`).set(u.auth).send({}).expect(201);
+  };
+  /** A household that buys each product on its own days, one trip per shopping day. */
+  const household = async (u: User, listId: string, schedule: Record<string, number[]>): Promise<void> => {
+    const shoppingDays = [...new Set(Object.values(schedule).flat())].sort((x, y) => x - y);
+    for (const n of shoppingDays) {
+      await shop(
+        u,
+        listId,
+        n,
+        Object.keys(schedule).filter((name) => schedule[name].includes(n)),
+      );
+    }
+  };
+  const suggestionsOn = async (u: User, listId: string, n: number): Promise<Suggestion[]> => {
+    setNow(day(n));
+    return (await t.http.get(`/lists/${listId}/suggestions`).set(u.auth).expect(200)).body as Suggestion[];
+  };
+
+  it('should answer [] for a list without trip history', async () => {
+    const ana = await registerUser(t);
+    await t.http.post(`/lists/${ana.listId}/items`).set(ana.auth).send({ name: 'Milk' }).expect(201);
+    expect(await suggestionsOn(ana, ana.listId, 0)).toEqual([]);
+  });
+
+  it('should suggest a product bought before, in the Suggestion shape', async () => {
+    const ana = await registerUser(t);
+    for (const n of [0, 7, 14]) await shop(ana, ana.listId, n, [{ name: 'Milk', unit: 'l' }]);
+
+    expect(await suggestionsOn(ana, ana.listId, 21)).toEqual([
+      {
+        name: 'Milk',
+        unit: 'l',
+        frequencyLabel: 'weekly',
+        reason: 'Usually bought weekly; last bought 7 days ago.',
+        lastBoughtAt: day(14).toISOString(),
+        intervalDays: 7,
+        timesBought: 3,
+        score: expect.any(Number),
+      },
+    ]);
+  });
+
+  it('should label each product by its real interval, however recently it was bought', async () => {
+    const ana = await registerUser(t);
+    await household(ana, ana.listId, {
+      Coffee: days(0, 56, 7),
+      Rice: days(0, 60, 10),
+      Detergent: days(0, 60, 30),
+    });
+
+    const suggestions = await suggestionsOn(ana, ana.listId, 61);
+
+    const byName = Object.fromEntries(suggestions.map((s) => [s.name, [s.frequencyLabel, s.intervalDays]]));
+    expect(byName).toEqual({
+      Coffee: ['weekly', 7],
+      Rice: ['every ~10 days', 10],
+      Detergent: ['monthly', 30],
+    });
+  });
+
+  it('should rank a due product above one bought more often and more recently that is not due yet', async () => {
+    const ana = await registerUser(t);
+    await household(ana, ana.listId, {
+      // Weekly, six times, last bought yesterday: not due.
+      Rice: days(0, 35, 7),
+      // Every five days, three times, last bought six days ago: due.
+      Coffee: days(20, 30, 5),
+    });
+
+    const suggestions = await suggestionsOn(ana, ana.listId, 36);
+
+    expect(suggestions.map((s) => s.name)).toEqual(['Coffee', 'Rice']);
+    expect(suggestions[0].score).toBeGreaterThan(suggestions[1].score);
+    expect(suggestions.map((s) => s.timesBought)).toEqual([3, 6]);
+  });
+
+  it('should rank products bought once after the products bought repeatedly', async () => {
+    const ana = await registerUser(t);
+    await household(ana, ana.listId, {
+      Saffron: [0],
+      Candles: [40],
+      Milk: days(30, 44, 7),
+      Coffee: days(20, 40, 5),
+    });
+
+    const suggestions = await suggestionsOn(ana, ana.listId, 50);
+
+    expect(suggestions.map((s) => s.name)).toEqual(['Coffee', 'Milk', 'Saffron', 'Candles']);
+    expect(suggestions.find((s) => s.name === 'Saffron')).toMatchObject({
+      timesBought: 1,
+      intervalDays: null,
+      frequencyLabel: 'bought once',
+      lastBoughtAt: day(0).toISOString(),
+    });
+    const scores = suggestions.map((s) => s.score);
+    expect(scores).toEqual([...scores].sort((x, y) => y - x));
+  });
+
+  it('should leave out products that are on the list, compared case- and whitespace-insensitively', async () => {
+    const ana = await registerUser(t);
+    await household(ana, ana.listId, { Milk: [0, 7], 'Oat Milk': [0, 7], Bread: [0, 7] });
+    for (const name of ['MILK', 'oat   milk']) {
+      await t.http.post(`/lists/${ana.listId}/items`).set(ana.auth).send({ name }).expect(201);
+    }
+
+    const suggestions = await suggestionsOn(ana, ana.listId, 14);
+
+    expect(suggestions.map((s) => s.name)).toEqual(['Bread']);
+  });
+
+  it('should count one product across spellings, named and measured as it was last bought', async () => {
+    const ana = await registerUser(t);
+    await shop(ana, ana.listId, 0, ['milk']);
+    await shop(ana, ana.listId, 7, [{ name: 'MILK', unit: 'bottle' }]);
+    await shop(ana, ana.listId, 14, [{ name: 'Milk', unit: 'l' }]);
+
+    const suggestions = await suggestionsOn(ana, ana.listId, 20);
+
+    expect(suggestions).toEqual([
+      expect.objectContaining({ name: 'Milk', unit: 'l', timesBought: 3, intervalDays: 7, frequencyLabel: 'weekly' }),
+    ]);
+  });
+
+  it('should count several trips on one day as one purchase', async () => {
+    const ana = await registerUser(t);
+    await shop(ana, ana.listId, 0, ['Milk']);
+    await shop(ana, ana.listId, 0.1, ['Milk']);
+    await shop(ana, ana.listId, 10, ['Milk']);
+
+    const [milk] = await suggestionsOn(ana, ana.listId, 12);
+
+    expect(milk).toMatchObject({ timesBought: 2, intervalDays: 10, frequencyLabel: 'every ~10 days' });
+  });
+
+  it("should use only the list's own trip history", async () => {
+    const ana = await registerUser(t);
+    const other = (await t.http.post('/lists').set(ana.auth).send({ name: 'Cabin' }).expect(201)).body.id as string;
+    await household(ana, other, { Firewood: [0, 7] });
+    await household(ana, ana.listId, { Milk: [0, 7] });
+
+    expect((await suggestionsOn(ana, ana.listId, 10)).map((s) => s.name)).toEqual(['Milk']);
+    expect((await suggestionsOn(ana, other, 10)).map((s) => s.name)).toEqual(['Firewood']);
+  });
+
+  it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
+    const ana = await registerUser(t);
+    await shop(ana, ana.listId, 0, ['Milk']);
+    const stranger = await registerUser(t, { name: 'Eve' });
+    const notMine = await t.http.get(`/lists/${ana.listId}/suggestions`).set(stranger.auth).expect(404);
+    const missing = await t.http.get(`/lists/${randomUUID()}/suggestions`).set(stranger.auth).expect(404);
+    expectErrorBody(notMine.body, 404);
+    expect(withoutRequestId(notMine.body)).toEqual(withoutRequestId(missing.body));
+  });
+
+  it('should answer 400 naming the list id when it is not a UUID', async () => {
+    const ana = await registerUser(t);
+    expectInvalid(await t.http.get('/lists/mine/suggestions').set(ana.auth), 'listId');
+  });
+
+  it('should require authentication', async () => {
+    const ana = await registerUser(t);
+    const res = await t.http.get(`/lists/${ana.listId}/suggestions`).expect(401);
+    expectErrorBody(res.body, 401);
+  });
+});
