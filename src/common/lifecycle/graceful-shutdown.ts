@@ -26,7 +26,14 @@ export async function shutdownGracefully(app: INestApplication, options: Shutdow
   await options.afterClose?.();
 }
 
-export function exitOnSignals(app: INestApplication, options: ShutdownOptions): void {
+/** The parts of `process` signal handling uses (a stand-in in tests). */
+export interface SignalTarget {
+  once(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+  exit(code: number): void;
+}
+
+/** SIGTERM/SIGINT: drain and exit 0 (1 when the shutdown itself failed). */
+export function exitOnSignals(app: INestApplication, options: ShutdownOptions, target: SignalTarget = process): void {
   const logger = new Logger('Shutdown');
   let started = false;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -34,13 +41,13 @@ export function exitOnSignals(app: INestApplication, options: ShutdownOptions): 
     started = true;
     logger.log(`${signal} received: draining requests`);
     shutdownGracefully(app, options).then(
-      () => process.exit(0),
+      () => target.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
+        target.exit(1);
       },
     );
   };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  target.once('SIGTERM', onSignal);
+  target.once('SIGINT', onSignal);
 }
