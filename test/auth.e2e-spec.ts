@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import type { Response } from 'supertest';
 import { createTestApp, TestApp } from './support/app';
+import { expectInvalidExactly } from './support/expect';
 import { expectErrorBody, registerUser } from './support/factories';
 
 const THIRTY_DAYS_S = 30 * 24 * 3600;
@@ -30,17 +30,6 @@ function signJwt(header: Json, payload: Json, secret?: string, hash: 'sha256' | 
 
 function bearer(token: string): { Authorization: string } {
   return { Authorization: `Bearer ${token}` };
-}
-
-/** A 400 in the contract's shape whose details name exactly `fields`. */
-function expectInvalid(res: Response, ...fields: string[]): void {
-  expect(res.status).toBe(400);
-  expectErrorBody(res.body, 400);
-  const details = res.body.details as { field: unknown; problem: unknown }[];
-  expect(Array.isArray(details)).toBe(true);
-  for (const detail of details) expect(typeof detail.problem).toBe('string');
-  expect(new Set(details.map((detail) => detail.field))).toEqual(new Set(fields));
-  for (const field of fields) expect(res.body.message).toContain(field);
 }
 
 /** No key that names a password or hash, no argon2 string, not the password itself, at any depth. */
@@ -183,7 +172,7 @@ describe('auth (session cache off)', () => {
       ['an unknown property', { role: 'admin' }, 'role'],
     ])('should answer 400 naming the field for %s', async (_case, change, field) => {
       const res = await t.http.post('/auth/register').send({ ...valid(), ...change });
-      expectInvalid(res, field);
+      expectInvalidExactly(res, [field], { namedInMessage: true });
       const [{ users }] = await t.dataSource.query('SELECT count(*)::int AS users FROM users');
       expect(users).toBe(0);
     });
@@ -241,7 +230,7 @@ describe('auth (session cache off)', () => {
     ])('should answer 400 naming the field for %s', async (_case, change, field) => {
       const u = await registerUser(t);
       const res = await t.http.post('/auth/login').send({ email: u.email, password: u.password, ...change });
-      expectInvalid(res, field);
+      expectInvalidExactly(res, [field], { namedInMessage: true });
     });
   });
 
@@ -418,7 +407,7 @@ describe('auth (session cache off)', () => {
     ])('should answer 400 naming the field for %s and keep the session', async (_case, body, field) => {
       const u = await registerUser(t);
       const res = await t.http.post('/auth/logout').set(u.auth).send(body);
-      expectInvalid(res, field);
+      expectInvalidExactly(res, [field], { namedInMessage: true });
       await me(u.token).expect(200);
     });
   });
@@ -520,7 +509,7 @@ describe('auth (session cache off)', () => {
     it('should answer 400 naming id when it is not a UUID', async () => {
       const u = await registerUser(t);
       const res = await t.http.delete('/auth/sessions/not-a-uuid').set(u.auth);
-      expectInvalid(res, 'id');
+      expectInvalidExactly(res, ['id'], { namedInMessage: true });
     });
   });
 
@@ -588,7 +577,7 @@ describe('auth (session cache off)', () => {
       ['an unknown property', { refreshToken: 'x'.repeat(43), token: 'abc' }, 'token'],
     ])('should answer 400 naming the field for %s', async (_case, body, field) => {
       const res = await t.http.post('/auth/refresh').send(body);
-      expectInvalid(res, field);
+      expectInvalidExactly(res, [field], { namedInMessage: true });
     });
   });
 });

@@ -1,42 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Response } from 'supertest';
 import { createTestApp, TestApp } from './support/app';
+import { expectHiddenList, expectInvalid, withoutRequestId } from './support/expect';
 import { expectErrorBody, registerUser } from './support/factories';
+import { addItem, itemsOf, ownerAndMember } from './support/lists';
 
 type User = Awaited<ReturnType<typeof registerUser>>;
 
-interface Item {
-  id: string;
-  listId: string;
-  name: string;
-  quantity: number;
-  unit: string;
-  checked: boolean;
-  checkedBy: string | null;
-  checkedAt: string | null;
-  addedBy: string | null;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-  note: string | null;
-  category: string | null;
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/** A 400 whose details name `field`, in the contract's error shape. */
-function expectInvalid(res: Response, field: string): void {
-  expect(res.status).toBe(400);
-  expectErrorBody(res.body, 400);
-  expect(res.body.details).toEqual(expect.arrayContaining([{ field, problem: expect.any(String) }]));
-}
-
-/** The error body minus its per-request id, to compare two answers. */
-function withoutRequestId(body: Record<string, unknown>): Record<string, unknown> {
-  const { requestId: _requestId, ...rest } = body;
-  return rest;
-}
 
 describe('items', () => {
   let t: TestApp;
@@ -46,33 +17,11 @@ describe('items', () => {
   afterAll(() => t.close());
   beforeEach(() => t.reset());
 
-  const addItem = async (u: User, listId: string, body: Record<string, unknown> = { name: 'Milk' }): Promise<Item> =>
-    (await t.http.post(`/lists/${listId}/items`).set(u.auth).send(body).expect(201)).body as Item;
-  const itemsOf = async (u: User, listId: string): Promise<Item[]> =>
-    (await t.http.get(`/lists/${listId}`).set(u.auth).expect(200)).body.items as Item[];
   const patch = (u: User, listId: string, itemId: string, body: unknown) =>
     t.http
       .patch(`/lists/${listId}/items/${itemId}`)
       .set(u.auth)
       .send(body as object);
-  /** Registers an owner and a second user who joined the owner's first list by its invite code. */
-  const ownerAndMember = async () => {
-    const owner = await registerUser(t, { name: 'Olga' });
-    const member = await registerUser(t, { name: 'Max' });
-    const list = await t.http.get(`/lists/${owner.listId}`).set(owner.auth).expect(200);
-    await t.http.post('/lists/join').set(member.auth).send({ inviteCode: list.body.inviteCode }).expect(200);
-    return { owner, member, listId: owner.listId };
-  };
-  /** Someone who is not a member of `listId` gets the same 404 as for a list that does not exist. */
-  const expectHiddenList = async (send: (u: User, listId: string) => Promise<Response>, listId: string) => {
-    const stranger = await registerUser(t, { name: 'Eve' });
-    const notMine = await send(stranger, listId);
-    const missing = await send(stranger, randomUUID());
-    expect(notMine.status).toBe(404);
-    expectErrorBody(notMine.body, 404);
-    expect(missing.status).toBe(404);
-    expect(withoutRequestId(notMine.body)).toEqual(withoutRequestId(missing.body));
-  };
 
   describe('POST /lists/:listId/items', () => {
     it('should add the item and return it in the Item shape', async () => {
@@ -100,18 +49,18 @@ describe('items', () => {
         note: 'lactose free',
         category: 'Dairy',
       });
-      expect(await itemsOf(u, u.listId)).toEqual([res.body]);
+      expect(await itemsOf(t, u, u.listId)).toEqual([res.body]);
     });
 
     it('should default quantity to 1 and unit to "×"', async () => {
       const u = await registerUser(t);
-      const item = await addItem(u, u.listId, { name: 'Bread' });
+      const item = await addItem(t, u, u.listId, { name: 'Bread' });
       expect(item).toMatchObject({ quantity: 1, unit: '×', note: null, category: null });
     });
 
     it('should trim every string', async () => {
       const u = await registerUser(t);
-      const item = await addItem(u, u.listId, {
+      const item = await addItem(t, u, u.listId, {
         name: '  Eggs ',
         unit: ' pcs ',
         note: ' free range ',
@@ -122,7 +71,7 @@ describe('items', () => {
 
     it('should accept a fractional quantity and the longest allowed name and unit', async () => {
       const u = await registerUser(t);
-      const item = await addItem(u, u.listId, {
+      const item = await addItem(t, u, u.listId, {
         name: ` ${'n'.repeat(200)} `,
         quantity: 0.5,
         unit: ` ${'u'.repeat(32)} `,
@@ -131,13 +80,13 @@ describe('items', () => {
     });
 
     it('should let a member who joined by invite code add items that every member sees', async () => {
-      const { owner, member, listId } = await ownerAndMember();
+      const { owner, member, listId } = await ownerAndMember(t);
 
-      const item = await addItem(member, listId, { name: 'Apples', quantity: 6 });
+      const item = await addItem(t, member, listId, { name: 'Apples', quantity: 6 });
 
       expect(item).toMatchObject({ listId, name: 'Apples', quantity: 6, addedBy: member.userId });
-      expect(await itemsOf(owner, listId)).toEqual([item]);
-      expect(await itemsOf(member, listId)).toEqual([item]);
+      expect(await itemsOf(t, owner, listId)).toEqual([item]);
+      expect(await itemsOf(t, member, listId)).toEqual([item]);
     });
 
     it.each([
@@ -160,7 +109,7 @@ describe('items', () => {
       const u = await registerUser(t);
       const res = await t.http.post(`/lists/${u.listId}/items`).set(u.auth).send(body);
       expectInvalid(res, field);
-      expect(await itemsOf(u, u.listId)).toEqual([]);
+      expect(await itemsOf(t, u, u.listId)).toEqual([]);
     });
 
     it('should reject an infinite quantity with 400 naming the field', async () => {
@@ -171,7 +120,7 @@ describe('items', () => {
         .set('Content-Type', 'application/json')
         .send('{"name":"Milk","quantity":1e999}');
       expectInvalid(res, 'quantity');
-      expect(await itemsOf(u, u.listId)).toEqual([]);
+      expect(await itemsOf(t, u, u.listId)).toEqual([]);
     });
 
     it.each([
@@ -183,16 +132,17 @@ describe('items', () => {
     ])('should reject %s in the body with 400', async (_label, body, field) => {
       const u = await registerUser(t);
       expectInvalid(await t.http.post(`/lists/${u.listId}/items`).set(u.auth).send(body), field);
-      expect(await itemsOf(u, u.listId)).toEqual([]);
+      expect(await itemsOf(t, u, u.listId)).toEqual([]);
     });
 
     it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
       const owner = await registerUser(t);
       await expectHiddenList(
+        t,
         (u, id) => t.http.post(`/lists/${id}/items`).set(u.auth).send({ name: 'Milk' }),
         owner.listId,
       );
-      expect(await itemsOf(owner, owner.listId)).toEqual([]);
+      expect(await itemsOf(t, owner, owner.listId)).toEqual([]);
     });
 
     it('should answer 400 naming the list id when it is not a UUID', async () => {
@@ -204,14 +154,14 @@ describe('items', () => {
       const u = await registerUser(t);
       const res = await t.http.post(`/lists/${u.listId}/items`).send({ name: 'Milk' }).expect(401);
       expectErrorBody(res.body, 401);
-      expect(await itemsOf(u, u.listId)).toEqual([]);
+      expect(await itemsOf(t, u, u.listId)).toEqual([]);
     });
   });
 
   describe('PATCH /lists/:listId/items/:itemId', () => {
     it('should change the given fields, trimmed, keep the others and bump the version once', async () => {
       const u = await registerUser(t);
-      const item = await addItem(u, u.listId, { name: 'Milk', quantity: 1, unit: 'l', note: 'any' });
+      const item = await addItem(t, u, u.listId, { name: 'Milk', quantity: 1, unit: 'l', note: 'any' });
 
       const res = await patch(u, u.listId, item.id, { name: ' Oat milk ', quantity: 2.5, category: ' Dairy ' }).expect(
         200,
@@ -225,12 +175,12 @@ describe('items', () => {
         version: 2,
         updatedAt: expect.stringMatching(ISO),
       });
-      expect(await itemsOf(u, u.listId)).toEqual([res.body]);
+      expect(await itemsOf(t, u, u.listId)).toEqual([res.body]);
     });
 
     it("should record the caller and the server's time when an item is checked", async () => {
-      const { owner, member, listId } = await ownerAndMember();
-      const item = await addItem(owner, listId);
+      const { owner, member, listId } = await ownerAndMember(t);
+      const item = await addItem(t, owner, listId);
 
       const before = Date.now();
       const res = await patch(member, listId, item.id, { checked: true }).expect(200);
@@ -244,7 +194,7 @@ describe('items', () => {
       const checkedAt = Date.parse(res.body.checkedAt);
       expect(checkedAt).toBeGreaterThanOrEqual(before);
       expect(checkedAt).toBeLessThanOrEqual(after);
-      expect(await itemsOf(owner, listId)).toEqual([
+      expect(await itemsOf(t, owner, listId)).toEqual([
         expect.objectContaining({
           id: item.id,
           checked: true,
@@ -256,20 +206,20 @@ describe('items', () => {
 
     it('should clear checkedBy and checkedAt when an item is unchecked', async () => {
       const u = await registerUser(t);
-      const item = await addItem(u, u.listId);
+      const item = await addItem(t, u, u.listId);
       await patch(u, u.listId, item.id, { checked: true }).expect(200);
 
       const res = await patch(u, u.listId, item.id, { checked: false }).expect(200);
 
       expect(res.body).toMatchObject({ checked: false, checkedBy: null, checkedAt: null, version: 3 });
-      expect(await itemsOf(u, u.listId)).toEqual([
+      expect(await itemsOf(t, u, u.listId)).toEqual([
         expect.objectContaining({ checked: false, checkedBy: null, checkedAt: null }),
       ]);
     });
 
     it('should keep the first checker and time when an already checked item is checked again', async () => {
-      const { owner, member, listId } = await ownerAndMember();
-      const item = await addItem(owner, listId);
+      const { owner, member, listId } = await ownerAndMember(t);
+      const item = await addItem(t, owner, listId);
       const first = await patch(owner, listId, item.id, { checked: true }).expect(200);
 
       const again = await patch(member, listId, item.id, { checked: true }).expect(200);
@@ -287,7 +237,7 @@ describe('items', () => {
       ['category', { category: 'Bakery' }],
     ])('should increase the version when %s changes', async (_field, change) => {
       const u = await registerUser(t);
-      const item = await addItem(u, u.listId, { name: 'Milk' });
+      const item = await addItem(t, u, u.listId, { name: 'Milk' });
 
       const res = await patch(u, u.listId, item.id, change).expect(200);
 
@@ -302,12 +252,18 @@ describe('items', () => {
       ['an empty body', {}],
     ])('should leave the version and updatedAt alone on a no-op patch with %s', async (_label, body) => {
       const u = await registerUser(t);
-      const item = await addItem(u, u.listId, { name: 'Milk', quantity: 2, unit: 'l', note: 'x', category: 'Dairy' });
+      const item = await addItem(t, u, u.listId, {
+        name: 'Milk',
+        quantity: 2,
+        unit: 'l',
+        note: 'x',
+        category: 'Dairy',
+      });
 
       const res = await patch(u, u.listId, item.id, body).expect(200);
 
       expect(res.body).toEqual(item);
-      expect(await itemsOf(u, u.listId)).toEqual([item]);
+      expect(await itemsOf(t, u, u.listId)).toEqual([item]);
     });
 
     it.each([
@@ -327,11 +283,11 @@ describe('items', () => {
       ['category', 'over 50 characters', { category: 'x'.repeat(51) }],
     ])('should reject a %s that is %s with 400 naming the field and change nothing', async (field, _label, body) => {
       const u = await registerUser(t);
-      const item = await addItem(u, u.listId);
+      const item = await addItem(t, u, u.listId);
 
       expectInvalid(await patch(u, u.listId, item.id, body), field);
 
-      expect(await itemsOf(u, u.listId)).toEqual([item]);
+      expect(await itemsOf(t, u, u.listId)).toEqual([item]);
     });
 
     it.each([
@@ -342,99 +298,99 @@ describe('items', () => {
       ['version', { version: 99 }, 'version'],
     ])('should reject %s in the body with 400 and change nothing', async (_label, body, field) => {
       const u = await registerUser(t);
-      const item = await addItem(u, u.listId);
+      const item = await addItem(t, u, u.listId);
       expectInvalid(await patch(u, u.listId, item.id, body), field);
-      expect(await itemsOf(u, u.listId)).toEqual([item]);
+      expect(await itemsOf(t, u, u.listId)).toEqual([item]);
     });
 
     it("should answer 404 for an item of another of the caller's lists addressed through this list's URL", async () => {
       const u = await registerUser(t);
       const other = (await t.http.post('/lists').set(u.auth).send({ name: 'Other' }).expect(201)).body.id as string;
-      const item = await addItem(u, u.listId);
+      const item = await addItem(t, u, u.listId);
 
       const res = await patch(u, other, item.id, { checked: true }).expect(404);
 
       expectErrorBody(res.body, 404);
       const missing = await patch(u, other, randomUUID(), { checked: true }).expect(404);
       expect(withoutRequestId(res.body)).toEqual(withoutRequestId(missing.body));
-      expect(await itemsOf(u, u.listId)).toEqual([item]);
+      expect(await itemsOf(t, u, u.listId)).toEqual([item]);
     });
 
     it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
       const owner = await registerUser(t);
-      const item = await addItem(owner, owner.listId);
-      await expectHiddenList((u, id) => patch(u, id, item.id, { name: 'Hacked' }), owner.listId);
-      expect(await itemsOf(owner, owner.listId)).toEqual([item]);
+      const item = await addItem(t, owner, owner.listId);
+      await expectHiddenList(t, (u, id) => patch(u, id, item.id, { name: 'Hacked' }), owner.listId);
+      expect(await itemsOf(t, owner, owner.listId)).toEqual([item]);
     });
 
     it('should answer 400 naming the path parameter that is not a UUID', async () => {
       const u = await registerUser(t);
-      const item = await addItem(u, u.listId);
+      const item = await addItem(t, u, u.listId);
       expectInvalid(await patch(u, u.listId, 'not-a-uuid', { checked: true }), 'itemId');
       expectInvalid(await patch(u, 'not-a-uuid', item.id, { checked: true }), 'listId');
     });
 
     it('should require authentication', async () => {
       const u = await registerUser(t);
-      const item = await addItem(u, u.listId);
+      const item = await addItem(t, u, u.listId);
       const res = await t.http.patch(`/lists/${u.listId}/items/${item.id}`).send({ checked: true }).expect(401);
       expectErrorBody(res.body, 401);
-      expect(await itemsOf(u, u.listId)).toEqual([item]);
+      expect(await itemsOf(t, u, u.listId)).toEqual([item]);
     });
   });
 
   describe('DELETE /lists/:listId/items/:itemId', () => {
     it('should remove the item with 204 and an empty body', async () => {
       const u = await registerUser(t);
-      const milk = await addItem(u, u.listId, { name: 'Milk' });
-      const bread = await addItem(u, u.listId, { name: 'Bread' });
+      const milk = await addItem(t, u, u.listId, { name: 'Milk' });
+      const bread = await addItem(t, u, u.listId, { name: 'Bread' });
 
       const res = await t.http.delete(`/lists/${u.listId}/items/${milk.id}`).set(u.auth).expect(204);
 
       expect(res.text).toBe('');
-      expect(await itemsOf(u, u.listId)).toEqual([bread]);
+      expect(await itemsOf(t, u, u.listId)).toEqual([bread]);
       const again = await t.http.delete(`/lists/${u.listId}/items/${milk.id}`).set(u.auth).expect(404);
       expectErrorBody(again.body, 404);
     });
 
     it('should let a member who joined by invite code remove an item another member added', async () => {
-      const { owner, member, listId } = await ownerAndMember();
-      const item = await addItem(owner, listId);
+      const { owner, member, listId } = await ownerAndMember(t);
+      const item = await addItem(t, owner, listId);
       await t.http.delete(`/lists/${listId}/items/${item.id}`).set(member.auth).expect(204);
-      expect(await itemsOf(owner, listId)).toEqual([]);
+      expect(await itemsOf(t, owner, listId)).toEqual([]);
     });
 
     it("should answer 404 for an item of another of the caller's lists addressed through this list's URL", async () => {
       const u = await registerUser(t);
       const other = (await t.http.post('/lists').set(u.auth).send({ name: 'Other' }).expect(201)).body.id as string;
-      const item = await addItem(u, u.listId);
+      const item = await addItem(t, u, u.listId);
 
       const res = await t.http.delete(`/lists/${other}/items/${item.id}`).set(u.auth).expect(404);
 
       expectErrorBody(res.body, 404);
-      expect(await itemsOf(u, u.listId)).toEqual([item]);
+      expect(await itemsOf(t, u, u.listId)).toEqual([item]);
     });
 
     it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
       const owner = await registerUser(t);
-      const item = await addItem(owner, owner.listId);
-      await expectHiddenList((u, id) => t.http.delete(`/lists/${id}/items/${item.id}`).set(u.auth), owner.listId);
-      expect(await itemsOf(owner, owner.listId)).toEqual([item]);
+      const item = await addItem(t, owner, owner.listId);
+      await expectHiddenList(t, (u, id) => t.http.delete(`/lists/${id}/items/${item.id}`).set(u.auth), owner.listId);
+      expect(await itemsOf(t, owner, owner.listId)).toEqual([item]);
     });
 
     it('should answer 400 naming the path parameter that is not a UUID', async () => {
       const u = await registerUser(t);
-      const item = await addItem(u, u.listId);
+      const item = await addItem(t, u, u.listId);
       expectInvalid(await t.http.delete(`/lists/${u.listId}/items/42`).set(u.auth), 'itemId');
       expectInvalid(await t.http.delete(`/lists/42/items/${item.id}`).set(u.auth), 'listId');
     });
 
     it('should require authentication', async () => {
       const u = await registerUser(t);
-      const item = await addItem(u, u.listId);
+      const item = await addItem(t, u, u.listId);
       const res = await t.http.delete(`/lists/${u.listId}/items/${item.id}`).expect(401);
       expectErrorBody(res.body, 401);
-      expect(await itemsOf(u, u.listId)).toEqual([item]);
+      expect(await itemsOf(t, u, u.listId)).toEqual([item]);
     });
   });
 });

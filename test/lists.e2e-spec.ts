@@ -1,21 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Response } from 'supertest';
 import { createTestApp, TestApp } from './support/app';
+import { expectHiddenList, expectInvalid } from './support/expect';
 import { expectErrorBody, registerUser } from './support/factories';
+import { getList, ownerAndMember } from './support/lists';
 
 type User = Awaited<ReturnType<typeof registerUser>>;
-
-interface ListBody {
-  id: string;
-  name: string;
-  inviteCode: string;
-  members: { id: string; name: string; email: string; role: string }[];
-  items: unknown[];
-  createdAt: string;
-  seq: number;
-  role: string;
-  version: number;
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -23,19 +12,6 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const INVITE_CODE = /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
 /** Well-formed, but (with overwhelming probability) no list's code. */
 const WRONG_CODE = 'ZZZZ-ZZZZ';
-
-/** A 400 whose details name `field`, in the contract's error shape. */
-function expectInvalid(res: Response, field: string): void {
-  expect(res.status).toBe(400);
-  expectErrorBody(res.body, 400);
-  expect(res.body.details).toEqual(expect.arrayContaining([{ field, problem: expect.any(String) }]));
-}
-
-/** The error body minus its per-request id, to compare two answers. */
-function withoutRequestId(body: Record<string, unknown>): Record<string, unknown> {
-  const { requestId: _requestId, ...rest } = body;
-  return rest;
-}
 
 describe('lists', () => {
   let t: TestApp;
@@ -45,31 +21,12 @@ describe('lists', () => {
   afterAll(() => t.close());
   beforeEach(() => t.reset());
 
-  const getList = async (u: User, listId: string): Promise<ListBody> =>
-    (await t.http.get(`/lists/${listId}`).set(u.auth).expect(200)).body as ListBody;
-  const inviteCodeOf = async (u: User, listId: string): Promise<string> => (await getList(u, listId)).inviteCode;
+  const inviteCodeOf = async (u: User, listId: string): Promise<string> => (await getList(t, u, listId)).inviteCode;
   const join = (u: User, inviteCode: unknown) => t.http.post('/lists/join').set(u.auth).send({ inviteCode });
-  /** Registers an owner and a second user who joined the owner's first list by its invite code. */
-  const ownerAndMember = async () => {
-    const owner = await registerUser(t, { name: 'Olga' });
-    const member = await registerUser(t, { name: 'Max' });
-    await join(member, await inviteCodeOf(owner, owner.listId)).expect(200);
-    return { owner, member, listId: owner.listId };
-  };
-  /** Someone who is not a member of `listId` gets the same 404 as for a list that does not exist. */
-  const expectHiddenList = async (send: (u: User, listId: string) => Promise<Response>, listId: string) => {
-    const stranger = await registerUser(t, { name: 'Eve' });
-    const notMine = await send(stranger, listId);
-    const missing = await send(stranger, randomUUID());
-    expect(notMine.status).toBe(404);
-    expectErrorBody(notMine.body, 404);
-    expect(missing.status).toBe(404);
-    expect(withoutRequestId(notMine.body)).toEqual(withoutRequestId(missing.body));
-  };
 
   describe('GET /lists', () => {
     it("should return only the caller's lists, each with the caller's role", async () => {
-      const { owner, member, listId } = await ownerAndMember();
+      const { owner, member, listId } = await ownerAndMember(t);
       await registerUser(t, { name: 'Other' });
 
       const res = await t.http.get('/lists').set(member.auth).expect(200);
@@ -164,7 +121,7 @@ describe('lists', () => {
 
   describe('GET /lists/:id', () => {
     it('should return the list with its members and items to a member', async () => {
-      const { owner, member, listId } = await ownerAndMember();
+      const { owner, member, listId } = await ownerAndMember(t);
       await t.http.post(`/lists/${listId}/items`).set(owner.auth).send({ name: 'Milk' }).expect(201);
 
       const res = await t.http.get(`/lists/${listId}`).set(member.auth).expect(200);
@@ -186,7 +143,7 @@ describe('lists', () => {
 
     it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
       const owner = await registerUser(t);
-      await expectHiddenList((u, id) => t.http.get(`/lists/${id}`).set(u.auth), owner.listId);
+      await expectHiddenList(t, (u, id) => t.http.get(`/lists/${id}`).set(u.auth), owner.listId);
     });
 
     it('should answer 400 naming the id when it is not a UUID', async () => {
@@ -203,26 +160,26 @@ describe('lists', () => {
 
   describe('PATCH /lists/:id', () => {
     it('should rename the list for every member', async () => {
-      const { owner, member, listId } = await ownerAndMember();
+      const { owner, member, listId } = await ownerAndMember(t);
 
       const res = await t.http.patch(`/lists/${listId}`).set(owner.auth).send({ name: '  Groceries  ' }).expect(200);
 
       expect(res.body).toMatchObject({ id: listId, name: 'Groceries', role: 'owner', members: expect.any(Array) });
-      expect((await getList(member, listId)).name).toBe('Groceries');
+      expect((await getList(t, member, listId)).name).toBe('Groceries');
       const mine = await t.http.get('/lists').set(member.auth).expect(200);
       expect(mine.body).toEqual(expect.arrayContaining([expect.objectContaining({ id: listId, name: 'Groceries' })]));
     });
 
     it('should let a plain member rename the list', async () => {
-      const { owner, member, listId } = await ownerAndMember();
+      const { owner, member, listId } = await ownerAndMember(t);
       const res = await t.http.patch(`/lists/${listId}`).set(member.auth).send({ name: 'Renamed' }).expect(200);
       expect(res.body).toMatchObject({ name: 'Renamed', role: 'member' });
-      expect((await getList(owner, listId)).name).toBe('Renamed');
+      expect((await getList(t, owner, listId)).name).toBe('Renamed');
     });
 
     it('should bump the list version on a rename and not when the name stays the same', async () => {
       const u = await registerUser(t);
-      const before = (await getList(u, u.listId)).version;
+      const before = (await getList(t, u, u.listId)).version;
 
       const renamed = await t.http.patch(`/lists/${u.listId}`).set(u.auth).send({ name: 'New' }).expect(200);
       expect(renamed.body.version).toBe(before + 1);
@@ -239,7 +196,7 @@ describe('lists', () => {
     ])('should reject a name that is %s with 400 naming the field', async (_label, body) => {
       const u = await registerUser(t, { name: 'Ana' });
       expectInvalid(await t.http.patch(`/lists/${u.listId}`).set(u.auth).send(body), 'name');
-      expect((await getList(u, u.listId)).name).toBe("Ana's List");
+      expect((await getList(t, u, u.listId)).name).toBe("Ana's List");
     });
 
     it('should reject an unknown body property with 400', async () => {
@@ -253,10 +210,11 @@ describe('lists', () => {
     it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
       const owner = await registerUser(t, { name: 'Ana' });
       await expectHiddenList(
+        t,
         (u, id) => t.http.patch(`/lists/${id}`).set(u.auth).send({ name: 'Mine now' }),
         owner.listId,
       );
-      expect((await getList(owner, owner.listId)).name).toBe("Ana's List");
+      expect((await getList(t, owner, owner.listId)).name).toBe("Ana's List");
     });
 
     it('should answer 400 naming the id when it is not a UUID', async () => {
@@ -288,7 +246,7 @@ describe('lists', () => {
           { id: joiner.userId, name: 'Max', email: joiner.email, role: 'member' },
         ],
       });
-      expect((await getList(owner, owner.listId)).members).toHaveLength(2);
+      expect((await getList(t, owner, owner.listId)).members).toHaveLength(2);
     });
 
     it('should be a no-op that still answers 200 when joining twice', async () => {
@@ -301,7 +259,7 @@ describe('lists', () => {
 
       expect(again.body.members).toHaveLength(2);
       expect(again.body.role).toBe('member');
-      expect((await getList(owner, owner.listId)).members).toHaveLength(2);
+      expect((await getList(t, owner, owner.listId)).members).toHaveLength(2);
     });
 
     it('should keep the owner as owner when they join their own list', async () => {
@@ -348,7 +306,7 @@ describe('lists', () => {
       const u = await registerUser(t);
       const code = await inviteCodeOf(owner, owner.listId);
       expectInvalid(await t.http.post('/lists/join').set(u.auth).send({ inviteCode: code, role: 'owner' }), 'role');
-      expect((await getList(owner, owner.listId)).members).toHaveLength(1);
+      expect((await getList(t, owner, owner.listId)).members).toHaveLength(1);
     });
 
     it('should throttle a user after 10 wrong codes with 429, refusing even the correct code', async () => {
@@ -362,7 +320,7 @@ describe('lists', () => {
       const correct = await join(guesser, code).expect(429);
       expectErrorBody(correct.body, 429);
 
-      expect((await getList(owner, owner.listId)).members).toHaveLength(1);
+      expect((await getList(t, owner, owner.listId)).members).toHaveLength(1);
       await t.http.get(`/lists/${owner.listId}`).set(guesser.auth).expect(404);
     });
 
@@ -383,7 +341,7 @@ describe('lists', () => {
         .send({ inviteCode: await inviteCodeOf(owner, owner.listId) })
         .expect(401);
       expectErrorBody(res.body, 401);
-      expect((await getList(owner, owner.listId)).members).toHaveLength(1);
+      expect((await getList(t, owner, owner.listId)).members).toHaveLength(1);
     });
   });
 
@@ -407,7 +365,7 @@ describe('lists', () => {
     });
 
     it('should answer 403 to a plain member and keep the code', async () => {
-      const { owner, member, listId } = await ownerAndMember();
+      const { owner, member, listId } = await ownerAndMember(t);
       const code = await inviteCodeOf(owner, listId);
 
       const res = await t.http.post(`/lists/${listId}/invite-code`).set(member.auth).expect(403);
@@ -419,7 +377,7 @@ describe('lists', () => {
     it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
       const owner = await registerUser(t);
       const code = await inviteCodeOf(owner, owner.listId);
-      await expectHiddenList((u, id) => t.http.post(`/lists/${id}/invite-code`).set(u.auth), owner.listId);
+      await expectHiddenList(t, (u, id) => t.http.post(`/lists/${id}/invite-code`).set(u.auth), owner.listId);
       expect(await inviteCodeOf(owner, owner.listId)).toBe(code);
     });
 
@@ -437,7 +395,7 @@ describe('lists', () => {
 
   describe('DELETE /lists/:id', () => {
     it('should delete the list for every member', async () => {
-      const { owner, member, listId } = await ownerAndMember();
+      const { owner, member, listId } = await ownerAndMember(t);
       const code = await inviteCodeOf(owner, listId);
 
       const res = await t.http.delete(`/lists/${listId}`).set(owner.auth).expect(204);
@@ -452,18 +410,18 @@ describe('lists', () => {
     });
 
     it('should answer 403 to a plain member and keep the list', async () => {
-      const { owner, member, listId } = await ownerAndMember();
+      const { owner, member, listId } = await ownerAndMember(t);
 
       const res = await t.http.delete(`/lists/${listId}`).set(member.auth).expect(403);
 
       expectErrorBody(res.body, 403);
-      expect((await getList(owner, listId)).members).toHaveLength(2);
+      expect((await getList(t, owner, listId)).members).toHaveLength(2);
       await t.http.get(`/lists/${listId}`).set(member.auth).expect(200);
     });
 
     it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
       const owner = await registerUser(t);
-      await expectHiddenList((u, id) => t.http.delete(`/lists/${id}`).set(u.auth), owner.listId);
+      await expectHiddenList(t, (u, id) => t.http.delete(`/lists/${id}`).set(u.auth), owner.listId);
       await t.http.get(`/lists/${owner.listId}`).set(owner.auth).expect(200);
     });
 
@@ -482,13 +440,13 @@ describe('lists', () => {
 
   describe('POST /lists/:id/leave', () => {
     it('should remove a member who leaves, who then gets 404 on the list', async () => {
-      const { owner, member, listId } = await ownerAndMember();
+      const { owner, member, listId } = await ownerAndMember(t);
 
       const res = await t.http.post(`/lists/${listId}/leave`).set(member.auth).expect(204);
 
       expect(res.text).toBe('');
       await t.http.get(`/lists/${listId}`).set(member.auth).expect(404);
-      expect((await getList(owner, listId)).members).toEqual([
+      expect((await getList(t, owner, listId)).members).toEqual([
         expect.objectContaining({ id: owner.userId, role: 'owner' }),
       ]);
       const memberLists = await t.http.get('/lists').set(member.auth).expect(200);
@@ -496,13 +454,13 @@ describe('lists', () => {
     });
 
     it('should pass ownership to the longest-standing member when the owner leaves', async () => {
-      const { owner, member: first, listId } = await ownerAndMember();
+      const { owner, member: first, listId } = await ownerAndMember(t);
       const second = await registerUser(t, { name: 'Zoe' });
       await join(second, await inviteCodeOf(owner, listId)).expect(200);
 
       await t.http.post(`/lists/${listId}/leave`).set(owner.auth).expect(204);
 
-      const view = await getList(first, listId);
+      const view = await getList(t, first, listId);
       expect(view.role).toBe('owner');
       expect(view.members).toEqual([
         expect.objectContaining({ id: first.userId, role: 'owner' }),
@@ -527,8 +485,8 @@ describe('lists', () => {
 
     it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
       const owner = await registerUser(t);
-      await expectHiddenList((u, id) => t.http.post(`/lists/${id}/leave`).set(u.auth), owner.listId);
-      expect((await getList(owner, owner.listId)).members).toHaveLength(1);
+      await expectHiddenList(t, (u, id) => t.http.post(`/lists/${id}/leave`).set(u.auth), owner.listId);
+      expect((await getList(t, owner, owner.listId)).members).toHaveLength(1);
     });
 
     it('should answer 400 naming the id when it is not a UUID', async () => {
@@ -546,19 +504,19 @@ describe('lists', () => {
 
   describe('DELETE /lists/:id/members/:userId', () => {
     it('should remove the member, who then gets 404 on the list', async () => {
-      const { owner, member, listId } = await ownerAndMember();
+      const { owner, member, listId } = await ownerAndMember(t);
 
       const res = await t.http.delete(`/lists/${listId}/members/${member.userId}`).set(owner.auth).expect(204);
 
       expect(res.text).toBe('');
-      expect((await getList(owner, listId)).members).toEqual([expect.objectContaining({ id: owner.userId })]);
+      expect((await getList(t, owner, listId)).members).toEqual([expect.objectContaining({ id: owner.userId })]);
       const gone = await t.http.get(`/lists/${listId}`).set(member.auth).expect(404);
       expectErrorBody(gone.body, 404);
       await t.http.post(`/lists/${listId}/items`).set(member.auth).send({ name: 'Sneaky' }).expect(404);
     });
 
     it('should answer 403 to a plain member and remove nobody', async () => {
-      const { owner, member, listId } = await ownerAndMember();
+      const { owner, member, listId } = await ownerAndMember(t);
       const third = await registerUser(t);
       await join(third, await inviteCodeOf(owner, listId)).expect(200);
 
@@ -566,31 +524,31 @@ describe('lists', () => {
       expectErrorBody(res.body, 403);
       await t.http.delete(`/lists/${listId}/members/${owner.userId}`).set(member.auth).expect(403);
 
-      expect((await getList(owner, listId)).members).toHaveLength(3);
+      expect((await getList(t, owner, listId)).members).toHaveLength(3);
     });
 
     it('should answer 400 when the owner tries to remove themselves', async () => {
-      const { owner, listId } = await ownerAndMember();
+      const { owner, listId } = await ownerAndMember(t);
       const res = await t.http.delete(`/lists/${listId}/members/${owner.userId}`).set(owner.auth).expect(400);
       expectErrorBody(res.body, 400);
-      expect((await getList(owner, listId)).role).toBe('owner');
+      expect((await getList(t, owner, listId)).role).toBe('owner');
     });
 
     it('should answer 404 for a user who is not a member of the list', async () => {
-      const { owner, listId } = await ownerAndMember();
+      const { owner, listId } = await ownerAndMember(t);
       const outsider = await registerUser(t);
 
       const res = await t.http.delete(`/lists/${listId}/members/${outsider.userId}`).set(owner.auth).expect(404);
 
       expectErrorBody(res.body, 404);
       await t.http.delete(`/lists/${listId}/members/${randomUUID()}`).set(owner.auth).expect(404);
-      expect((await getList(owner, listId)).members).toHaveLength(2);
+      expect((await getList(t, owner, listId)).members).toHaveLength(2);
     });
 
     it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
-      const { owner, member, listId } = await ownerAndMember();
-      await expectHiddenList((u, id) => t.http.delete(`/lists/${id}/members/${member.userId}`).set(u.auth), listId);
-      expect((await getList(owner, listId)).members).toHaveLength(2);
+      const { owner, member, listId } = await ownerAndMember(t);
+      await expectHiddenList(t, (u, id) => t.http.delete(`/lists/${id}/members/${member.userId}`).set(u.auth), listId);
+      expect((await getList(t, owner, listId)).members).toHaveLength(2);
     });
 
     it('should answer 400 naming the path parameter that is not a UUID', async () => {
@@ -600,10 +558,10 @@ describe('lists', () => {
     });
 
     it('should require authentication', async () => {
-      const { owner, member, listId } = await ownerAndMember();
+      const { owner, member, listId } = await ownerAndMember(t);
       const res = await t.http.delete(`/lists/${listId}/members/${member.userId}`).expect(401);
       expectErrorBody(res.body, 401);
-      expect((await getList(owner, listId)).members).toHaveLength(2);
+      expect((await getList(t, owner, listId)).members).toHaveLength(2);
     });
   });
 });

@@ -1,22 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Response } from 'supertest';
 import { PasswordResetService } from '../src/auth/password-reset.service';
 import { createTestApp, TestApp } from './support/app';
+import { expectInvalidExactly } from './support/expect';
 import { expectErrorBody, registerUser } from './support/factories';
 import { resetCodeIn, TestSmtpServer } from './support/smtp';
 
 const REQUESTED = { message: 'If that account exists, a code has been sent.' };
 const NEW_PASSWORD = 'a brand new passphrase';
-
-/** A 400 in the contract's shape whose details name exactly `fields`. */
-function expectInvalid(res: Response, ...fields: string[]): void {
-  expect(res.status).toBe(400);
-  expectErrorBody(res.body, 400);
-  const details = res.body.details as { field: unknown; problem: unknown }[];
-  expect(Array.isArray(details)).toBe(true);
-  for (const detail of details) expect(typeof detail.problem).toBe('string');
-  expect(new Set(details.map((detail) => detail.field))).toEqual(new Set(fields));
-}
 
 /** A code that is certainly not `code`. */
 function otherThan(code: string): string {
@@ -131,7 +121,7 @@ describe('password reset', () => {
       ['an unknown property', { email: 'ana@example.com', name: 'Ana' }, 'name'],
     ])('should answer 400 naming the field for %s', async (_case, body, field) => {
       const res = await t.http.post('/auth/password-reset/request').send(body);
-      expectInvalid(res, field);
+      expectInvalidExactly(res, [field]);
     });
   });
 
@@ -279,7 +269,7 @@ describe('password reset', () => {
       const u = await registerUser(t);
       const code = await codeFor(u.email);
       const res = await confirm({ email: u.email, token: code, newPassword: NEW_PASSWORD, ...change });
-      expectInvalid(res, ...fields);
+      expectInvalidExactly(res, fields);
       const rows: { attempts: number }[] = await t.dataSource.query('SELECT attempts FROM password_reset_codes');
       expect(rows).toEqual([{ attempts: 0 }]);
       await login(u.email, u.password).expect(200);

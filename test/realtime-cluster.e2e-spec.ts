@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { createTestApp, TestApp } from './support/app';
-import { Registered, registerUser } from './support/factories';
+import { Registered } from './support/factories';
+import { ownerAndMember, seqOf } from './support/lists';
 import { Frame, TestSocket, wsUrl } from './support/ws-client';
 
 /** Two server instances on one database, as behind a load balancer. */
@@ -19,11 +20,9 @@ describe('realtime across instances', () => {
   });
   beforeEach(() => a.reset());
 
+  /** Ana's list (on instance a), joined by Bob through instance b. */
   async function shareList(): Promise<{ ana: Registered; bob: Registered }> {
-    const ana = await registerUser(a, { name: 'Ana' });
-    const bob = await registerUser(b, { name: 'Bob' });
-    const list = await a.http.get(`/lists/${ana.listId}`).set(ana.auth).expect(200);
-    await b.http.post('/lists/join').set(bob.auth).send({ inviteCode: list.body.inviteCode }).expect(200);
+    const { owner: ana, member: bob } = await ownerAndMember(a, { owner: 'Ana', member: 'Bob' }, b);
     return { ana, bob };
   }
 
@@ -52,15 +51,10 @@ describe('realtime across instances', () => {
     return socket.durable().map((f) => f.seq!);
   }
 
-  async function headSeq(user: Registered): Promise<number> {
-    const list = await a.http.get(`/lists/${user.listId}`).set(user.auth).expect(200);
-    return list.body.seq as number;
-  }
-
   it('should deliver every event once, in order, to sockets on both instances for writes through either', async () => {
     const { ana, bob } = await shareList();
     const sockets = await openSockets(ana.listId, [ana, bob]);
-    const start = await headSeq(ana);
+    const start = await seqOf(a, ana);
     const writes = Array.from({ length: 30 }, (_, i) => {
       const [app, user] = i % 2 === 0 ? [a, ana] : [b, bob];
       return app.http
@@ -70,7 +64,7 @@ describe('realtime across instances', () => {
         .expect(201);
     });
     await Promise.all(writes);
-    const head = await headSeq(ana);
+    const head = await seqOf(a, ana);
     expect(head).toBe(start + 30);
     const expected = Array.from({ length: 30 }, (_, i) => start + 1 + i);
     for (const socket of sockets) {
@@ -86,7 +80,7 @@ describe('realtime across instances', () => {
   it('should not lose an event when the listening connections are killed mid-stream', async () => {
     const { ana, bob } = await shareList();
     const sockets = await openSockets(ana.listId, [ana, bob]);
-    const start = await headSeq(ana);
+    const start = await seqOf(a, ana);
     for (let i = 0; i < 40; i++) {
       const [app, user] = i % 2 === 0 ? [a, ana] : [b, bob];
       await app.http

@@ -6,6 +6,7 @@ import { EVENTS_CHANNEL } from '../src/realtime/list-events';
 import { RealtimeHub } from '../src/realtime/realtime.hub';
 import { createTestApp, TestApp } from './support/app';
 import { expectErrorBody, Registered, registerUser } from './support/factories';
+import { addItem, ownerAndMember, seqOf } from './support/lists';
 import { Frame, RefusedHandshake, TestSocket, wsUrl } from './support/ws-client';
 
 const DAY_MS = 86_400_000;
@@ -69,7 +70,8 @@ describe('realtime edge cases', () => {
     t = await createTestApp({
       CORS_ORIGINS: 'https://app.example',
       WS_MAX_BUFFERED_BYTES: '65536',
-      WS_SLOW_READER_MS: '300',
+      // Long enough for a busy test process to keep draining, short enough for the close test.
+      WS_SLOW_READER_MS: '1500',
       WS_MAX_PAYLOAD: '4096',
       WS_MESSAGES_PER_SEC: '10',
       WS_CHECKING_PER_SEC: '2',
@@ -81,22 +83,9 @@ describe('realtime edge cases', () => {
   const socketPath = (user: Registered, query = '', listId = user.listId) =>
     `/ws/lists/${listId}?token=${user.token}${query}`;
 
-  async function headSeq(user: Registered, listId = user.listId): Promise<number> {
-    const list = await t.http.get(`/lists/${listId}`).set(user.auth).expect(200);
-    return list.body.seq as number;
-  }
-
-  async function addItem(user: Registered, name: string, listId = user.listId): Promise<{ id: string }> {
-    const res = await t.http.post(`/lists/${listId}/items`).set(user.auth).send({ name }).expect(201);
-    return res.body as { id: string };
-  }
-
   /** Ana's list, joined by Bob. */
   async function shareList(): Promise<{ ana: Registered; bob: Registered }> {
-    const ana = await registerUser(t, { name: 'Ana' });
-    const bob = await registerUser(t, { name: 'Bob' });
-    const list = await t.http.get(`/lists/${ana.listId}`).set(ana.auth).expect(200);
-    await t.http.post('/lists/join').set(bob.auth).send({ inviteCode: list.body.inviteCode }).expect(200);
+    const { owner: ana, member: bob } = await ownerAndMember(t, { owner: 'Ana', member: 'Bob' });
     return { ana, bob };
   }
 
@@ -146,20 +135,20 @@ describe('realtime edge cases', () => {
 
     it('should feed a reader that keeps reading a replay far larger than its buffer limit, without closing it', async () => {
       const ana = await registerUser(t);
-      const start = await headSeq(ana);
+      const start = await seqOf(t, ana);
       // ~24 MB of backlog (more than the kernel's socket buffers take) against a 64 KiB limit:
       // written in one go it would overflow, so the reader must be paced, not closed.
       const head = await appendRaw(ana.listId, 600, 40_000);
       const reader = await openSocket(t, socketPath(ana, `&since=${start}`));
-      await reader.waitForSeq(head, 20_000);
+      await reader.waitForSeq(head, 60_000);
       expect(seqsOf(reader)).toEqual(range(start + 1, head));
       expect(reader.closeCode).toBeUndefined();
       await reader.close();
-    });
+    }, 90_000);
 
     it('should close a reader that stops reading with 4000 after contiguous frames, and resume it with since', async () => {
       const ana = await registerUser(t);
-      const start = await headSeq(ana);
+      const start = await seqOf(t, ana);
       const reader = await openSocket(t, socketPath(ana));
       await joined(reader);
       const [server] = t.app
@@ -226,8 +215,8 @@ describe('realtime edge cases', () => {
   describe('item:checking', () => {
     it('should answer an item:checking with a non-UUID or foreign itemId with an error frame and relay nothing', async () => {
       const { ana, bob } = await shareList();
-      const foreign = await addItem(bob, 'On Bob’s own list', bob.listId);
-      const milk = await addItem(ana, 'Milk');
+      const foreign = await addItem(t, bob, bob.listId, { name: 'On Bob’s own list' });
+      const milk = await addItem(t, ana, ana.listId, { name: 'Milk' });
       const sender = await openSocket(t, socketPath(ana));
       const other = await openSocket(t, socketPath(bob, '', ana.listId));
       await joined(other);
@@ -259,8 +248,8 @@ describe('realtime edge cases', () => {
 
     it('should relay only the burst WS_CHECKING_PER_SEC allows and answer the rest with error frames', async () => {
       const { ana, bob } = await shareList();
-      const milk = await addItem(ana, 'Milk');
-      const eggs = await addItem(ana, 'Eggs');
+      const milk = await addItem(t, ana, ana.listId, { name: 'Milk' });
+      const eggs = await addItem(t, ana, ana.listId, { name: 'Eggs' });
       const sender = await openSocket(t, socketPath(ana));
       const other = await openSocket(t, socketPath(bob, '', ana.listId));
       await joined(other);
@@ -304,7 +293,7 @@ describe('realtime edge cases', () => {
       const { ticket } = (await t.http.post('/ws/ticket').set(ana.auth).send({ listId: ana.listId }).expect(201))
         .body as { ticket: string };
       const socket = await openSocket(t, `/ws/lists/${ana.listId}?ticket=${encodeURIComponent(ticket)}`);
-      await addItem(ana, 'Milk');
+      await addItem(t, ana, ana.listId, { name: 'Milk' });
       await socket.waitFor((f) => f.some((x) => x.type === 'item:added'), 5000, 'item:added');
       await socket.close();
 
@@ -364,8 +353,8 @@ describe('realtime edge cases', () => {
   describe('subscribing', () => {
     it('should deliver an event committed right after the socket opened, however slow subscribing is', async () => {
       const ana = await registerUser(t);
-      await addItem(ana, 'Milk');
-      const head = await headSeq(ana);
+      await addItem(t, ana, ana.listId, { name: 'Milk' });
+      const head = await seqOf(t, ana);
       // Reading the list's position in the log is made slow (latency only: the real query still runs).
       const log = t.app.get(EventLog);
       const position = log.position.bind(log);
@@ -375,7 +364,7 @@ describe('realtime edge cases', () => {
       });
       try {
         const socket = await openSocket(t, socketPath(ana));
-        await addItem(ana, 'Eggs');
+        await addItem(t, ana, ana.listId, { name: 'Eggs' });
         await socket.waitForSeq(head + 1);
         expect(socket.durable().map((f) => [f.type, f.seq, f.payload.name as string])).toEqual([
           ['item:added', head + 1, 'Eggs'],
@@ -390,12 +379,12 @@ describe('realtime edge cases', () => {
   describe('since', () => {
     it('should replay nothing when since is the current seq, then deliver live events', async () => {
       const ana = await registerUser(t);
-      await addItem(ana, 'Milk');
-      await addItem(ana, 'Eggs');
-      const head = await headSeq(ana);
+      await addItem(t, ana, ana.listId, { name: 'Milk' });
+      await addItem(t, ana, ana.listId, { name: 'Eggs' });
+      const head = await seqOf(t, ana);
       const socket = await openSocket(t, socketPath(ana, `&since=${head}`));
       await joined(socket);
-      await addItem(ana, 'Bread');
+      await addItem(t, ana, ana.listId, { name: 'Bread' });
       await socket.waitForSeq(head + 1);
       expect(socket.durable().map((f) => [f.type, f.seq, f.payload.name as string])).toEqual([
         ['item:added', head + 1, 'Bread'],
@@ -406,11 +395,11 @@ describe('realtime edge cases', () => {
 
     it('should send resync with the current seq when since is ahead of the list, then live events', async () => {
       const ana = await registerUser(t);
-      await addItem(ana, 'Milk');
-      const head = await headSeq(ana);
+      await addItem(t, ana, ana.listId, { name: 'Milk' });
+      const head = await seqOf(t, ana);
       const socket = await openSocket(t, socketPath(ana, `&since=${head + 50}`));
       await socket.waitFor((f) => f.some((x) => x.type === 'resync'), 5000, 'resync');
-      await addItem(ana, 'Eggs');
+      await addItem(t, ana, ana.listId, { name: 'Eggs' });
       await socket.waitForSeq(head + 1);
       expect(socket.frames.filter((f) => f.type !== 'presence')).toEqual([
         { type: 'resync', payload: { seq: head } },
@@ -421,8 +410,8 @@ describe('realtime edge cases', () => {
 
     it('should send resync when since is older than the retained log, and replay when it is just inside', async () => {
       const ana = await registerUser(t);
-      for (const name of ['Milk', 'Eggs', 'Bread', 'Jam']) await addItem(ana, name);
-      const head = await headSeq(ana);
+      for (const name of ['Milk', 'Eggs', 'Bread', 'Jam']) await addItem(t, ana, ana.listId, { name });
+      const head = await seqOf(t, ana);
       // Only the last two events are retained.
       await t.dataSource.query(`DELETE FROM list_events WHERE list_id = $1 AND seq <= $2`, [ana.listId, head - 2]);
 
@@ -453,8 +442,8 @@ describe('realtime edge cases', () => {
   describe('event log', () => {
     it('should leave no event, no seq bump and no frame behind a rolled-back write', async () => {
       const ana = await registerUser(t);
-      await addItem(ana, 'Milk');
-      const head = await headSeq(ana);
+      await addItem(t, ana, ana.listId, { name: 'Milk' });
+      const head = await seqOf(t, ana);
       const socket = await openSocket(t, socketPath(ana));
       await joined(socket);
       const eventsBefore = await eventSeqs(ana.listId);
@@ -471,7 +460,7 @@ describe('realtime edge cases', () => {
 
       expect(await eventSeqs(ana.listId)).toEqual(eventsBefore);
       expect(await storedSeq(ana.listId)).toBe(head);
-      await addItem(ana, 'Eggs');
+      await addItem(t, ana, ana.listId, { name: 'Eggs' });
       await socket.waitForSeq(head + 1);
       expect(socket.durable().map((f) => [f.type, f.seq, f.payload.name as string])).toEqual([
         ['item:added', head + 1, 'Eggs'],
@@ -544,7 +533,7 @@ describe('realtime edge cases', () => {
       const bobsPhone = await openSocket(t, socketPath(bob, '', ana.listId));
       const bobsTablet = await openSocket(t, socketPath(bob, '', ana.listId));
       await Promise.all([joined(anas), joined(bobsPhone), joined(bobsTablet)]);
-      const head = await headSeq(ana);
+      const head = await seqOf(t, ana);
 
       await t.http.post(`/lists/${ana.listId}/leave`).set(bob.auth).expect(204);
       await expect(bobsPhone.waitForClose(1000)).resolves.toBe(4403);
@@ -568,13 +557,13 @@ describe('realtime edge cases', () => {
       const bobs = await openSocket(t, socketPath(bob, '', ana.listId));
       await Promise.all([joined(anas), joined(bobs)]);
 
-      const milk = await addItem(ana, 'Milk');
+      const milk = await addItem(t, ana, ana.listId, { name: 'Milk' });
       await t.http.patch(`/lists/${ana.listId}/items/${milk.id}`).set(ana.auth).send({ checked: true }).expect(200);
       await t.http.patch(`/lists/${ana.listId}`).set(ana.auth).send({ name: 'Weekly' }).expect(200);
       await t.http.delete(`/lists/${ana.listId}/items/${milk.id}`).set(ana.auth).expect(204);
-      const head = await headSeq(ana);
+      const head = await seqOf(t, ana);
       await anas.waitForSeq(head);
-      const eggs = await addItem(ana, 'Eggs');
+      const eggs = await addItem(t, ana, ana.listId, { name: 'Eggs' });
       await anas.waitForSeq(head + 1);
       bobs.send({ type: 'item:checking', payload: { itemId: eggs.id } });
       anas.send({ type: 'ping' });

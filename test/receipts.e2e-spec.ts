@@ -4,10 +4,11 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { Response } from 'supertest';
-import { Clock } from '../src/common/clock/clock';
 import { createTestApp, TestApp } from './support/app';
+import { setNow } from './support/clock';
+import { expectInvalid, withoutRequestId } from './support/expect';
 import { expectErrorBody, registerUser } from './support/factories';
+import { buy, secondList } from './support/lists';
 import { TestSocket, wsUrl } from './support/ws-client';
 
 type User = Awaited<ReturnType<typeof registerUser>>;
@@ -23,19 +24,6 @@ const TTL_SEC = 60;
 const MAX_BYTES = 200_000;
 /** A real HEIC photo (64×48, solid red), made with libheif's heif-enc. */
 const HEIC_FIXTURE = join(__dirname, 'fixtures', 'receipt.heic');
-
-/** A 400 whose details name `field`, in the contract's error shape. */
-function expectInvalid(res: Response, field: string): void {
-  expect(res.status).toBe(400);
-  expectErrorBody(res.body, 400);
-  expect(res.body.details).toEqual(expect.arrayContaining([{ field, problem: expect.any(String) }]));
-}
-
-/** The error body minus its per-request id, to compare two answers. */
-function withoutRequestId(body: Record<string, unknown>): Record<string, unknown> {
-  const { requestId: _requestId, ...rest } = body;
-  return rest;
-}
 
 /** Buffers a binary response body (supertest only parses text and JSON by itself). */
 function binary(res: unknown, done: (error: Error | null, body: Buffer) => void): void {
@@ -93,8 +81,6 @@ describe('receipts', () => {
   });
   afterEach(() => jest.restoreAllMocks());
 
-  /** Moves the server's clock (links are signed and checked with it). */
-  const setNow = (at: Date) => jest.spyOn(t.app.get(Clock), 'now').mockReturnValue(at);
   /** Every file under UPLOAD_DIR, relative to it. */
   const storedFiles = async (): Promise<string[]> => {
     const entries = await readdir(uploadDir, { recursive: true, withFileTypes: true });
@@ -102,8 +88,7 @@ describe('receipts', () => {
   };
   /** A completed trip of `u`'s list (one item bought). */
   const tripOf = async (u: User, listId = u.listId): Promise<Trip> => {
-    const item = await t.http.post(`/lists/${listId}/items`).set(u.auth).send({ name: 'Milk' }).expect(201);
-    await t.http.patch(`/lists/${listId}/items/${item.body.id}`).set(u.auth).send({ checked: true }).expect(200);
+    await buy(t, u, listId, ['Milk']);
     return (await t.http.post(`/lists/${listId}/trips`).set(u.auth).send({}).expect(201)).body as Trip;
   };
   const upload = (
@@ -134,16 +119,13 @@ describe('receipts', () => {
       sig: parsed.searchParams.get('sig')!,
     };
   };
-  /** A second list of the same user: the caller may see it, just not under the first list's id. */
-  const secondList = async (u: User): Promise<string> =>
-    (await t.http.post('/lists').set(u.auth).send({ name: 'Cabin' }).expect(201)).body.id as string;
 
   describe('POST /lists/:listId/trips/:tripId/receipt', () => {
     it('should store the photo under a server-generated name and answer the trip with an absolute signed link', async () => {
       const ana = await registerUser(t);
       const trip = await tripOf(ana);
       const now = new Date('2030-01-01T12:00:00.000Z');
-      setNow(now);
+      setNow(t, now);
 
       const res = await upload(ana, trip, await photo('jpeg'), { filename: '../../../etc/evil.jpg' }).expect(200);
 
@@ -174,7 +156,7 @@ describe('receipts', () => {
     it('should append trip:updated with the new link to the list', async () => {
       const ana = await registerUser(t);
       const trip = await tripOf(ana);
-      setNow(new Date());
+      setNow(t, new Date());
       const { seq } = (await t.http.get(`/lists/${ana.listId}`).set(ana.auth).expect(200)).body as { seq: number };
       const socket = await TestSocket.open(wsUrl(t, `/ws/lists/${ana.listId}?token=${ana.token}&since=${seq}`));
 
@@ -383,7 +365,7 @@ describe('receipts', () => {
 
     it('should answer 404 for a trip of another list, even one the caller can see there, and write nothing', async () => {
       const ana = await registerUser(t);
-      const cabinTrip = await tripOf(ana, await secondList(ana));
+      const cabinTrip = await tripOf(ana, await secondList(t, ana));
 
       const res = await upload(ana, { id: cabinTrip.id, listId: ana.listId }, await photo('jpeg')).expect(404);
 
@@ -441,12 +423,12 @@ describe('receipts', () => {
       const ana = await registerUser(t);
       const trip = await tripOf(ana);
       const signedAt = new Date('2030-01-01T12:00:00.000Z');
-      setNow(signedAt);
+      setNow(t, signedAt);
       const { receiptUrl } = await attach(ana, trip, await photo('jpeg'));
 
-      setNow(new Date(signedAt.getTime() + (TTL_SEC - 1) * 1000));
+      setNow(t, new Date(signedAt.getTime() + (TTL_SEC - 1) * 1000));
       await open(receiptUrl!).expect(200);
-      setNow(new Date(signedAt.getTime() + (TTL_SEC + 1) * 1000));
+      setNow(t, new Date(signedAt.getTime() + (TTL_SEC + 1) * 1000));
       const expired = await open(receiptUrl!).expect(403);
       expectErrorBody(JSON.parse((expired.body as Buffer).toString('utf8')), 403);
     });

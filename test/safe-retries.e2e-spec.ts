@@ -97,6 +97,26 @@ describe('safe retries', () => {
       expect(await itemCount(ana.listId)).toBe(1);
     });
 
+    it('should forget a key after IDEMPOTENCY_TTL_HOURS, so the same key then runs again', async () => {
+      const ana = await registerUser(t);
+      const key = randomUUID();
+      await t.http
+        .post(`/lists/${ana.listId}/items`)
+        .set(ana.auth)
+        .set('Idempotency-Key', key)
+        .send({ name: 'Milk' })
+        .expect(201);
+      await t.dataSource.query(`UPDATE idempotency_keys SET created_at = now() - interval '25 hours'`);
+      const again = await t.http
+        .post(`/lists/${ana.listId}/items`)
+        .set(ana.auth)
+        .set('Idempotency-Key', key)
+        .send({ name: 'Milk' })
+        .expect(201);
+      expect(again.headers['idempotent-replayed']).toBeUndefined();
+      expect(await itemCount(ana.listId)).toBe(2);
+    });
+
     it('should scope keys per user', async () => {
       const ana = await registerUser(t);
       const bob = await registerUser(t);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Response } from 'supertest';
 import { createTestApp, TestApp } from './support/app';
+import { expectHiddenList, expectInvalid, withoutRequestId } from './support/expect';
 import { expectErrorBody, registerUser } from './support/factories';
+import { addItem, Item, ownerAndMember, secondList } from './support/lists';
 import { TestSocket, wsUrl } from './support/ws-client';
 
 type User = Awaited<ReturnType<typeof registerUser>>;
@@ -14,11 +15,6 @@ interface Store {
   learnedOrder: Record<string, number>;
   confidence: Record<string, number>;
   createdAt: string;
-}
-
-interface Item {
-  id: string;
-  name: string;
 }
 
 interface Pair {
@@ -36,19 +32,6 @@ const T0 = Date.parse('2025-03-01T10:00:00.000Z');
 const WALK_GAP_MS = 30_000;
 /** Ticking everything off at once (e.g. at home afterwards): one check every 300 ms. */
 const BULK_GAP_MS = 300;
-
-/** A 400 whose details name `field`, in the contract's error shape. */
-function expectInvalid(res: Response, field: string): void {
-  expect(res.status).toBe(400);
-  expectErrorBody(res.body, 400);
-  expect(res.body.details).toEqual(expect.arrayContaining([{ field, problem: expect.any(String) }]));
-}
-
-/** The error body minus its per-request id, to compare two answers. */
-function withoutRequestId(body: Record<string, unknown>): Record<string, unknown> {
-  const { requestId: _requestId, ...rest } = body;
-  return rest;
-}
 
 describe('stores', () => {
   let t: TestApp;
@@ -69,9 +52,7 @@ describe('stores', () => {
   };
   const addItems = async (u: User, listId: string, names: string[]): Promise<Item[]> => {
     const items: Item[] = [];
-    for (const name of names) {
-      items.push((await t.http.post(`/lists/${listId}/items`).set(u.auth).send({ name }).expect(201)).body as Item);
-    }
+    for (const name of names) items.push(await addItem(t, u, listId, { name }));
     return items;
   };
   /** Exactly what the server reads at completion: who checked the item and when. */
@@ -107,27 +88,6 @@ describe('stores', () => {
     );
     return row;
   };
-  /** Registers an owner and a second user who joined the owner's first list by its invite code. */
-  const ownerAndMember = async () => {
-    const owner = await registerUser(t, { name: 'Olga' });
-    const member = await registerUser(t, { name: 'Max' });
-    const list = await t.http.get(`/lists/${owner.listId}`).set(owner.auth).expect(200);
-    await t.http.post('/lists/join').set(member.auth).send({ inviteCode: list.body.inviteCode }).expect(200);
-    return { owner, member, listId: owner.listId };
-  };
-  /** A second list of the same user: the caller may see it, just not under the first list's id. */
-  const secondList = async (u: User): Promise<string> =>
-    (await t.http.post('/lists').set(u.auth).send({ name: 'Cabin' }).expect(201)).body.id as string;
-  /** Someone who is not a member of `listId` gets the same 404 as for a list that does not exist. */
-  const expectHiddenList = async (send: (u: User, listId: string) => Promise<Response>, listId: string) => {
-    const stranger = await registerUser(t, { name: 'Eve' });
-    const notMine = await send(stranger, listId);
-    const missing = await send(stranger, randomUUID());
-    expect(notMine.status).toBe(404);
-    expectErrorBody(notMine.body, 404);
-    expect(missing.status).toBe(404);
-    expect(withoutRequestId(notMine.body)).toEqual(withoutRequestId(missing.body));
-  };
 
   describe('GET /lists/:listId/stores', () => {
     it("should return the list's stores in creation order, in the Store shape", async () => {
@@ -152,13 +112,13 @@ describe('stores', () => {
 
     it('should not show the stores of another list', async () => {
       const ana = await registerUser(t);
-      const other = await secondList(ana);
+      const other = await secondList(t, ana);
       await createStore(ana, other, 'Cabin store');
       expect(await storesOf(ana, ana.listId)).toEqual([]);
     });
 
     it('should show every member the same stores', async () => {
-      const { owner, member, listId } = await ownerAndMember();
+      const { owner, member, listId } = await ownerAndMember(t);
       const store = await createStore(owner, listId, 'Lidl');
       expect(await storesOf(member, listId)).toEqual([store]);
     });
@@ -166,7 +126,7 @@ describe('stores', () => {
     it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
       const ana = await registerUser(t);
       await createStore(ana, ana.listId, 'Lidl');
-      await expectHiddenList((u, listId) => t.http.get(`/lists/${listId}/stores`).set(u.auth), ana.listId);
+      await expectHiddenList(t, (u, listId) => t.http.get(`/lists/${listId}/stores`).set(u.auth), ana.listId);
     });
 
     it('should answer 400 naming the list id when it is not a UUID', async () => {
@@ -256,6 +216,7 @@ describe('stores', () => {
     it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
       const ana = await registerUser(t);
       await expectHiddenList(
+        t,
         (u, listId) => t.http.post(`/lists/${listId}/stores`).set(u.auth).send({ name: 'Lidl' }),
         ana.listId,
       );
@@ -321,7 +282,7 @@ describe('stores', () => {
 
     it('should answer 404 for a store of another list, and leave that store alone', async () => {
       const ana = await registerUser(t);
-      const other = await secondList(ana);
+      const other = await secondList(t, ana);
       const cabinStore = await createStore(ana, other, 'Cabin store');
 
       const res = await postOrder(ana, ana.listId, cabinStore.id, ['Milk', 'Bread']).expect(404);
@@ -340,7 +301,7 @@ describe('stores', () => {
     it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
       const ana = await registerUser(t);
       const store = await createStore(ana, ana.listId, 'Lidl');
-      await expectHiddenList((u, listId) => postOrder(u, listId, store.id, ['Milk', 'Bread']), ana.listId);
+      await expectHiddenList(t, (u, listId) => postOrder(u, listId, store.id, ['Milk', 'Bread']), ana.listId);
       expect(await postedOrderOf(store.id)).toEqual({ postedOrder: null, postedBy: null });
     });
 
@@ -423,7 +384,7 @@ describe('stores', () => {
     });
 
     it("should use both shoppers' routes when two partners split the list, never pairing one's items with the other's", async () => {
-      const { owner: ana, member: bob, listId } = await ownerAndMember();
+      const { owner: ana, member: bob, listId } = await ownerAndMember(t);
       const store = await createStore(ana, listId, 'Lidl');
       const anas = await addItems(ana, listId, ['Milk', 'Apples', 'Bread']);
       const bobs = await addItems(bob, listId, ['Wine', 'Cheese', 'Bananas']);
@@ -470,7 +431,7 @@ describe('stores', () => {
     });
 
     it('should use the posted order when the checks give no route (partners checked one item each), and only once', async () => {
-      const { owner, member, listId } = await ownerAndMember();
+      const { owner, member, listId } = await ownerAndMember(t);
       const store = await createStore(owner, listId, 'Lidl');
       const [milk, bread] = await addItems(owner, listId, ['Milk', 'Bread']);
       await checkAt(milk.id, owner.userId, T0);
@@ -590,7 +551,7 @@ describe('stores', () => {
 
     it('should answer 404 for a store of another list', async () => {
       const ana = await registerUser(t);
-      const cabinStore = await createStore(ana, await secondList(ana), 'Cabin store');
+      const cabinStore = await createStore(ana, await secondList(t, ana), 'Cabin store');
       const res = await t.http.get(`/lists/${ana.listId}?storeId=${cabinStore.id}`).set(ana.auth).expect(404);
       expectErrorBody(res.body, 404);
       await t.http.get(`/lists/${ana.listId}?storeId=${randomUUID()}`).set(ana.auth).expect(404);
@@ -604,7 +565,11 @@ describe('stores', () => {
     it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
       const ana = await registerUser(t);
       const store = await createStore(ana, ana.listId, 'Lidl');
-      await expectHiddenList((u, listId) => t.http.get(`/lists/${listId}?storeId=${store.id}`).set(u.auth), ana.listId);
+      await expectHiddenList(
+        t,
+        (u, listId) => t.http.get(`/lists/${listId}?storeId=${store.id}`).set(u.auth),
+        ana.listId,
+      );
     });
   });
 });

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Response } from 'supertest';
-import { Clock } from '../src/common/clock/clock';
 import { createTestApp, TestApp } from './support/app';
+import { setNow } from './support/clock';
+import { expectInvalid, withoutRequestId } from './support/expect';
 import { expectErrorBody, registerUser } from './support/factories';
+import { buy } from './support/lists';
 
 type User = Awaited<ReturnType<typeof registerUser>>;
 
@@ -24,19 +25,6 @@ const DAY_MS = 86_400_000;
 const START = Date.parse('2025-01-06T17:00:00.000Z');
 const day = (n: number) => new Date(START + n * DAY_MS);
 
-/** A 400 whose details name `field`, in the contract's error shape. */
-function expectInvalid(res: Response, field: string): void {
-  expect(res.status).toBe(400);
-  expectErrorBody(res.body, 400);
-  expect(res.body.details).toEqual(expect.arrayContaining([{ field, problem: expect.any(String) }]));
-}
-
-/** The error body minus its per-request id, to compare two answers. */
-function withoutRequestId(body: Record<string, unknown>): Record<string, unknown> {
-  const { requestId: _requestId, ...rest } = body;
-  return rest;
-}
-
 /** Every `every` days from `from` through `to` (inclusive). */
 function days(from: number, to: number, every: number): number[] {
   const result: number[] = [];
@@ -53,16 +41,10 @@ describe('suggestions', () => {
   beforeEach(() => t.reset());
   afterEach(() => jest.restoreAllMocks());
 
-  /** Moves the server's clock: trips are stamped with it, suggestions are computed at it. */
-  const setNow = (at: Date) => jest.spyOn(t.app.get(Clock), 'now').mockReturnValue(at);
   /** One completed trip on day `n` that bought these products. */
   const shop = async (u: User, listId: string, n: number, products: Product[]): Promise<void> => {
-    setNow(day(n));
-    for (const product of products) {
-      const body = typeof product === 'string' ? { name: product } : product;
-      const item = await t.http.post(`/lists/${listId}/items`).set(u.auth).send(body).expect(201);
-      await t.http.patch(`/lists/${listId}/items/${item.body.id}`).set(u.auth).send({ checked: true }).expect(200);
-    }
+    setNow(t, day(n));
+    await buy(t, u, listId, products);
     await t.http.post(`/lists/${listId}/trips`).set(u.auth).send({}).expect(201);
   };
   /** A household that buys each product on its own days, one trip per shopping day. */
@@ -78,7 +60,7 @@ describe('suggestions', () => {
     }
   };
   const suggestionsOn = async (u: User, listId: string, n: number): Promise<Suggestion[]> => {
-    setNow(day(n));
+    setNow(t, day(n));
     return (await t.http.get(`/lists/${listId}/suggestions`).set(u.auth).expect(200)).body as Suggestion[];
   };
 

@@ -1,21 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Response } from 'supertest';
-import { Clock } from '../src/common/clock/clock';
 import { createTestApp, TestApp } from './support/app';
+import { setNow } from './support/clock';
+import { expectHiddenList, expectInvalid, withoutRequestId } from './support/expect';
 import { expectErrorBody, registerUser } from './support/factories';
+import { addItem, buy, checkItem, itemsOf, ownerAndMember, secondList, seqOf } from './support/lists';
 import { TestSocket, wsUrl } from './support/ws-client';
 
 type User = Awaited<ReturnType<typeof registerUser>>;
-
-interface Item {
-  id: string;
-  name: string;
-  quantity: number;
-  unit: string;
-  checked: boolean;
-  checkedBy: string | null;
-  checkedAt: string | null;
-}
 
 interface TripItem {
   id: string;
@@ -43,19 +34,6 @@ interface Trip {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const DAY_MS = 86_400_000;
 
-/** A 400 whose details name `field`, in the contract's error shape. */
-function expectInvalid(res: Response, field: string): void {
-  expect(res.status).toBe(400);
-  expectErrorBody(res.body, 400);
-  expect(res.body.details).toEqual(expect.arrayContaining([{ field, problem: expect.any(String) }]));
-}
-
-/** The error body minus its per-request id, to compare two answers. */
-function withoutRequestId(body: Record<string, unknown>): Record<string, unknown> {
-  const { requestId: _requestId, ...rest } = body;
-  return rest;
-}
-
 describe('trips', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -65,57 +43,28 @@ describe('trips', () => {
   beforeEach(() => t.reset());
   afterEach(() => jest.restoreAllMocks());
 
-  /** Moves the server's clock (trips are stamped with it at completion). */
-  const setNow = (at: Date) => jest.spyOn(t.app.get(Clock), 'now').mockReturnValue(at);
-  const addItem = async (u: User, listId: string, body: Record<string, unknown>): Promise<Item> =>
-    (await t.http.post(`/lists/${listId}/items`).set(u.auth).send(body).expect(201)).body as Item;
-  const check = async (u: User, listId: string, itemId: string): Promise<Item> =>
-    (await t.http.patch(`/lists/${listId}/items/${itemId}`).set(u.auth).send({ checked: true }).expect(200))
-      .body as Item;
-  /** Adds the items and checks them off through the API. */
-  const buy = async (u: User, listId: string, names: string[]): Promise<Item[]> => {
-    const items: Item[] = [];
-    for (const name of names) items.push(await check(u, listId, (await addItem(u, listId, { name })).id));
-    return items;
-  };
   const complete = (u: User, listId: string, body: Record<string, unknown> = {}) =>
     t.http.post(`/lists/${listId}/trips`).set(u.auth).send(body);
   const completeTrip = async (u: User, listId: string, body: Record<string, unknown> = {}): Promise<Trip> =>
     (await complete(u, listId, body).expect(201)).body as Trip;
-  const itemsOf = async (u: User, listId: string): Promise<Item[]> =>
-    (await t.http.get(`/lists/${listId}`).set(u.auth).expect(200)).body.items as Item[];
-  const seqOf = async (u: User, listId: string): Promise<number> =>
-    (await t.http.get(`/lists/${listId}`).set(u.auth).expect(200)).body.seq as number;
   const tripCount = async (): Promise<number> => {
     const [{ n }]: { n: number }[] = await t.dataSource.query(`SELECT count(*)::int AS n FROM trips`);
     return n;
   };
   const history = (u: User, listId: string, query = '') => t.http.get(`/lists/${listId}/trips${query}`).set(u.auth);
-  /** A second list of the same user: the caller may see it, just not under the first list's id. */
-  const secondList = async (u: User): Promise<string> =>
-    (await t.http.post('/lists').set(u.auth).send({ name: 'Cabin' }).expect(201)).body.id as string;
-  /** Someone who is not a member of `listId` gets the same 404 as for a list that does not exist. */
-  const expectHiddenList = async (send: (u: User, listId: string) => Promise<Response>, listId: string) => {
-    const stranger = await registerUser(t, { name: 'Eve' });
-    const notMine = await send(stranger, listId);
-    const missing = await send(stranger, randomUUID());
-    expect(notMine.status).toBe(404);
-    expectErrorBody(notMine.body, 404);
-    expect(missing.status).toBe(404);
-    expect(withoutRequestId(notMine.body)).toEqual(withoutRequestId(missing.body));
-  };
 
   describe('POST /lists/:listId/trips', () => {
     it('should record the checked items in a trip stamped with the clock time, and answer it in the Trip shape', async () => {
       const ana = await registerUser(t);
-      const milk = await check(
+      const milk = await checkItem(
+        t,
         ana,
         ana.listId,
-        (await addItem(ana, ana.listId, { name: 'Milk', quantity: 2, unit: 'l' })).id,
+        (await addItem(t, ana, ana.listId, { name: 'Milk', quantity: 2, unit: 'l' })).id,
       );
-      const bread = await check(ana, ana.listId, (await addItem(ana, ana.listId, { name: 'Bread' })).id);
+      const bread = await checkItem(t, ana, ana.listId, (await addItem(t, ana, ana.listId, { name: 'Bread' })).id);
       const now = new Date('2025-06-01T09:30:00.000Z');
-      setNow(now);
+      setNow(t, now);
 
       const res = await complete(ana, ana.listId).expect(201);
 
@@ -156,7 +105,7 @@ describe('trips', () => {
       const ana = await registerUser(t);
       const store = (await t.http.post(`/lists/${ana.listId}/stores`).set(ana.auth).send({ name: 'Lidl' }).expect(201))
         .body as { id: string };
-      await buy(ana, ana.listId, ['Milk']);
+      await buy(t, ana, ana.listId, ['Milk']);
 
       const trip = await completeTrip(ana, ana.listId, { storeId: store.id.toUpperCase() });
 
@@ -166,30 +115,31 @@ describe('trips', () => {
     });
 
     it('should remove exactly the checked items and keep the unchecked ones on the list, untouched', async () => {
-      const { owner: ana, member: bob, listId } = await ownerAndMember();
-      const eggs = await addItem(ana, listId, { name: 'Eggs', quantity: 12 });
-      const bought = await buy(ana, listId, ['Milk', 'Bread']);
-      const bobsBought = await buy(bob, listId, ['Wine']);
-      const butter = await addItem(bob, listId, { name: 'Butter' });
-      const before = await itemsOf(ana, listId);
+      const { owner: ana, member: bob, listId } = await ownerAndMember(t);
+      const eggs = await addItem(t, ana, listId, { name: 'Eggs', quantity: 12 });
+      const bought = await buy(t, ana, listId, ['Milk', 'Bread']);
+      const bobsBought = await buy(t, bob, listId, ['Wine']);
+      const butter = await addItem(t, bob, listId, { name: 'Butter' });
+      const before = await itemsOf(t, ana, listId);
 
       const trip = await completeTrip(ana, listId);
 
       expect(trip.itemCount).toBe(3);
       expect(trip.removedItemIds?.sort()).toEqual([...bought, ...bobsBought].map((i) => i.id).sort());
-      expect(await itemsOf(bob, listId)).toEqual(before.filter((i) => i.id === eggs.id || i.id === butter.id));
+      expect(await itemsOf(t, bob, listId)).toEqual(before.filter((i) => i.id === eggs.id || i.id === butter.id));
     });
 
     it('should keep the snapshot of names, quantities and units after the items are gone and renamed elsewhere', async () => {
       const ana = await registerUser(t);
-      const cheese = await check(
+      const cheese = await checkItem(
+        t,
         ana,
         ana.listId,
-        (await addItem(ana, ana.listId, { name: 'Cheese', quantity: 0.25, unit: 'kg', category: 'Dairy' })).id,
+        (await addItem(t, ana, ana.listId, { name: 'Cheese', quantity: 0.25, unit: 'kg', category: 'Dairy' })).id,
       );
       const trip = await completeTrip(ana, ana.listId);
       // The same product is added again and changed: the trip must not follow it.
-      const again = await addItem(ana, ana.listId, { name: 'Cheese', quantity: 1, unit: 'kg' });
+      const again = await addItem(t, ana, ana.listId, { name: 'Cheese', quantity: 1, unit: 'kg' });
       await t.http.patch(`/lists/${ana.listId}/items/${again.id}`).set(ana.auth).send({ name: 'Brie' }).expect(200);
 
       const detail = await t.http.get(`/lists/${ana.listId}/trips/${trip.id}`).set(ana.auth).expect(200);
@@ -211,27 +161,27 @@ describe('trips', () => {
       const ana = await registerUser(t);
       const store = (await t.http.post(`/lists/${ana.listId}/stores`).set(ana.auth).send({ name: 'Lidl' }).expect(201))
         .body as { id: string };
-      await addItem(ana, ana.listId, { name: 'Milk' });
-      const before = await itemsOf(ana, ana.listId);
-      const seq = await seqOf(ana, ana.listId);
+      await addItem(t, ana, ana.listId, { name: 'Milk' });
+      const before = await itemsOf(t, ana, ana.listId);
+      const seq = await seqOf(t, ana, ana.listId);
 
       const res = await complete(ana, ana.listId, { storeId: store.id }).expect(422);
 
       expectErrorBody(res.body, 422);
       expect(await tripCount()).toBe(0);
-      expect(await itemsOf(ana, ana.listId)).toEqual(before);
-      expect(await seqOf(ana, ana.listId)).toBe(seq);
+      expect(await itemsOf(t, ana, ana.listId)).toEqual(before);
+      expect(await seqOf(t, ana, ana.listId)).toBe(seq);
       const stores = await t.http.get(`/lists/${ana.listId}/stores`).set(ana.auth).expect(200);
       expect(stores.body[0].tripCount).toBe(0);
     });
 
     it('should answer 404 for a store of another list, and write nothing', async () => {
       const ana = await registerUser(t);
-      const other = await secondList(ana);
+      const other = await secondList(t, ana);
       const cabinStore = (await t.http.post(`/lists/${other}/stores`).set(ana.auth).send({ name: 'Cabin' }).expect(201))
         .body as { id: string };
-      await buy(ana, ana.listId, ['Milk']);
-      const before = await itemsOf(ana, ana.listId);
+      await buy(t, ana, ana.listId, ['Milk']);
+      const before = await itemsOf(t, ana, ana.listId);
 
       const res = await complete(ana, ana.listId, { storeId: cabinStore.id }).expect(404);
 
@@ -239,7 +189,7 @@ describe('trips', () => {
       const missing = await complete(ana, ana.listId, { storeId: randomUUID() }).expect(404);
       expect(withoutRequestId(res.body)).toEqual(withoutRequestId(missing.body));
       expect(await tripCount()).toBe(0);
-      expect(await itemsOf(ana, ana.listId)).toEqual(before);
+      expect(await itemsOf(t, ana, ana.listId)).toEqual(before);
       const cabinStores = await t.http.get(`/lists/${other}/stores`).set(ana.auth).expect(200);
       expect(cabinStores.body[0].tripCount).toBe(0);
     });
@@ -250,47 +200,47 @@ describe('trips', () => {
       ['an empty string', { storeId: '' }],
     ])('should answer 400 naming storeId when it is %s, and write nothing', async (_case, body) => {
       const ana = await registerUser(t);
-      await buy(ana, ana.listId, ['Milk']);
+      await buy(t, ana, ana.listId, ['Milk']);
       expectInvalid(await complete(ana, ana.listId, body), 'storeId');
       expect(await tripCount()).toBe(0);
-      expect(await itemsOf(ana, ana.listId)).toHaveLength(1);
+      expect(await itemsOf(t, ana, ana.listId)).toHaveLength(1);
     });
 
     it('should complete a trip without a store when storeId is null', async () => {
       const ana = await registerUser(t);
-      await buy(ana, ana.listId, ['Milk']);
+      await buy(t, ana, ana.listId, ['Milk']);
       const trip = await completeTrip(ana, ana.listId, { storeId: null });
       expect(trip).toMatchObject({ storeId: null, storeName: null, itemCount: 1 });
     });
 
     it('should reject an unknown body property with 400', async () => {
       const ana = await registerUser(t);
-      await buy(ana, ana.listId, ['Milk']);
+      await buy(t, ana, ana.listId, ['Milk']);
       expectInvalid(await complete(ana, ana.listId, { items: [] }), 'items');
       expect(await tripCount()).toBe(0);
     });
 
     it('should create one trip when a POST is retried with the same Idempotency-Key', async () => {
       const ana = await registerUser(t);
-      await buy(ana, ana.listId, ['Milk', 'Bread']);
-      await addItem(ana, ana.listId, { name: 'Eggs' });
+      await buy(t, ana, ana.listId, ['Milk', 'Bread']);
+      await addItem(t, ana, ana.listId, { name: 'Eggs' });
       const key = randomUUID();
 
       const first = await complete(ana, ana.listId).set('Idempotency-Key', key).expect(201);
-      const seq = await seqOf(ana, ana.listId);
-      await buy(ana, ana.listId, ['Wine']);
+      const seq = await seqOf(t, ana, ana.listId);
+      await buy(t, ana, ana.listId, ['Wine']);
       const retry = await complete(ana, ana.listId).set('Idempotency-Key', key).expect(201);
 
       expect(retry.body).toEqual(first.body);
       expect(retry.headers['idempotent-replayed']).toBe('true');
       expect(await tripCount()).toBe(1);
-      expect((await itemsOf(ana, ana.listId)).map((i) => i.name)).toEqual(['Eggs', 'Wine']);
-      expect(await seqOf(ana, ana.listId)).toBe(seq + 2);
+      expect((await itemsOf(t, ana, ana.listId)).map((i) => i.name)).toEqual(['Eggs', 'Wine']);
+      expect(await seqOf(t, ana, ana.listId)).toBe(seq + 2);
     });
 
     it('should put each checked item in only one trip when two members complete at the same time', async () => {
-      const { owner: ana, member: bob, listId } = await ownerAndMember();
-      await buy(ana, listId, ['Milk', 'Bread', 'Eggs', 'Wine']);
+      const { owner: ana, member: bob, listId } = await ownerAndMember(t);
+      await buy(t, ana, listId, ['Milk', 'Bread', 'Eggs', 'Wine']);
 
       const answers = await Promise.all([complete(ana, listId), complete(bob, listId)]);
 
@@ -304,9 +254,9 @@ describe('trips', () => {
       const ana = await registerUser(t);
       const store = (await t.http.post(`/lists/${ana.listId}/stores`).set(ana.auth).send({ name: 'Lidl' }).expect(201))
         .body as { id: string };
-      await buy(ana, ana.listId, ['Milk', 'Bread']);
-      await addItem(ana, ana.listId, { name: 'Eggs' });
-      const seq = await seqOf(ana, ana.listId);
+      await buy(t, ana, ana.listId, ['Milk', 'Bread']);
+      await addItem(t, ana, ana.listId, { name: 'Eggs' });
+      const seq = await seqOf(t, ana, ana.listId);
       const socket = await TestSocket.open(wsUrl(t, `/ws/lists/${ana.listId}?token=${ana.token}&since=${seq}`));
 
       const trip = await completeTrip(ana, ana.listId, { storeId: store.id });
@@ -319,30 +269,30 @@ describe('trips', () => {
       expect(socket.durable()[0].payload).toMatchObject({ id: store.id, tripCount: 1 });
       expect(socket.durable()[1].payload).toEqual(trip);
       expect(trip.removedItemIds).toHaveLength(2);
-      expect(await seqOf(ana, ana.listId)).toBe(seq + 2);
+      expect(await seqOf(t, ana, ana.listId)).toBe(seq + 2);
       await socket.close();
     });
 
     it('should append only trip:completed for a trip without a store', async () => {
       const ana = await registerUser(t);
-      await buy(ana, ana.listId, ['Milk']);
-      const seq = await seqOf(ana, ana.listId);
+      await buy(t, ana, ana.listId, ['Milk']);
+      const seq = await seqOf(t, ana, ana.listId);
       const socket = await TestSocket.open(wsUrl(t, `/ws/lists/${ana.listId}?token=${ana.token}&since=${seq}`));
 
       const trip = await completeTrip(ana, ana.listId);
 
       await socket.waitForSeq(seq + 1);
       expect(socket.durable()).toEqual([{ type: 'trip:completed', seq: seq + 1, payload: trip }]);
-      expect(await seqOf(ana, ana.listId)).toBe(seq + 1);
+      expect(await seqOf(t, ana, ana.listId)).toBe(seq + 1);
       await socket.close();
     });
 
     it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
       const ana = await registerUser(t);
-      await buy(ana, ana.listId, ['Milk']);
-      await expectHiddenList((u, listId) => complete(u, listId), ana.listId);
+      await buy(t, ana, ana.listId, ['Milk']);
+      await expectHiddenList(t, (u, listId) => complete(u, listId), ana.listId);
       expect(await tripCount()).toBe(0);
-      expect(await itemsOf(ana, ana.listId)).toHaveLength(1);
+      expect(await itemsOf(t, ana, ana.listId)).toHaveLength(1);
     });
 
     it('should answer 400 naming the list id when it is not a UUID', async () => {
@@ -352,7 +302,7 @@ describe('trips', () => {
 
     it('should require authentication', async () => {
       const ana = await registerUser(t);
-      await buy(ana, ana.listId, ['Milk']);
+      await buy(t, ana, ana.listId, ['Milk']);
       const res = await t.http.post(`/lists/${ana.listId}/trips`).send({}).expect(401);
       expectErrorBody(res.body, 401);
       expect(await tripCount()).toBe(0);
@@ -364,8 +314,8 @@ describe('trips', () => {
     const tripsOnDays = async (u: User, listId: string, count: number): Promise<Trip[]> => {
       const trips: Trip[] = [];
       for (let day = 0; day < count; day++) {
-        setNow(new Date(Date.parse('2025-05-01T18:00:00.000Z') + day * DAY_MS));
-        await buy(u, listId, [`Item ${day}`]);
+        setNow(t, new Date(Date.parse('2025-05-01T18:00:00.000Z') + day * DAY_MS));
+        await buy(t, u, listId, [`Item ${day}`]);
         trips.push(await completeTrip(u, listId));
       }
       return trips;
@@ -384,7 +334,7 @@ describe('trips', () => {
 
     it('should answer [] for a list without trips, and not show the trips of another list', async () => {
       const ana = await registerUser(t);
-      const other = await secondList(ana);
+      const other = await secondList(t, ana);
       await tripsOnDays(ana, other, 1);
       const res = await history(ana, ana.listId).expect(200);
       expect(res.body).toEqual([]);
@@ -408,10 +358,10 @@ describe('trips', () => {
 
     it('should page through trips completed at the same instant without skipping or repeating any', async () => {
       const ana = await registerUser(t);
-      setNow(new Date('2025-05-01T18:00:00.000Z'));
+      setNow(t, new Date('2025-05-01T18:00:00.000Z'));
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) {
-        await buy(ana, ana.listId, [`Item ${i}`]);
+        await buy(t, ana, ana.listId, [`Item ${i}`]);
         ids.push((await completeTrip(ana, ana.listId)).id);
       }
 
@@ -451,7 +401,7 @@ describe('trips', () => {
 
     it('should answer 400 when before is not a trip of this list', async () => {
       const ana = await registerUser(t);
-      const [cabinTrip] = await tripsOnDays(ana, await secondList(ana), 1);
+      const [cabinTrip] = await tripsOnDays(ana, await secondList(t, ana), 1);
       for (const before of [cabinTrip.id, randomUUID()]) {
         const res = await history(ana, ana.listId, `?before=${before}`).expect(400);
         expectErrorBody(res.body, 400);
@@ -469,7 +419,7 @@ describe('trips', () => {
     it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
       const ana = await registerUser(t);
       await tripsOnDays(ana, ana.listId, 1);
-      await expectHiddenList((u, listId) => history(u, listId), ana.listId);
+      await expectHiddenList(t, (u, listId) => history(u, listId), ana.listId);
     });
 
     it('should require authentication', async () => {
@@ -481,8 +431,8 @@ describe('trips', () => {
 
   describe('GET /lists/:listId/trips/:tripId', () => {
     it('should return the trip with its items to every member', async () => {
-      const { owner: ana, member: bob, listId } = await ownerAndMember();
-      await buy(ana, listId, ['Milk', 'Bread']);
+      const { owner: ana, member: bob, listId } = await ownerAndMember(t);
+      await buy(t, ana, listId, ['Milk', 'Bread']);
       const { removedItemIds: _removed, ...trip } = await completeTrip(ana, listId);
 
       const res = await t.http.get(`/lists/${listId}/trips/${trip.id}`).set(bob.auth).expect(200);
@@ -493,8 +443,8 @@ describe('trips', () => {
 
     it('should answer 404 for a trip of another list, even one the caller can see there', async () => {
       const ana = await registerUser(t);
-      const other = await secondList(ana);
-      await buy(ana, other, ['Firewood']);
+      const other = await secondList(t, ana);
+      await buy(t, ana, other, ['Firewood']);
       const cabinTrip = await completeTrip(ana, other);
 
       const res = await t.http.get(`/lists/${ana.listId}/trips/${cabinTrip.id}`).set(ana.auth).expect(404);
@@ -512,26 +462,17 @@ describe('trips', () => {
 
     it('should answer 404 for a list the caller is not a member of, exactly as for a missing list', async () => {
       const ana = await registerUser(t);
-      await buy(ana, ana.listId, ['Milk']);
+      await buy(t, ana, ana.listId, ['Milk']);
       const trip = await completeTrip(ana, ana.listId);
-      await expectHiddenList((u, listId) => t.http.get(`/lists/${listId}/trips/${trip.id}`).set(u.auth), ana.listId);
+      await expectHiddenList(t, (u, listId) => t.http.get(`/lists/${listId}/trips/${trip.id}`).set(u.auth), ana.listId);
     });
 
     it('should require authentication', async () => {
       const ana = await registerUser(t);
-      await buy(ana, ana.listId, ['Milk']);
+      await buy(t, ana, ana.listId, ['Milk']);
       const trip = await completeTrip(ana, ana.listId);
       const res = await t.http.get(`/lists/${ana.listId}/trips/${trip.id}`).expect(401);
       expectErrorBody(res.body, 401);
     });
   });
-
-  /** Registers an owner and a second user who joined the owner's first list by its invite code. */
-  async function ownerAndMember() {
-    const owner = await registerUser(t, { name: 'Olga' });
-    const member = await registerUser(t, { name: 'Max' });
-    const list = await t.http.get(`/lists/${owner.listId}`).set(owner.auth).expect(200);
-    await t.http.post('/lists/join').set(member.auth).send({ inviteCode: list.body.inviteCode }).expect(200);
-    return { owner, member, listId: owner.listId };
-  }
 });
