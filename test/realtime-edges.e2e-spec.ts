@@ -4,6 +4,7 @@ import { WebSocket } from 'ws';
 import { EventLog } from '../src/realtime/event-log.repository';
 import { EVENTS_CHANNEL } from '../src/realtime/list-events';
 import { RealtimeHub } from '../src/realtime/realtime.hub';
+import { RealtimeRepository } from '../src/realtime/realtime.repository';
 import { createTestApp, TestApp } from './support/app';
 import { expectErrorBody, Registered, registerUser } from './support/factories';
 import { addItem, ownerAndMember, seqOf } from './support/lists';
@@ -329,6 +330,35 @@ describe('realtime edge cases', () => {
       expect(rows[0].row).not.toContain(ticket);
       const [{ hash }]: { hash: string }[] = await t.dataSource.query(`SELECT ticket_hash AS hash FROM ws_tickets`);
       expect(hash).toBe(createHash('sha256').update(ticket).digest('base64url'));
+    });
+  });
+
+  describe('housekeeping', () => {
+    it('should delete expired tickets and the connection rows of instances that stopped heartbeating, and nothing live', async () => {
+      const ana = await registerUser(t);
+      const live = await t.http.post('/ws/ticket').set(ana.auth).send({ listId: ana.listId }).expect(201);
+      const old = await t.http.post('/ws/ticket').set(ana.auth).send({ listId: ana.listId }).expect(201);
+      const hash = (ticket: string) => createHash('sha256').update(ticket).digest('base64url');
+      await t.dataSource.query(
+        `UPDATE ws_tickets SET expires_at = now() - interval '1 second' WHERE ticket_hash = $1`,
+        [hash(old.body.ticket as string)],
+      );
+      const socket = await openSocket(t, socketPath(ana));
+      await socket.waitFor((f) => f.some((x) => x.type === 'presence'));
+      const ghost = randomUUID();
+      await t.dataSource.query(
+        `INSERT INTO ws_connections (id, instance_id, list_id, user_id, seen_at) VALUES ($1, $2, $3, $4, now() - interval '1 hour')`,
+        [ghost, randomUUID(), ana.listId, ana.userId],
+      );
+
+      await t.app.get(RealtimeRepository).deleteExpired(60_000);
+
+      const tickets: { ticket_hash: string }[] = await t.dataSource.query(`SELECT ticket_hash FROM ws_tickets`);
+      expect(tickets.map((r) => r.ticket_hash)).toEqual([hash(live.body.ticket as string)]);
+      const connections: { id: string }[] = await t.dataSource.query(`SELECT id FROM ws_connections`);
+      expect(connections).toHaveLength(1);
+      expect(connections[0].id).not.toBe(ghost);
+      await socket.close();
     });
   });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createTestApp, TestApp } from './support/app';
-import { expectErrorBody, registerUser } from './support/factories';
+import { expectErrorBody, Registered, registerUser } from './support/factories';
 
 describe('safe retries', () => {
   let t: TestApp;
@@ -18,22 +18,18 @@ describe('safe retries', () => {
     return n;
   }
 
+  /** POST an item, with an Idempotency-Key when given. */
+  function postItem(user: Registered, body: object, key?: string) {
+    const request = t.http.post(`/lists/${user.listId}/items`).set(user.auth);
+    return (key ? request.set('Idempotency-Key', key) : request).send(body);
+  }
+
   describe('Idempotency-Key', () => {
     it('should create one item for retried POSTs with one key and replay the first answer', async () => {
       const ana = await registerUser(t);
       const key = randomUUID();
-      const first = await t.http
-        .post(`/lists/${ana.listId}/items`)
-        .set(ana.auth)
-        .set('Idempotency-Key', key)
-        .send({ name: 'Milk' })
-        .expect(201);
-      const retry = await t.http
-        .post(`/lists/${ana.listId}/items`)
-        .set(ana.auth)
-        .set('Idempotency-Key', key)
-        .send({ name: 'Milk' })
-        .expect(201);
+      const first = await postItem(ana, { name: 'Milk' }, key).expect(201);
+      const retry = await postItem(ana, { name: 'Milk' }, key).expect(201);
       expect(retry.body).toEqual(first.body);
       expect(retry.headers['idempotent-replayed']).toBe('true');
       expect(await itemCount(ana.listId)).toBe(1);
@@ -44,11 +40,7 @@ describe('safe retries', () => {
     it('should create one item when the retries race each other', async () => {
       const ana = await registerUser(t);
       const key = randomUUID();
-      const answers = await Promise.all(
-        Array.from({ length: 5 }, () =>
-          t.http.post(`/lists/${ana.listId}/items`).set(ana.auth).set('Idempotency-Key', key).send({ name: 'Eggs' }),
-        ),
-      );
+      const answers = await Promise.all(Array.from({ length: 5 }, () => postItem(ana, { name: 'Eggs' }, key)));
       for (const answer of answers) expect([201, 409]).toContain(answer.status);
       expect(answers.filter((a) => a.status === 201).length).toBeGreaterThanOrEqual(1);
       expect(await itemCount(ana.listId)).toBe(1);
@@ -57,18 +49,8 @@ describe('safe retries', () => {
     it('should answer 422 for the same key with a different body', async () => {
       const ana = await registerUser(t);
       const key = randomUUID();
-      await t.http
-        .post(`/lists/${ana.listId}/items`)
-        .set(ana.auth)
-        .set('Idempotency-Key', key)
-        .send({ name: 'Milk' })
-        .expect(201);
-      const res = await t.http
-        .post(`/lists/${ana.listId}/items`)
-        .set(ana.auth)
-        .set('Idempotency-Key', key)
-        .send({ name: 'Bread' })
-        .expect(422);
+      await postItem(ana, { name: 'Milk' }, key).expect(201);
+      const res = await postItem(ana, { name: 'Bread' }, key).expect(422);
       expectErrorBody(res.body, 422);
       expect(await itemCount(ana.listId)).toBe(1);
     });
@@ -77,22 +59,12 @@ describe('safe retries', () => {
       const ana = await registerUser(t);
       const key = randomUUID();
       const scope = `user:${ana.userId}`;
-      const first = await t.http
-        .post(`/lists/${ana.listId}/items`)
-        .set(ana.auth)
-        .set('Idempotency-Key', key)
-        .send({ name: 'Milk' })
-        .expect(201);
+      const first = await postItem(ana, { name: 'Milk' }, key).expect(201);
       expect(first.body.name).toBe('Milk');
       await t.dataSource.query(`UPDATE idempotency_keys SET status_code = NULL, response = NULL WHERE scope = $1`, [
         scope,
       ]);
-      const running = await t.http
-        .post(`/lists/${ana.listId}/items`)
-        .set(ana.auth)
-        .set('Idempotency-Key', key)
-        .send({ name: 'Milk' })
-        .expect(409);
+      const running = await postItem(ana, { name: 'Milk' }, key).expect(409);
       expectErrorBody(running.body, 409);
       expect(await itemCount(ana.listId)).toBe(1);
     });
@@ -100,19 +72,9 @@ describe('safe retries', () => {
     it('should forget a key after IDEMPOTENCY_TTL_HOURS, so the same key then runs again', async () => {
       const ana = await registerUser(t);
       const key = randomUUID();
-      await t.http
-        .post(`/lists/${ana.listId}/items`)
-        .set(ana.auth)
-        .set('Idempotency-Key', key)
-        .send({ name: 'Milk' })
-        .expect(201);
+      await postItem(ana, { name: 'Milk' }, key).expect(201);
       await t.dataSource.query(`UPDATE idempotency_keys SET created_at = now() - interval '25 hours'`);
-      const again = await t.http
-        .post(`/lists/${ana.listId}/items`)
-        .set(ana.auth)
-        .set('Idempotency-Key', key)
-        .send({ name: 'Milk' })
-        .expect(201);
+      const again = await postItem(ana, { name: 'Milk' }, key).expect(201);
       expect(again.headers['idempotent-replayed']).toBeUndefined();
       expect(await itemCount(ana.listId)).toBe(2);
     });
@@ -121,18 +83,8 @@ describe('safe retries', () => {
       const ana = await registerUser(t);
       const bob = await registerUser(t);
       const key = randomUUID();
-      await t.http
-        .post(`/lists/${ana.listId}/items`)
-        .set(ana.auth)
-        .set('Idempotency-Key', key)
-        .send({ name: 'Milk' })
-        .expect(201);
-      const other = await t.http
-        .post(`/lists/${bob.listId}/items`)
-        .set(bob.auth)
-        .set('Idempotency-Key', key)
-        .send({ name: 'Milk' })
-        .expect(201);
+      await postItem(ana, { name: 'Milk' }, key).expect(201);
+      const other = await postItem(bob, { name: 'Milk' }, key).expect(201);
       expect(other.headers['idempotent-replayed']).toBeUndefined();
       expect(await itemCount(bob.listId)).toBe(1);
     });
@@ -140,18 +92,8 @@ describe('safe retries', () => {
     it('should let a failed first attempt be retried with the same key', async () => {
       const ana = await registerUser(t);
       const key = randomUUID();
-      await t.http
-        .post(`/lists/${ana.listId}/items`)
-        .set(ana.auth)
-        .set('Idempotency-Key', key)
-        .send({ name: '' })
-        .expect(400);
-      await t.http
-        .post(`/lists/${ana.listId}/items`)
-        .set(ana.auth)
-        .set('Idempotency-Key', key)
-        .send({ name: '' })
-        .expect(400);
+      await postItem(ana, { name: '' }, key).expect(400);
+      await postItem(ana, { name: '' }, key).expect(400);
       expect(await itemCount(ana.listId)).toBe(0);
     });
   });

@@ -72,9 +72,10 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
     this.listener.onReconnect(() => this.wakeAll());
     this.every(this.config.sweepMs, () => this.sweep());
     this.every(this.config.heartbeatMs, () => this.repository.heartbeat(this.instanceId));
-    this.every(this.config.trimIntervalMs, () =>
-      this.log.trim(this.config.eventRetentionMs, this.config.eventRetentionMax).then(() => undefined),
-    );
+    this.every(this.config.trimIntervalMs, async () => {
+      await this.log.trim(this.config.eventRetentionMs, this.config.eventRetentionMax);
+      await this.repository.deleteExpired(this.config.heartbeatMs * 10);
+    });
   }
 
   /** Sockets go before the HTTP server closes (it would wait for them): a close frame, then a cut. */

@@ -91,7 +91,12 @@ export class RealtimeRepository {
     await this.dataSource.query(`SELECT pg_notify($1, $2)`, [EPHEMERAL_CHANNEL, JSON.stringify(message)]);
   }
 
-  async deleteExpiredTickets(): Promise<void> {
+  /** Housekeeping: expired tickets, and connection rows of instances that stopped heartbeating. */
+  async deleteExpired(staleConnectionMs: number): Promise<void> {
     await this.dataSource.query(`DELETE FROM ws_tickets WHERE expires_at < now()`);
+    await this.dataSource.query(
+      `DELETE FROM ws_connections WHERE seen_at < now() - make_interval(secs => $1 / 1000.0)`,
+      [staleConnectionMs],
+    );
   }
 }
