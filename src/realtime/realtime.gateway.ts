@@ -13,6 +13,7 @@ import { requestId } from '../common/logging/logging.module';
 import { redactUrl } from '../common/logging/redact';
 import { appConfig } from '../config/app.config';
 import { realtimeConfig } from '../config/realtime.config';
+import { ListsRepository } from '../lists/lists.repository';
 import { LogPosition } from './event-log.repository';
 import { CloseCode, ListConnection } from './list-connection';
 import { RealtimeHub } from './realtime.hub';
@@ -54,6 +55,7 @@ export class RealtimeGateway implements OnApplicationBootstrap, OnApplicationShu
     private readonly hub: RealtimeHub,
     private readonly auth: AuthService,
     private readonly repository: RealtimeRepository,
+    private readonly lists: ListsRepository,
     draining: Draining,
     @Inject(realtimeConfig.KEY) private readonly config: ConfigType<typeof realtimeConfig>,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
@@ -96,7 +98,7 @@ export class RealtimeGateway implements OnApplicationBootstrap, OnApplicationShu
       }
       const since = this.parseSince(url.searchParams.get('since'));
       const user = await this.authenticate(url.searchParams, listId);
-      if (!(await this.repository.isMember(listId, user.id))) throw new HandshakeError(404, 'List not found.');
+      if (!(await this.lists.roleOf(listId, user.id))) throw new HandshakeError(404, 'List not found.');
       // Read before the 101 goes out: every event committed after the client sees the socket open is delivered.
       const position = await this.hub.position(listId);
       if (!position) throw new HandshakeError(404, 'List not found.');

@@ -32,14 +32,6 @@ export class RealtimeRepository {
     return row?.live ? { userId: row.userId, sessionId: row.sessionId, listId: row.listId } : null;
   }
 
-  async isMember(listId: string, userId: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM list_members WHERE list_id = $1 AND user_id = $2`,
-      [listId, userId],
-    );
-    return rows.length > 0;
-  }
-
   async itemOnList(listId: string, itemId: string): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM items WHERE id = $1 AND list_id = $2`, [
       itemId,

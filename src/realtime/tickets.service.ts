@@ -1,8 +1,9 @@
-import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { AuthUser } from '../common/decorators/current-user.decorator';
 import { newOpaqueToken, sha256 } from '../common/crypto/secrets';
 import { realtimeConfig } from '../config/realtime.config';
+import { ListAccess } from '../lists/list-access.service';
 import { CreateTicketDto } from './dto/ticket.dto';
 import { TicketResponse } from './dto/ticket.response';
 import { RealtimeRepository } from './realtime.repository';
@@ -12,12 +13,13 @@ import { RealtimeRepository } from './realtime.repository';
 export class TicketsService {
   constructor(
     private readonly repository: RealtimeRepository,
+    private readonly access: ListAccess,
     @Inject(realtimeConfig.KEY) private readonly config: ConfigType<typeof realtimeConfig>,
   ) {}
 
   async issue(user: AuthUser, dto: CreateTicketDto): Promise<TicketResponse> {
     const listId = dto.listId.toLowerCase();
-    if (!(await this.repository.isMember(listId, user.id))) throw new NotFoundException('List not found.');
+    await this.access.requireMember(user.id, listId);
     const ticket = newOpaqueToken();
     const expiresAt = new Date(Date.now() + this.config.ticketTtlMs);
     await this.repository.createTicket(

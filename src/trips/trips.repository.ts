@@ -123,6 +123,10 @@ export class TripsRepository {
     return { trip, items };
   }
 
+  async exists(listId: string, tripId: string): Promise<boolean> {
+    return this.dataSource.getRepository(TripEntity).existsBy({ id: tripId, listId });
+  }
+
   async findByReceipt(tripId: string, receiptKey: string): Promise<TripEntity | null> {
     return this.dataSource.getRepository(TripEntity).findOneBy({ id: tripId, receiptKey });
   }

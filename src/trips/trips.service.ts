@@ -115,7 +115,7 @@ export class TripsService {
   ): Promise<TripResponse> {
     await this.access.requireMember(user.id, listId);
     if (!file) throw new BadRequestException('Send the receipt as a multipart file in the field "receipt".');
-    if (!(await this.trips.detail(listId, tripId))) throw new NotFoundException('Trip not found.');
+    if (!(await this.trips.exists(listId, tripId))) throw new NotFoundException('Trip not found.');
     const receipt = await this.processor.process(file.buffer);
     const key = `${tripId}/${randomUUID()}.${receipt.extension}`;
     await this.storage.put(key, receipt.body);
