@@ -1,4 +1,8 @@
+import { ClsPluginTransactional } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Module } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { ClsModule } from 'nestjs-cls';
 import { ConfigModule } from '@nestjs/config';
 import { AuthModule } from './auth/auth.module';
 import { LoggingModule } from './common/logging/logging.module';
@@ -28,6 +32,16 @@ import { ListsModule } from './lists/lists.module';
       ignoreEnvFile: true,
       validate: validateEnv,
       load: [appConfig, authConfig, databaseConfig, mailConfig, realtimeConfig, tripsConfig],
+    }),
+    ClsModule.forRoot({
+      global: true,
+      plugins: [
+        // Services open the unit of work (@Transactional); repositories take part through TransactionHost.
+        new ClsPluginTransactional({
+          imports: [DatabaseModule],
+          adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }),
+        }),
+      ],
     }),
     LoggingModule,
     DrainingModule,

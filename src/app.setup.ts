@@ -4,6 +4,10 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { appConfig } from './config/app.config';
+import { realtimeConfig } from './config/realtime.config';
+import { Clock } from './common/clock/clock';
+import { ListSocketAdapter } from './realtime/list-socket.adapter';
+import { RealtimeHandshake } from './realtime/realtime-handshake';
 import { assignRequestId } from './common/logging/logging.module';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { createValidationPipe } from './common/http/validation.pipe';
@@ -17,6 +21,18 @@ export function buildOpenApiDocument(app: NestExpressApplication) {
     .addBearerAuth()
     .build();
   return SwaggerModule.createDocument(app, config, { extraModels: [ErrorBody] });
+}
+
+function listSocketAdapter(app: NestExpressApplication): ListSocketAdapter {
+  const realtime = app.get<ConfigType<typeof realtimeConfig>>(realtimeConfig.KEY);
+  const clock = app.get(Clock);
+  const handshake = app.get(RealtimeHandshake);
+  return new ListSocketAdapter(app, {
+    check: (request, params) => handshake.check(request, params),
+    maxPayload: realtime.maxPayloadBytes,
+    messagesPerSecond: realtime.messagesPerSecond,
+    now: () => clock.now().getTime(),
+  });
 }
 
 /** Everything main.ts and the e2e tests share: the app as it serves. */
@@ -37,6 +53,7 @@ export function configureApp(app: NestExpressApplication): void {
   app.use(errors.bodyParserErrors);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(errors);
+  app.useWebSocketAdapter(listSocketAdapter(app));
   if (config.swaggerEnabled) {
     SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
   }

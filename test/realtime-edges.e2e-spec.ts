@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import { EventLog } from '../src/realtime/event-log.repository';
-import { EVENTS_CHANNEL } from '../src/realtime/list-events';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { EventLogRepository } from '../src/events/event-log.repository';
+import { EVENTS_CHANNEL } from '../src/events/stored-event';
 import { RealtimeHub } from '../src/realtime/realtime.hub';
 import { RealtimeRepository } from '../src/realtime/realtime.repository';
 import { createTestApp, TestApp } from './support/app';
@@ -92,7 +93,7 @@ describe('realtime edge cases', () => {
 
   /**
    * Appends `count` events straight into the log in one statement (counter, rows and the
-   * commit-time NOTIFY, as EventLog.append does), each padded to about `bytes`. Returns the new head.
+   * commit-time NOTIFY, as EventLogRepository.append does), each padded to about `bytes`. Returns the new head.
    */
   async function appendRaw(listId: string, count: number, bytes: number): Promise<number> {
     const [row]: { head: string }[] = await t.dataSource.query(
@@ -386,7 +387,7 @@ describe('realtime edge cases', () => {
       await addItem(t, ana, ana.listId, { name: 'Milk' });
       const head = await seqOf(t, ana);
       // Reading the list's position in the log is made slow (latency only: the real query still runs).
-      const log = t.app.get(EventLog);
+      const log = t.app.get(EventLogRepository);
       const position = log.position.bind(log);
       const slow = jest.spyOn(log, 'position').mockImplementation(async (listId) => {
         await sleep(300);
@@ -478,11 +479,11 @@ describe('realtime edge cases', () => {
       await joined(socket);
       const eventsBefore = await eventSeqs(ana.listId);
 
-      const log = t.app.get(EventLog);
+      const log = t.app.get(EventLogRepository);
       let appended: number | undefined;
       await expect(
-        t.dataSource.transaction(async (tx) => {
-          appended = await log.append(tx, ana.listId, 'item:removed', { id: randomUUID() }, ana.userId);
+        t.app.get(TransactionHost).withTransaction(async () => {
+          appended = await log.append(ana.listId, 'item:removed', { id: randomUUID() }, ana.userId);
           throw new Error('rollback');
         }),
       ).rejects.toThrow('rollback');
@@ -519,7 +520,7 @@ describe('realtime edge cases', () => {
       const anaHead = await storedSeq(ana.listId);
       const bobBefore = await eventSeqs(bob.listId);
 
-      const removed = await t.app.get(EventLog).trim(7 * DAY_MS, 15);
+      const removed = await t.app.get(EventLogRepository).trim(7 * DAY_MS, 15);
 
       // Ana: 10 too old, then 5 more beyond the newest 15. Bob: 12 recent ones, under the cap.
       expect(removed).toBe(15);
@@ -536,13 +537,13 @@ describe('realtime edge cases', () => {
       try {
         await runner.startTransaction();
         await runner.query(`SELECT pg_advisory_xact_lock(hashtext('cartsync:trim-events'))`);
-        await expect(t.app.get(EventLog).trim(7 * DAY_MS, 15)).resolves.toBeNull();
+        await expect(t.app.get(EventLogRepository).trim(7 * DAY_MS, 15)).resolves.toBeNull();
         await runner.rollbackTransaction();
       } finally {
         await runner.release();
       }
       expect(await eventSeqs(ana.listId)).toHaveLength(5);
-      await expect(t.app.get(EventLog).trim(7 * DAY_MS, 15)).resolves.toBe(5);
+      await expect(t.app.get(EventLogRepository).trim(7 * DAY_MS, 15)).resolves.toBe(5);
     });
   });
 

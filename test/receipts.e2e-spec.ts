@@ -122,10 +122,11 @@ describe('receipts', () => {
 
   describe('POST /lists/:listId/trips/:tripId/receipt', () => {
     it('should store the photo under a server-generated name and answer the trip with an absolute signed link', async () => {
-      const ana = await registerUser(t);
-      const trip = await tripOf(ana);
+      // The whole story happens at that time: sessions, too, live by the server's clock.
       const now = new Date('2030-01-01T12:00:00.000Z');
       setNow(t, now);
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
 
       const res = await upload(ana, trip, await photo('jpeg'), { filename: '../../../etc/evil.jpg' }).expect(200);
 
@@ -420,10 +421,10 @@ describe('receipts', () => {
     });
 
     it('should open until the link expires and answer 403 after that', async () => {
-      const ana = await registerUser(t);
-      const trip = await tripOf(ana);
       const signedAt = new Date('2030-01-01T12:00:00.000Z');
       setNow(t, signedAt);
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
       const { receiptUrl } = await attach(ana, trip, await photo('jpeg'));
 
       setNow(t, new Date(signedAt.getTime() + (TTL_SEC - 1) * 1000));

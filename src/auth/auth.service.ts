@@ -1,18 +1,20 @@
+import { Transactional } from '@nestjs-cls/transactional';
 import { ConflictException, Inject, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { JwtService } from '@nestjs/jwt';
+import { Clock } from '../common/clock/clock';
 import { AuthUser } from '../common/decorators/current-user.decorator';
-import { newInviteCode, newOpaqueToken, sha256 } from '../common/crypto/secrets';
+import { newOpaqueToken, sha256 } from '../common/crypto/secrets';
 import { authConfig } from '../config/auth.config';
 import { ListsRepository } from '../lists/lists.repository';
+import { AccessTokens } from '../sessions/access-tokens';
+import { SessionLiveness } from '../sessions/session-liveness';
+import { SessionsRepository } from '../sessions/sessions.repository';
 import { toUserResponse, UserResponse } from '../users/dto/user.response';
 import { UserEntity } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
 import { LoginDto, LogoutDto, RefreshDto, RegisterDto } from './dto/auth.dto';
-import { AuthResponse, SessionResponse } from './dto/auth.response';
+import { AuthResponse, SessionResponse, toSessionResponse } from './dto/auth.response';
 import { PasswordHasher } from './password-hasher';
-import { SessionLiveness } from './session-liveness';
-import { SessionsRepository } from './sessions.repository';
 
 /** Where a login comes from, kept on the session for "where am I signed in". */
 export interface ClientInfo {
@@ -20,12 +22,6 @@ export interface ClientInfo {
   ip: string | null;
 }
 
-export interface AccessClaims {
-  sub: string;
-  sid: string;
-}
-
-const INVITE_CODE_ATTEMPTS = 5;
 const LIST_NAME_MAX = 100;
 const LIST_SUFFIX = "'s List";
 
@@ -41,23 +37,16 @@ export class AuthService {
     private readonly lists: ListsRepository,
     private readonly sessions: SessionsRepository,
     private readonly liveness: SessionLiveness,
+    private readonly tokens: AccessTokens,
     private readonly hasher: PasswordHasher,
-    private readonly jwt: JwtService,
+    private readonly clock: Clock,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
-  /** Creates the user and their first list ("<name>'s List", cut to fit 100 characters) in one transaction. */
+  /** Creates the user, their first list ("<name>'s List", cut to fit 100 characters) and a session in one unit of work. */
   async register(dto: RegisterDto, client: ClientInfo): Promise<AuthResponse> {
     const passwordHash = await this.hasher.hash(dto.password);
-    for (let attempt = 0; attempt < INVITE_CODE_ATTEMPTS; attempt++) {
-      const created = await this.users.registerWithFirstList(
-        { email: dto.email, name: dto.name, passwordHash },
-        { name: firstListName(dto.name), inviteCode: newInviteCode() },
-      );
-      if (created === 'email-taken') throw new ConflictException('An account with that email already exists.');
-      if (created) return this.startSession(created.user, [created.listId], client);
-    }
-    throw new Error('Could not find a free invite code');
+    return this.createAccount(dto, passwordHash, client);
   }
 
   /** Unknown emails spend one password verification too, so timing does not reveal accounts. */
@@ -76,6 +65,7 @@ export class AuthService {
       sha256(dto.refreshToken),
       sha256(next),
       this.sessionExpiry(),
+      this.clock.now(),
     );
     switch (outcome.kind) {
       case 'invalid':
@@ -92,9 +82,10 @@ export class AuthService {
   }
 
   async logout(user: AuthUser, dto: LogoutDto): Promise<void> {
+    const now = this.clock.now();
     const revoked = dto.everywhere
-      ? await this.sessions.revokeAll(user.id)
-      : (await this.sessions.revoke(user.sessionId, user.id))
+      ? await this.sessions.revokeAll(user.id, now)
+      : (await this.sessions.revoke(user.sessionId, user.id, now))
         ? [user.sessionId]
         : [];
     this.liveness.forget(revoked);
@@ -107,53 +98,37 @@ export class AuthService {
   }
 
   async listSessions(user: AuthUser): Promise<SessionResponse[]> {
-    const sessions = await this.sessions.listLive(user.id);
-    return sessions.map((s) => ({
-      id: s.id,
-      createdAt: s.createdAt.toISOString(),
-      lastUsedAt: s.lastUsedAt.toISOString(),
-      expiresAt: s.expiresAt.toISOString(),
-      userAgent: s.userAgent,
-      ip: s.ip,
-      current: s.id === user.sessionId,
-    }));
+    const sessions = await this.sessions.listLive(user.id, this.clock.now());
+    return sessions.map((session) => toSessionResponse(session, user.sessionId));
   }
 
   async revokeSession(user: AuthUser, sessionId: string): Promise<void> {
-    if (!(await this.sessions.revoke(sessionId, user.id))) throw new NotFoundException('Session not found.');
+    if (!(await this.sessions.revoke(sessionId, user.id, this.clock.now()))) {
+      throw new NotFoundException('Session not found.');
+    }
     this.liveness.forget([sessionId]);
   }
 
-  /** A raw access token (WebSocket handshakes): signature (HS256 only), expiry, live session. */
-  async verifyToken(token: string): Promise<AuthUser | null> {
-    let claims: AccessClaims;
-    try {
-      claims = await this.jwt.verifyAsync<AccessClaims>(token);
-    } catch {
-      return null;
-    }
-    return this.authenticate(claims);
-  }
-
-  isSessionLive(user: AuthUser): Promise<boolean> {
-    return this.liveness.isLive(user.sessionId, user.id);
-  }
-
-  /** Verifies an access token: signature (HS256 only), expiry, and that its session is live. */
-  async authenticate(claims: AccessClaims): Promise<AuthUser | null> {
-    if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') return null;
-    return (await this.liveness.isLive(claims.sid, claims.sub)) ? { id: claims.sub, sessionId: claims.sid } : null;
+  @Transactional()
+  private async createAccount(dto: RegisterDto, passwordHash: string, client: ClientInfo): Promise<AuthResponse> {
+    const user = await this.users.create({ email: dto.email, name: dto.name, passwordHash });
+    if (!user) throw new ConflictException('An account with that email already exists.');
+    const listId = await this.lists.createWithOwner(user.id, firstListName(dto.name));
+    return this.startSession(user, [listId], client);
   }
 
   private async startSession(user: UserEntity, listIds: string[], client: ClientInfo): Promise<AuthResponse> {
     const refreshToken = newOpaqueToken();
-    const session = await this.sessions.create({
-      userId: user.id,
-      userAgent: client.userAgent?.slice(0, 256) ?? null,
-      ip: client.ip,
-      expiresAt: this.sessionExpiry(),
-      refreshTokenHash: sha256(refreshToken),
-    });
+    const session = await this.sessions.create(
+      {
+        userId: user.id,
+        userAgent: client.userAgent?.slice(0, 256) ?? null,
+        ip: client.ip,
+        expiresAt: this.sessionExpiry(),
+        refreshTokenHash: sha256(refreshToken),
+      },
+      this.clock.now(),
+    );
     return this.respond(user, listIds, session.id, refreshToken);
   }
 
@@ -163,19 +138,17 @@ export class AuthService {
     sessionId: string,
     refreshToken: string,
   ): Promise<AuthResponse> {
-    const claims: AccessClaims = { sub: user.id, sid: sessionId };
-    const token = await this.jwt.signAsync(claims);
     return {
-      token,
+      token: await this.tokens.sign(user.id, sessionId),
       user: toUserResponse(user, listIds),
       listIds,
       refreshToken,
-      expiresAt: new Date(Date.now() + this.config.accessTtlMs).toISOString(),
+      expiresAt: new Date(this.clock.now().getTime() + this.config.accessTtlMs).toISOString(),
     };
   }
 
   /** A session lives as long as its longest credential. */
   private sessionExpiry(): Date {
-    return new Date(Date.now() + Math.max(this.config.accessTtlMs, this.config.refreshTtlMs));
+    return new Date(this.clock.now().getTime() + Math.max(this.config.accessTtlMs, this.config.refreshTtlMs));
   }
 }

@@ -1,23 +1,53 @@
-import { ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
+import type { Request, Response } from 'express';
+import passport from 'passport';
+import { AuthUser } from '../common/decorators/current-user.decorator';
 import { IS_PUBLIC } from '../common/decorators/public.decorator';
+import { authConfig } from '../config/auth.config';
+import { AccessTokens } from '../sessions/access-tokens';
+import { bearerStrategy, SESSION_ENDED } from './jwt.strategy';
 
-/** Global guard: every route needs a live bearer token unless marked @Public(). */
+/**
+ * Global guard: every route needs a live bearer token unless marked @Public(). The strategy
+ * lives in this app's own passport instance, never in passport's process-wide registry, so
+ * two apps in one process (tests, several instances) each verify with their own secret.
+ */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
-    super();
+export class JwtAuthGuard implements CanActivate {
+  private readonly passport = new passport.Authenticator();
+
+  constructor(
+    private readonly reflector: Reflector,
+    tokens: AccessTokens,
+    @Inject(authConfig.KEY) config: ConfigType<typeof authConfig>,
+  ) {
+    this.passport.use('jwt', bearerStrategy(config.jwtSecret, tokens));
   }
 
-  override canActivate(context: ExecutionContext) {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
-    return isPublic ? true : super.canActivate(context);
+    if (isPublic) return true;
+    const http = context.switchToHttp();
+    const request = http.getRequest<Request & { user?: AuthUser }>();
+    request.user = await this.authenticate(request, http.getResponse<Response>());
+    return true;
   }
 
-  override handleRequest<TUser>(error: unknown, user: TUser | false): TUser {
-    if (error instanceof UnauthorizedException) throw error;
-    if (error || !user) throw new UnauthorizedException('Authentication required: send a valid bearer token.');
-    return user;
+  private authenticate(request: Request, response: Response): Promise<AuthUser> {
+    return new Promise((resolve, reject) => {
+      const middleware = this.passport.authenticate(
+        'jwt',
+        { session: false },
+        (error: unknown, user: AuthUser | false | undefined, info: unknown) => {
+          if (user && !error) resolve(user);
+          else if (info === SESSION_ENDED)
+            reject(new UnauthorizedException('Your session has ended; please sign in again.'));
+          else reject(new UnauthorizedException('Authentication required: send a valid bearer token.'));
+        },
+      ) as (req: Request, res: Response, next: (error?: unknown) => void) => void;
+      middleware(request, response, reject);
+    });
   }
 }

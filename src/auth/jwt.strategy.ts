@@ -1,28 +1,24 @@
-import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
-import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AuthUser } from '../common/decorators/current-user.decorator';
-import { authConfig } from '../config/auth.config';
-import { AccessClaims, AuthService } from './auth.service';
+import { AccessClaims, AccessTokens } from '../sessions/access-tokens';
 
-@Injectable()
-export class JwtStrategy extends PassportStrategy(Strategy) {
-  constructor(
-    private readonly auth: AuthService,
-    @Inject(authConfig.KEY) config: ConfigType<typeof authConfig>,
-  ) {
-    super({
+/** What the strategy says when the token is fine but its session is not. */
+export const SESSION_ENDED = { sessionEnded: true };
+
+/** Bearer tokens for REST: passport-jwt checks the signature (HS256 only) and expiry, then the session must be live. */
+export function bearerStrategy(secret: string, tokens: AccessTokens): Strategy {
+  return new Strategy(
+    {
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: config.jwtSecret,
+      secretOrKey: secret,
       algorithms: ['HS256'],
       ignoreExpiration: false,
-    });
-  }
-
-  async validate(claims: AccessClaims): Promise<AuthUser> {
-    const user = await this.auth.authenticate(claims);
-    if (!user) throw new UnauthorizedException('Your session has ended; please sign in again.');
-    return user;
-  }
+    },
+    (claims: AccessClaims, done: (error: unknown, user?: AuthUser | false, info?: object) => void) => {
+      tokens.authenticate(claims).then(
+        (user) => (user ? done(null, user) : done(null, false, SESSION_ENDED)),
+        (error: unknown) => done(error),
+      );
+    },
+  );
 }

@@ -1,5 +1,7 @@
+import { Transactional } from '@nestjs-cls/transactional';
 import { BadRequestException, BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
+import { Clock } from '../common/clock/clock';
 import { deriveKey, hmac, newResetCode, safeEqual } from '../common/crypto/secrets';
 import { Mailer } from '../common/mail/mailer';
 import { RateLimitRepository } from '../common/rate-limit/rate-limit.repository';
@@ -9,7 +11,8 @@ import { PasswordResetConfirmDto, PasswordResetRequestDto } from './dto/auth.dto
 import { MessageResponse } from './dto/auth.response';
 import { PasswordHasher } from './password-hasher';
 import { PasswordResetsRepository } from './password-resets.repository';
-import { SessionLiveness } from './session-liveness';
+import { SessionLiveness } from '../sessions/session-liveness';
+import { SessionsRepository } from '../sessions/sessions.repository';
 
 export const RESET_REQUESTED: MessageResponse = { message: 'If that account exists, a code has been sent.' };
 const HOUR_MS = 3_600_000;
@@ -29,8 +32,10 @@ export class PasswordResetService implements BeforeApplicationShutdown {
     private readonly resets: PasswordResetsRepository,
     private readonly rateLimits: RateLimitRepository,
     private readonly hasher: PasswordHasher,
+    private readonly sessions: SessionsRepository,
     private readonly liveness: SessionLiveness,
     private readonly mailer: Mailer,
+    private readonly clock: Clock,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {
     this.key = deriveKey(config.jwtSecret, 'password-reset-code');
@@ -49,17 +54,15 @@ export class PasswordResetService implements BeforeApplicationShutdown {
   }
 
   async confirm(dto: PasswordResetConfirmDto): Promise<void> {
-    const code = dto.token ?? dto.code ?? '';
     const newPasswordHash = await this.hasher.hash(dto.newPassword);
-    const expected = this.codeHash(dto.email, code);
-    const outcome = await this.resets.consume(
+    const revoked = await this.consume(
       dto.email,
-      (stored) => safeEqual(stored, expected),
+      this.codeHash(dto.email, dto.token ?? dto.code ?? ''),
       newPasswordHash,
-      this.config.reset.maxAttempts,
     );
-    if (outcome.kind !== 'reset') throw new BadRequestException('The reset code is invalid or has expired.');
-    this.liveness.forget(outcome.revokedSessionIds);
+    // Outside the unit of work, so a wrong attempt stays counted.
+    if (!revoked) throw new BadRequestException('The reset code is invalid or has expired.');
+    this.liveness.forget(revoked);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -72,11 +75,13 @@ export class PasswordResetService implements BeforeApplicationShutdown {
     const user = await this.users.findByEmail(email);
     if (!user) return;
     const code = newResetCode();
+    const now = this.clock.now();
     await this.resets.replaceCode(
       email,
       user.id,
       this.codeHash(email, code),
-      new Date(Date.now() + this.config.reset.ttlMs),
+      new Date(now.getTime() + this.config.reset.ttlMs),
+      now,
     );
     const minutes = Math.round(this.config.reset.ttlMs / 60_000);
     await this.mailer.send({
@@ -84,6 +89,30 @@ export class PasswordResetService implements BeforeApplicationShutdown {
       subject: 'Your CartSync password reset code',
       text: `Hi ${user.name},\n\nYour CartSync password reset code is ${code}.\nIt works once and expires in ${minutes} minutes.\n\nIf you did not ask for it, ignore this email: your password stays the same.\n`,
     });
+  }
+
+  /**
+   * One unit of work: a wrong code counts an attempt and burns the code at `maxAttempts`;
+   * the right one is deleted (single use), the password replaced and every session of the
+   * user revoked. Returns the revoked session ids, or null when the code did not match.
+   */
+  @Transactional()
+  private async consume(email: string, codeHash: string, newPasswordHash: string): Promise<string[] | null> {
+    const now = this.clock.now();
+    const code = await this.resets.lock(email);
+    if (!code) return null;
+    if (code.expiresAt <= now) {
+      await this.resets.delete(email);
+      return null;
+    }
+    if (!safeEqual(code.codeHash, codeHash)) {
+      if (code.attempts + 1 >= this.config.reset.maxAttempts) await this.resets.delete(email);
+      else await this.resets.countAttempt(email, code.attempts + 1);
+      return null;
+    }
+    await this.resets.delete(email);
+    await this.users.setPasswordHash(code.userId, newPasswordHash);
+    return this.sessions.revokeAll(code.userId, now);
   }
 
   private codeHash(email: string, code: string): string {

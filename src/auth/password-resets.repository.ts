@@ -1,57 +1,37 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { PasswordResetCodeEntity } from './session.entity';
-import { UserEntity } from '../users/user.entity';
+import { PasswordResetCodeEntity } from './password-reset-code.entity';
 
-export type ConsumeOutcome =
-  { kind: 'reset'; userId: string; revokedSessionIds: string[] } | { kind: 'wrong' } | { kind: 'none' };
-
+/** The one writer of `password_reset_codes`; every method takes part in the caller's transaction. */
 @Injectable()
 export class PasswordResetsRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  private get codes() {
+    return this.txHost.tx.getRepository(PasswordResetCodeEntity);
+  }
 
   /** One live code per email: a new request replaces the previous code. */
-  async replaceCode(email: string, userId: string, codeHash: string, expiresAt: Date): Promise<void> {
-    await this.dataSource.query(
+  async replaceCode(email: string, userId: string, codeHash: string, expiresAt: Date, now: Date): Promise<void> {
+    await this.txHost.tx.query(
       `INSERT INTO password_reset_codes (email, user_id, code_hash, attempts, expires_at, created_at)
-       VALUES ($1, $2, $3, 0, $4, now())
-       ON CONFLICT (email) DO UPDATE SET user_id = $2, code_hash = $3, attempts = 0, expires_at = $4, created_at = now()`,
-      [email, userId, codeHash, expiresAt],
+       VALUES ($1, $2, $3, 0, $4, $5)
+       ON CONFLICT (email) DO UPDATE SET user_id = $2, code_hash = $3, attempts = 0, expires_at = $4, created_at = $5`,
+      [email, userId, codeHash, expiresAt, now],
     );
   }
 
-  /**
-   * In one transaction: check the code; a wrong one counts an attempt and burns the code at
-   * `maxAttempts`; the right one is deleted (single use), the password replaced and every
-   * session of the user revoked.
-   */
-  async consume(
-    email: string,
-    matches: (codeHash: string) => boolean,
-    newPasswordHash: string,
-    maxAttempts: number,
-  ): Promise<ConsumeOutcome> {
-    return this.dataSource.transaction(async (tx) => {
-      const codes = tx.getRepository(PasswordResetCodeEntity);
-      const code = await codes.findOne({ where: { email }, lock: { mode: 'pessimistic_write' } });
-      if (!code) return { kind: 'none' };
-      if (code.expiresAt <= new Date()) {
-        await codes.delete({ email });
-        return { kind: 'none' };
-      }
-      if (!matches(code.codeHash)) {
-        if (code.attempts + 1 >= maxAttempts) await codes.delete({ email });
-        else await codes.update({ email }, { attempts: code.attempts + 1 });
-        return { kind: 'wrong' };
-      }
-      await codes.delete({ email });
-      await tx.getRepository(UserEntity).update({ id: code.userId }, { passwordHash: newPasswordHash });
-      const revoked: [{ id: string }[], number] = await tx.query(
-        `UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`,
-        [code.userId],
-      );
-      return { kind: 'reset', userId: code.userId, revokedSessionIds: revoked[0].map((row) => row.id) };
-    });
+  /** The email's code under a row lock until the transaction ends. */
+  lock(email: string): Promise<PasswordResetCodeEntity | null> {
+    return this.codes.findOne({ where: { email }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  async countAttempt(email: string, attempts: number): Promise<void> {
+    await this.codes.update({ email }, { attempts });
+  }
+
+  async delete(email: string): Promise<void> {
+    await this.codes.delete({ email });
   }
 }

@@ -5,7 +5,8 @@ import { StoresTrips1763922800000 } from '../../migrations/1763922800000-StoresT
 import { StoreEntity } from '../stores/store.entity';
 import { TripEntity, TripItemEntity } from '../trips/trip.entity';
 import { DatabaseConnection, externalDatabase } from '../config/database.config';
-import { PasswordResetCodeEntity, RefreshTokenEntity, SessionEntity } from '../auth/session.entity';
+import { PasswordResetCodeEntity } from '../auth/password-reset-code.entity';
+import { RefreshTokenEntity, SessionEntity } from '../sessions/session.entity';
 import { ItemEntity } from '../items/item.entity';
 import { ListEntity, ListMemberEntity } from '../lists/list.entity';
 import { UserEntity } from '../users/user.entity';

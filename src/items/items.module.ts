@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
-import { ListsModule } from '../lists/lists.module';
-import { EventsModule } from '../realtime/events.module';
+import { AccessModule } from '../access/access.module';
+import { RealtimeModule } from '../realtime/realtime.module';
 import { ItemsController } from './items.controller';
 import { ItemsRepository } from './items.repository';
 import { ItemsService } from './items.service';
 
 @Module({
-  imports: [ListsModule, EventsModule],
+  imports: [AccessModule, RealtimeModule],
   controllers: [ItemsController],
   providers: [ItemsRepository, ItemsService],
+  exports: [ItemsRepository],
 })
 export class ItemsModule {}

@@ -1,9 +1,7 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { isUniqueViolation } from '../common/database/unique-violation';
-import { EventLog } from '../realtime/event-log.repository';
-import { toItemResponse } from './dto/item.response';
+import { In } from 'typeorm';
 import { ItemEntity } from './item.entity';
 
 export interface NewItem {
@@ -14,87 +12,70 @@ export interface NewItem {
   category: string | null;
 }
 
-export type ItemChanges = Partial<NewItem> & { checked?: boolean };
-
 export type AddOutcome = { kind: 'added' | 'existing'; item: ItemEntity } | { kind: 'id-taken' };
 
-export type UpdateOutcome = { kind: 'updated'; item: ItemEntity } | { kind: 'stale'; item: ItemEntity } | null;
-
-/** Items of a list. Every write appends its event to the list's log in the same transaction. */
+/** The one writer of `items`; every method takes part in the caller's transaction. */
 @Injectable()
 export class ItemsRepository {
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly events: EventLog,
-  ) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  private get items() {
+    return this.txHost.tx.getRepository(ItemEntity);
+  }
 
   /**
    * Adds an item; with a client-generated id, adding it again returns the existing item
-   * (a retried offline add) and an id used on another list is refused.
+   * (a retried offline add) and an id used on another list is refused. The insert skips a
+   * taken id instead of failing, so the caller's transaction stays usable.
    */
-  async add(listId: string, addedBy: string, item: NewItem, id?: string): Promise<AddOutcome> {
-    try {
-      return await this.dataSource.transaction(async (tx) => {
-        const repo = tx.getRepository(ItemEntity);
-        const itemId = id ?? crypto.randomUUID();
-        await repo.insert({ ...item, id: itemId, listId, addedBy, checked: false, version: 1 });
-        const saved = await repo.findOneByOrFail({ id: itemId });
-        await this.events.append(tx, listId, 'item:added', toItemResponse(saved), addedBy);
-        return { kind: 'added' as const, item: saved };
-      });
-    } catch (error) {
-      if (!id || !isUniqueViolation(error)) throw error;
-      const existing = await this.dataSource.getRepository(ItemEntity).findOneBy({ id });
-      return existing?.listId === listId ? { kind: 'existing', item: existing } : { kind: 'id-taken' };
-    }
+  async add(listId: string, addedBy: string, item: NewItem, id: string = crypto.randomUUID()): Promise<AddOutcome> {
+    const inserted = await this.items
+      .createQueryBuilder()
+      .insert()
+      .values({ ...item, id, listId, addedBy, checked: false, version: 1 })
+      .orIgnore()
+      .execute();
+    const saved = await this.items.findOneBy({ id });
+    if ((inserted.raw as unknown[]).length > 0 && saved) return { kind: 'added', item: saved };
+    return saved?.listId === listId ? { kind: 'existing', item: saved } : { kind: 'id-taken' };
   }
 
-  /**
-   * Applies the changes field by field under a row lock; `version` grows only when something
-   * changed. Checking records who and when; unchecking clears both. With `expectedVersion`,
-   * a changed item is not touched (`stale`). Null when the item is not on this list.
-   */
-  async update(
-    listId: string,
-    itemId: string,
-    changes: ItemChanges,
-    actorId: string,
-    expectedVersion?: number,
-  ): Promise<UpdateOutcome> {
-    return this.dataSource.transaction(async (tx) => {
-      const repo = tx.getRepository(ItemEntity);
-      const item = await repo.findOne({ where: { id: itemId, listId }, lock: { mode: 'pessimistic_write' } });
-      if (!item) return null;
-      if (expectedVersion !== undefined && item.version !== expectedVersion) return { kind: 'stale', item };
-      let changed = false;
-      for (const field of ['name', 'quantity', 'unit', 'note', 'category'] as const) {
-        const value = changes[field];
-        if (value !== undefined && item[field] !== value) {
-          Object.assign(item, { [field]: value });
-          changed = true;
-        }
-      }
-      if (changes.checked !== undefined && changes.checked !== item.checked) {
-        item.checked = changes.checked;
-        item.checkedBy = changes.checked ? actorId : null;
-        item.checkedAt = changes.checked ? new Date() : null;
-        changed = true;
-      }
-      if (!changed) return { kind: 'updated', item };
-      item.version += 1;
-      const saved = await repo.save(item);
-      await this.events.append(tx, listId, 'item:updated', toItemResponse(saved), actorId);
-      return { kind: 'updated', item: saved };
-    });
+  /** The item under a row lock until the transaction ends; null when it is not on this list. */
+  lockInList(listId: string, itemId: string): Promise<ItemEntity | null> {
+    return this.items.findOne({ where: { id: itemId, listId }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  save(item: ItemEntity): Promise<ItemEntity> {
+    return this.items.save(item);
   }
 
   /** False when no such item is on this list. */
-  async remove(listId: string, itemId: string, actorId: string): Promise<boolean> {
-    return this.dataSource.transaction(async (tx) => {
-      const result = await tx.getRepository(ItemEntity).delete({ id: itemId, listId });
-      if ((result.affected ?? 0) === 0) return false;
-      await this.events.append(tx, listId, 'item:removed', { id: itemId }, actorId);
-      return true;
+  async remove(listId: string, itemId: string): Promise<boolean> {
+    const result = await this.items.delete({ id: itemId, listId });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** The list's items, oldest first. */
+  inList(listId: string): Promise<ItemEntity[]> {
+    return this.items.find({ where: { listId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** The checked items, locked, in the order they were checked (a trip's purchases). */
+  lockChecked(listId: string): Promise<ItemEntity[]> {
+    return this.items.find({
+      where: { listId, checked: true },
+      order: { checkedAt: 'ASC', id: 'ASC' },
+      lock: { mode: 'pessimistic_write' },
     });
+  }
+
+  async removeMany(listId: string, itemIds: string[]): Promise<void> {
+    if (itemIds.length > 0) await this.items.delete({ listId, id: In(itemIds) });
+  }
+
+  /** Names of the items on the list now. */
+  async namesInList(listId: string): Promise<string[]> {
+    const rows = await this.items.find({ select: { name: true }, where: { listId } });
+    return rows.map((row) => row.name);
   }
 }

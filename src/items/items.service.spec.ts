@@ -1,5 +1,8 @@
 import { NotFoundException } from '@nestjs/common';
-import { ListAccess } from '../lists/list-access.service';
+import { mock, MockProxy } from 'jest-mock-extended';
+import { callOrder, NOW, serviceUnderTest, ServiceUnderTest } from '../../test/support/unit';
+import { ListAccess } from '../access/list-access.service';
+import { RealtimeGateway } from '../realtime/realtime.gateway';
 import { ItemEntity } from './item.entity';
 import { ItemsRepository } from './items.repository';
 import { ItemsService } from './items.service';
@@ -26,60 +29,168 @@ function entity(overrides: Partial<ItemEntity> = {}): ItemEntity {
   });
 }
 
+const milkResponse = {
+  id: 'i1',
+  listId: 'l1',
+  name: 'Milk',
+  quantity: 1,
+  unit: '×',
+  checked: false,
+  checkedBy: null,
+  checkedAt: null,
+  addedBy: 'u1',
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  version: 1,
+  note: null,
+  category: null,
+};
+
 describe('ItemsService', () => {
-  let items: jest.Mocked<Pick<ItemsRepository, 'add' | 'update' | 'remove'>>;
-  let access: jest.Mocked<Pick<ListAccess, 'requireMember'>>;
+  let items: MockProxy<ItemsRepository>;
+  let access: MockProxy<ListAccess>;
+  let gateway: MockProxy<RealtimeGateway>;
+  let unit: ServiceUnderTest<ItemsService>;
   let service: ItemsService;
+  /** Whether each emit happened inside the unit of work. */
+  let emittedInTransaction: boolean[];
 
-  beforeEach(() => {
-    items = { add: jest.fn(), update: jest.fn(), remove: jest.fn() };
-    access = { requireMember: jest.fn().mockResolvedValue('member') };
-    service = new ItemsService(items as unknown as ItemsRepository, access as unknown as ListAccess);
-  });
-
-  it('should check membership before writing and not write for a non-member', async () => {
-    access.requireMember.mockRejectedValue(new NotFoundException('List not found.'));
-    await expect(service.add(user, 'l1', { name: 'Milk' })).rejects.toBeInstanceOf(NotFoundException);
-    expect(items.add).not.toHaveBeenCalled();
-  });
-
-  it('should default quantity to 1 and unit to × (also for an empty unit)', async () => {
-    items.add.mockResolvedValue({ kind: 'added', item: entity() });
-    await service.add(user, 'l1', { name: 'Milk', unit: '' });
-    expect(items.add).toHaveBeenCalledWith(
-      'l1',
-      'u1',
-      { name: 'Milk', quantity: 1, unit: '×', note: null, category: null },
-      undefined,
-    );
-  });
-
-  it('should answer 404 when the item is not on that list', async () => {
-    items.update.mockResolvedValue(null);
-    await expect(service.update(user, 'l1', 'i9', { checked: true })).rejects.toBeInstanceOf(NotFoundException);
-    expect(items.update).toHaveBeenCalledWith('l1', 'i9', { checked: true }, 'u1', undefined);
-  });
-
-  it('should map the entity to the wire shape with ISO times and nulls', async () => {
-    items.update.mockResolvedValue({
-      kind: 'updated',
-      item: entity({ checked: true, checkedBy: 'u1', checkedAt: new Date('2026-01-02T00:00:00Z') }),
+  beforeEach(async () => {
+    items = mock<ItemsRepository>();
+    access = mock<ListAccess>();
+    gateway = mock<RealtimeGateway>();
+    access.requireMember.mockResolvedValue('member');
+    items.save.mockImplementation((item) => Promise.resolve(item));
+    emittedInTransaction = [];
+    gateway.emit.mockImplementation(() => {
+      emittedInTransaction.push(unit.inTransaction());
+      return Promise.resolve(7);
     });
-    const item = await service.update(user, 'l1', 'i1', { checked: true });
-    expect(item).toMatchObject({ checked: true, checkedBy: 'u1', checkedAt: '2026-01-02T00:00:00.000Z', note: null });
+    unit = await serviceUnderTest(ItemsService, [
+      { provide: ItemsRepository, useValue: items },
+      { provide: ListAccess, useValue: access },
+      { provide: RealtimeGateway, useValue: gateway },
+    ]);
+    service = unit.service;
   });
 
-  it('should answer 412 with the current item when If-Match names an old version', async () => {
-    items.update.mockResolvedValue({ kind: 'stale', item: entity({ version: 4 }) });
-    await expect(service.update(user, 'l1', 'i1', { name: 'Oat milk' }, '"3"')).rejects.toMatchObject({
-      statusCode: 412,
-      extra: { current: expect.objectContaining({ id: 'i1', version: 4 }) },
+  describe('add', () => {
+    it('should emit item:added with the response, after the write and inside its unit of work', async () => {
+      items.add.mockResolvedValue({ kind: 'added', item: entity() });
+      await expect(service.add(user, 'l1', { name: 'Milk' })).resolves.toEqual(milkResponse);
+      expect(gateway.emit).toHaveBeenCalledWith('l1', 'item:added', milkResponse, user);
+      const [write, emit] = callOrder(items.add, gateway.emit);
+      expect(write).toBeLessThan(emit);
+      expect(emittedInTransaction).toEqual([true]);
     });
-    expect(items.update).toHaveBeenCalledWith('l1', 'i1', { name: 'Oat milk' }, 'u1', 3);
+
+    it('should emit nothing when the write fails', async () => {
+      items.add.mockRejectedValue(new Error('connection lost'));
+      await expect(service.add(user, 'l1', { name: 'Milk' })).rejects.toThrow('connection lost');
+      expect(gateway.emit).not.toHaveBeenCalled();
+    });
+
+    it('should emit nothing for a retried add that found its item, and answer that item', async () => {
+      items.add.mockResolvedValue({ kind: 'existing', item: entity() });
+      await expect(service.add(user, 'l1', { name: 'Milk', id: 'I1' })).resolves.toEqual(milkResponse);
+      expect(items.add).toHaveBeenCalledWith('l1', 'u1', expect.anything(), 'i1');
+      expect(gateway.emit).not.toHaveBeenCalled();
+    });
+
+    it('should answer 409 for an id used on another list and emit nothing', async () => {
+      items.add.mockResolvedValue({ kind: 'id-taken' });
+      await expect(service.add(user, 'l1', { name: 'Milk', id: 'i1' })).rejects.toMatchObject({ status: 409 });
+      expect(gateway.emit).not.toHaveBeenCalled();
+    });
+
+    it('should check membership before writing and not write for a non-member', async () => {
+      access.requireMember.mockRejectedValue(new NotFoundException('List not found.'));
+      await expect(service.add(user, 'l1', { name: 'Milk' })).rejects.toBeInstanceOf(NotFoundException);
+      expect(access.requireMember).toHaveBeenCalledWith('u1', 'l1');
+      expect(items.add).not.toHaveBeenCalled();
+      expect(gateway.emit).not.toHaveBeenCalled();
+    });
+
+    it('should default quantity to 1 and unit to × (also for an empty unit)', async () => {
+      items.add.mockResolvedValue({ kind: 'added', item: entity() });
+      await service.add(user, 'l1', { name: 'Milk', unit: '' });
+      expect(items.add).toHaveBeenCalledWith(
+        'l1',
+        'u1',
+        { name: 'Milk', quantity: 1, unit: '×', note: null, category: null },
+        undefined,
+      );
+    });
   });
 
-  it('should answer 404 when deleting an item that is not on the list', async () => {
-    items.remove.mockResolvedValue(false);
-    await expect(service.remove(user, 'l1', 'i1')).rejects.toBeInstanceOf(NotFoundException);
+  describe('update', () => {
+    it('should record who checked and when (the Clock), bump the version and emit item:updated after saving', async () => {
+      items.lockInList.mockResolvedValue(entity());
+      const item = await service.update(user, 'l1', 'i1', { checked: true });
+      expect(item).toMatchObject({ checked: true, checkedBy: 'u1', checkedAt: NOW.toISOString(), version: 2 });
+      expect(items.lockInList).toHaveBeenCalledWith('l1', 'i1');
+      expect(gateway.emit).toHaveBeenCalledWith('l1', 'item:updated', item, user);
+      const [save, emit] = callOrder(items.save, gateway.emit);
+      expect(save).toBeLessThan(emit);
+      expect(emittedInTransaction).toEqual([true]);
+    });
+
+    it('should clear who and when on uncheck', async () => {
+      items.lockInList.mockResolvedValue(entity({ checked: true, checkedBy: 'u2', checkedAt: NOW, version: 3 }));
+      await expect(service.update(user, 'l1', 'i1', { checked: false })).resolves.toMatchObject({
+        checked: false,
+        checkedBy: null,
+        checkedAt: null,
+        version: 4,
+      });
+    });
+
+    it('should neither save nor emit when nothing changes', async () => {
+      items.lockInList.mockResolvedValue(entity());
+      await expect(service.update(user, 'l1', 'i1', { name: 'Milk', checked: false })).resolves.toEqual(milkResponse);
+      expect(items.save).not.toHaveBeenCalled();
+      expect(gateway.emit).not.toHaveBeenCalled();
+    });
+
+    it('should emit nothing when saving fails', async () => {
+      items.lockInList.mockResolvedValue(entity());
+      items.save.mockRejectedValue(new Error('deadlock'));
+      await expect(service.update(user, 'l1', 'i1', { name: 'Oat milk' })).rejects.toThrow('deadlock');
+      expect(gateway.emit).not.toHaveBeenCalled();
+    });
+
+    it('should answer 404 when the item is not on that list', async () => {
+      items.lockInList.mockResolvedValue(null);
+      await expect(service.update(user, 'l1', 'i9', { checked: true })).rejects.toBeInstanceOf(NotFoundException);
+      expect(items.lockInList).toHaveBeenCalledWith('l1', 'i9');
+      expect(gateway.emit).not.toHaveBeenCalled();
+    });
+
+    it('should answer 412 with the current item when If-Match names an old version, and change nothing', async () => {
+      items.lockInList.mockResolvedValue(entity({ version: 4 }));
+      await expect(service.update(user, 'l1', 'i1', { name: 'Oat milk' }, '"3"')).rejects.toMatchObject({
+        statusCode: 412,
+        extra: { current: { ...milkResponse, version: 4 } },
+      });
+      expect(items.save).not.toHaveBeenCalled();
+      expect(gateway.emit).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('remove', () => {
+    it('should emit item:removed with the id after the delete, inside its unit of work', async () => {
+      items.remove.mockResolvedValue(true);
+      await service.remove(user, 'l1', 'i1');
+      expect(gateway.emit).toHaveBeenCalledWith('l1', 'item:removed', { id: 'i1' }, user);
+      const [remove, emit] = callOrder(items.remove, gateway.emit);
+      expect(remove).toBeLessThan(emit);
+      expect(emittedInTransaction).toEqual([true]);
+    });
+
+    it('should answer 404 and emit nothing when the item is not on the list', async () => {
+      items.remove.mockResolvedValue(false);
+      await expect(service.remove(user, 'l1', 'i1')).rejects.toBeInstanceOf(NotFoundException);
+      expect(gateway.emit).not.toHaveBeenCalled();
+    });
   });
 });

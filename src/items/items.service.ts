@@ -1,21 +1,31 @@
+import { Transactional } from '@nestjs-cls/transactional';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { ListAccess } from '../access/list-access.service';
+import { Clock } from '../common/clock/clock';
 import { AuthUser } from '../common/decorators/current-user.decorator';
 import { ApiError } from '../common/http/error-body';
 import { parseIfMatch } from '../common/http/if-match';
-import { ListAccess } from '../lists/list-access.service';
+import { RealtimeGateway } from '../realtime/realtime.gateway';
 import { CreateItemDto, UpdateItemDto } from './dto/item.dto';
 import { ItemResponse, toItemResponse } from './dto/item.response';
+import { ItemEntity } from './item.entity';
 import { ItemsRepository } from './items.repository';
 
 export const DEFAULT_UNIT = '×';
+
+const EDITABLE = ['name', 'quantity', 'unit', 'note', 'category'] as const;
 
 @Injectable()
 export class ItemsService {
   constructor(
     private readonly items: ItemsRepository,
     private readonly access: ListAccess,
+    private readonly gateway: RealtimeGateway,
+    private readonly clock: Clock,
   ) {}
 
+  /** A retried add with the same client id answers the item it made, and emits nothing new. */
+  @Transactional()
   async add(user: AuthUser, listId: string, dto: CreateItemDto): Promise<ItemResponse> {
     await this.access.requireMember(user.id, listId);
     const outcome = await this.items.add(
@@ -31,10 +41,17 @@ export class ItemsService {
       dto.id?.toLowerCase(),
     );
     if (outcome.kind === 'id-taken') throw new ConflictException('That item id is already in use.');
-    return toItemResponse(outcome.item);
+    const item = toItemResponse(outcome.item);
+    if (outcome.kind === 'added') await this.gateway.emit(listId, 'item:added', item, user);
+    return item;
   }
 
-  /** Field-by-field changes; with `If-Match: <version>` a concurrent change answers 412 and the current item. */
+  /**
+   * Field-by-field changes under a row lock; `version` grows only when something changed.
+   * Checking records who and when; unchecking clears both. With `If-Match: <version>` a
+   * concurrent change answers 412 and the current item.
+   */
+  @Transactional()
   async update(
     user: AuthUser,
     listId: string,
@@ -44,29 +61,47 @@ export class ItemsService {
   ): Promise<ItemResponse> {
     const expectedVersion = parseIfMatch(ifMatch);
     await this.access.requireMember(user.id, listId);
-    const outcome = await this.items.update(
-      listId,
-      itemId,
-      {
-        ...dto,
-        ...(dto.unit !== undefined ? { unit: dto.unit || DEFAULT_UNIT } : {}),
-        ...(dto.note !== undefined ? { note: dto.note || null } : {}),
-        ...(dto.category !== undefined ? { category: dto.category || null } : {}),
-      },
-      user.id,
-      expectedVersion,
-    );
-    if (!outcome) throw new NotFoundException('Item not found.');
-    if (outcome.kind === 'stale') {
-      throw new ApiError(412, 'The item changed since you read it.', undefined, {
-        current: toItemResponse(outcome.item),
-      });
+    const item = await this.items.lockInList(listId, itemId);
+    if (!item) throw new NotFoundException('Item not found.');
+    if (expectedVersion !== undefined && item.version !== expectedVersion) {
+      throw new ApiError(412, 'The item changed since you read it.', undefined, { current: toItemResponse(item) });
     }
-    return toItemResponse(outcome.item);
+    if (!this.apply(item, dto, user)) return toItemResponse(item);
+    item.version += 1;
+    const saved = toItemResponse(await this.items.save(item));
+    await this.gateway.emit(listId, 'item:updated', saved, user);
+    return saved;
   }
 
+  @Transactional()
   async remove(user: AuthUser, listId: string, itemId: string): Promise<void> {
     await this.access.requireMember(user.id, listId);
-    if (!(await this.items.remove(listId, itemId, user.id))) throw new NotFoundException('Item not found.');
+    if (!(await this.items.remove(listId, itemId))) throw new NotFoundException('Item not found.');
+    await this.gateway.emit(listId, 'item:removed', { id: itemId }, user);
+  }
+
+  /** Applies the changes that differ; false when nothing did. */
+  private apply(item: ItemEntity, dto: UpdateItemDto, user: AuthUser): boolean {
+    const changes = {
+      ...dto,
+      ...(dto.unit !== undefined ? { unit: dto.unit || DEFAULT_UNIT } : {}),
+      ...(dto.note !== undefined ? { note: dto.note || null } : {}),
+      ...(dto.category !== undefined ? { category: dto.category || null } : {}),
+    };
+    let changed = false;
+    for (const field of EDITABLE) {
+      const value = changes[field];
+      if (value !== undefined && item[field] !== value) {
+        Object.assign(item, { [field]: value });
+        changed = true;
+      }
+    }
+    if (changes.checked !== undefined && changes.checked !== item.checked) {
+      item.checked = changes.checked;
+      item.checkedBy = changes.checked ? user.id : null;
+      item.checkedAt = changes.checked ? this.clock.now() : null;
+      changed = true;
+    }
+    return changed;
   }
 }

@@ -1,6 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-
-export type ListRole = 'owner' | 'member';
+import type { ListRole } from '../access/list-role';
 
 @Entity('lists')
 export class ListEntity {

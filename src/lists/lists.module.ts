@@ -1,15 +1,17 @@
 import { Module } from '@nestjs/common';
+import { AccessModule } from '../access/access.module';
 import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
-import { EventsModule } from '../realtime/events.module';
-import { ListAccess } from './list-access.service';
+import { ItemsModule } from '../items/items.module';
+import { RealtimeModule } from '../realtime/realtime.module';
+import { StoresModule } from '../stores/stores.module';
 import { ListsController } from './lists.controller';
 import { ListsRepository } from './lists.repository';
 import { ListsService } from './lists.service';
 
 @Module({
-  imports: [RateLimitModule, EventsModule],
+  imports: [AccessModule, ItemsModule, StoresModule, RealtimeModule, RateLimitModule],
   controllers: [ListsController],
-  providers: [ListsRepository, ListsService, ListAccess],
-  exports: [ListAccess, ListsRepository],
+  providers: [ListsRepository, ListsService],
+  exports: [ListsRepository],
 })
 export class ListsModule {}

@@ -1,24 +1,15 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
-import { isUniqueViolation } from '../common/database/unique-violation';
-import { ItemEntity } from '../items/item.entity';
-import { EventLog } from '../realtime/event-log.repository';
-import { StoreEntity } from '../stores/store.entity';
-import { storeViews } from '../stores/store-learning';
-import { ListEntity, ListMemberEntity, ListRole } from './list.entity';
+import type { ListRole } from '../access/list-role';
+import { newInviteCode } from '../common/crypto/secrets';
+import { ListEntity, ListMemberEntity } from './list.entity';
 
 export interface MemberRow {
   id: string;
   name: string;
   email: string;
   role: ListRole;
-}
-
-export interface ListView {
-  list: ListEntity;
-  members: MemberRow[];
-  items: ItemEntity[];
 }
 
 export interface ListSummaryRow {
@@ -33,42 +24,29 @@ export interface ListSummaryRow {
   uncheckedCount: number;
 }
 
-export type LeaveOutcome = { kind: 'left' } | { kind: 'deleted' } | { kind: 'not-member' };
+/** Tries before giving up on a free invite code (a collision is already one in billions). */
+const CODE_ATTEMPTS = 5;
 
-export type RenameOutcome = { kind: 'renamed' } | { kind: 'stale' } | null;
-
-const MEMBERS_SQL = `SELECT u.id, u.name, u.email, m.role
-                       FROM list_members m JOIN users u ON u.id = m.user_id
-                      WHERE m.list_id = $1
-                      ORDER BY m.joined_at, u.id`;
-
-/** Lists and their members. Every change appends `list:updated` to the list's log in its transaction. */
+/** The one writer of `lists` and `list_members`; every method takes part in the caller's transaction. */
 @Injectable()
 export class ListsRepository {
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly events: EventLog,
-  ) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
-  async roleOf(listId: string, userId: string): Promise<ListRole | null> {
-    const member = await this.dataSource.getRepository(ListMemberEntity).findOne({
-      select: { role: true },
-      where: { listId, userId },
-    });
-    return member?.role ?? null;
+  private get lists() {
+    return this.txHost.tx.getRepository(ListEntity);
+  }
+
+  private get members() {
+    return this.txHost.tx.getRepository(ListMemberEntity);
   }
 
   async listIdsOf(userId: string): Promise<string[]> {
-    const rows = await this.dataSource.getRepository(ListMemberEntity).find({
-      select: { listId: true },
-      where: { userId },
-      order: { joinedAt: 'ASC' },
-    });
+    const rows = await this.members.find({ select: { listId: true }, where: { userId }, order: { joinedAt: 'ASC' } });
     return rows.map((row) => row.listId);
   }
 
-  async summariesOf(userId: string): Promise<ListSummaryRow[]> {
-    const rows: ListSummaryRow[] = await this.dataSource.query(
+  summariesOf(userId: string): Promise<ListSummaryRow[]> {
+    return this.txHost.tx.query(
       `SELECT l.id, l.name, m.role, l.invite_code AS "inviteCode", l.created_at AS "createdAt", l.seq,
               (SELECT count(*)::int FROM list_members x WHERE x.list_id = l.id) AS "memberCount",
               (SELECT count(*)::int FROM items i WHERE i.list_id = l.id) AS "itemCount",
@@ -78,136 +56,109 @@ export class ListsRepository {
         ORDER BY m.joined_at, l.id`,
       [userId],
     );
-    return rows;
   }
 
-  /**
-   * Items in the store's learned walking order (positions ascending, unknown last);
-   * `store-not-found` when the list has no such store.
-   */
-  async viewInStoreOrder(listId: string, storeId: string): Promise<ListView | 'store-not-found' | null> {
-    const [view, store] = await Promise.all([
-      this.view(listId),
-      this.dataSource.getRepository(StoreEntity).findOneBy({ id: storeId, listId }),
-    ]);
-    if (!view) return null;
-    if (!store) return 'store-not-found';
-    const [{ learnedOrder }] = await storeViews(this.dataSource.manager, [store], view.items);
-    const position = (item: ItemEntity) => learnedOrder[item.name] ?? Number.POSITIVE_INFINITY;
-    return { ...view, items: [...view.items].sort((x, y) => position(x) - position(y)) };
+  find(listId: string): Promise<ListEntity | null> {
+    return this.lists.findOneBy({ id: listId });
   }
 
-  async view(listId: string): Promise<ListView | null> {
-    const list = await this.dataSource.getRepository(ListEntity).findOneBy({ id: listId });
-    if (!list) return null;
-    const [members, items] = await Promise.all([
-      this.dataSource.query<MemberRow[]>(MEMBERS_SQL, [listId]),
-      this.dataSource.getRepository(ItemEntity).find({ where: { listId }, order: { createdAt: 'ASC', id: 'ASC' } }),
-    ]);
-    return { list, members, items };
+  /** The list under a row lock until the transaction ends (membership changes, renames). */
+  lock(listId: string): Promise<ListEntity | null> {
+    return this.lists.findOne({ where: { id: listId }, lock: { mode: 'pessimistic_write' } });
   }
 
-  /** A new list owned by its creator; null when the invite code collided (caller retries with a new one). */
-  async create(ownerId: string, name: string, inviteCode: string): Promise<string | null> {
-    try {
-      return await this.dataSource.transaction(async (tx) => {
-        const list = await tx.getRepository(ListEntity).save(tx.getRepository(ListEntity).create({ name, inviteCode }));
-        await tx.getRepository(ListMemberEntity).insert({ listId: list.id, userId: ownerId, role: 'owner' });
-        return list.id;
-      });
-    } catch (error) {
-      if (isUniqueViolation(error, 'lists_invite_code_key')) return null;
-      throw error;
-    }
+  /** Members in the order they joined. */
+  membersOf(listId: string): Promise<MemberRow[]> {
+    return this.txHost.tx.query(
+      `SELECT u.id, u.name, u.email, m.role
+         FROM list_members m JOIN users u ON u.id = m.user_id
+        WHERE m.list_id = $1
+        ORDER BY m.joined_at, u.id`,
+      [listId],
+    );
   }
 
-  /** Renames; `stale` when `expectedVersion` no longer matches; null when the list is gone. */
-  async rename(listId: string, name: string, actorId: string, expectedVersion?: number): Promise<RenameOutcome> {
-    return this.dataSource.transaction(async (tx) => {
-      const list = await this.lockList(tx, listId);
-      if (!list) return null;
-      if (expectedVersion !== undefined && list.version !== expectedVersion) return { kind: 'stale' };
-      if (list.name === name) return { kind: 'renamed' };
-      await tx.getRepository(ListEntity).update({ id: listId }, { name, version: list.version + 1 });
-      await this.events.append(tx, listId, 'list:updated', { id: listId, name, version: list.version + 1 }, actorId);
-      return { kind: 'renamed' };
-    });
-  }
-
-  /** Adds the user as a member of the list with that code (no-op when already one); null when no list has it. */
-  async joinByCode(inviteCode: string, userId: string): Promise<string | null> {
-    return this.dataSource.transaction(async (tx) => {
-      const list = await tx
-        .getRepository(ListEntity)
-        .findOne({ where: { inviteCode }, lock: { mode: 'pessimistic_write' } });
-      if (!list) return null;
-      const inserted = await tx
+  /** A new list with a fresh invite code, owned by its creator. */
+  async createWithOwner(ownerId: string, name: string): Promise<string> {
+    const listId = await this.withFreshCode(async (inviteCode) => {
+      const inserted = await this.lists
         .createQueryBuilder()
         .insert()
-        .into(ListMemberEntity)
-        .values({ listId: list.id, userId, role: 'member' })
+        .values({ name, inviteCode })
         .orIgnore()
+        .returning(['id'])
         .execute();
-      if ((inserted.raw as unknown[]).length > 0) await this.membersChanged(tx, list.id, userId);
-      return list.id;
+      return (inserted.raw as { id: string }[])[0]?.id ?? null;
+    });
+    await this.members.insert({ listId, userId: ownerId, role: 'owner' });
+    return listId;
+  }
+
+  async rename(listId: string, name: string, version: number): Promise<void> {
+    await this.lists.update({ id: listId }, { name, version });
+  }
+
+  /** The list with that code, locked; null when none has it. */
+  lockByInviteCode(inviteCode: string): Promise<ListEntity | null> {
+    return this.lists.findOne({ where: { inviteCode }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /** False when the user already was a member. */
+  async addMember(listId: string, userId: string): Promise<boolean> {
+    const inserted = await this.members
+      .createQueryBuilder()
+      .insert()
+      .values({ listId, userId, role: 'member' })
+      .orIgnore()
+      .execute();
+    return (inserted.raw as unknown[]).length > 0;
+  }
+
+  /** Gives the list a new invite code and returns it. */
+  rotateInviteCode(listId: string): Promise<string> {
+    return this.withFreshCode(async (inviteCode) => {
+      const [rows]: [unknown[], number] = await this.txHost.tx.query(
+        `UPDATE lists SET invite_code = $2
+          WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM lists WHERE invite_code = $2)
+          RETURNING id`,
+        [listId, inviteCode],
+      );
+      return rows.length > 0 ? inviteCode : null;
     });
   }
 
-  /** Replaces the invite code; false when the new code collided (caller retries). */
-  async replaceInviteCode(listId: string, inviteCode: string, actorId: string): Promise<boolean> {
-    try {
-      await this.dataSource.transaction(async (tx) => {
-        await tx.getRepository(ListEntity).update({ id: listId }, { inviteCode });
-        await this.events.append(tx, listId, 'list:updated', { id: listId, inviteCode }, actorId);
-      });
-      return true;
-    } catch (error) {
-      if (isUniqueViolation(error, 'lists_invite_code_key')) return false;
-      throw error;
-    }
-  }
-
-  /** Deletes the list with its log; open sockets are told through the ephemeral channel. */
   async delete(listId: string): Promise<void> {
-    await this.dataSource.transaction(async (tx) => {
-      await tx.getRepository(ListEntity).delete({ id: listId });
-      await this.events.notifyDeleted(tx, listId);
-    });
+    await this.lists.delete({ id: listId });
+  }
+
+  /** The removed member's role, or null when they were not a member. */
+  async removeMember(listId: string, userId: string): Promise<ListRole | null> {
+    const [rows]: [{ role: ListRole }[], number] = await this.txHost.tx.query(
+      `DELETE FROM list_members WHERE list_id = $1 AND user_id = $2 RETURNING role`,
+      [listId, userId],
+    );
+    return rows[0]?.role ?? null;
+  }
+
+  /** When the list has no owner left, its longest-standing member becomes one; false when nobody is left. */
+  async ensureOwner(listId: string): Promise<boolean> {
+    const next = await this.members.findOne({ where: { listId }, order: { joinedAt: 'ASC', userId: 'ASC' } });
+    if (!next) return false;
+    if (next.role !== 'owner' && (await this.members.countBy({ listId, role: 'owner' })) === 0) {
+      await this.members.update({ listId, userId: next.userId }, { role: 'owner' });
+    }
+    return true;
   }
 
   /**
-   * Removes a member. When the owner leaves, the longest-standing member becomes owner;
-   * when the last member leaves, the list is deleted.
+   * Runs `write` with new invite codes until one is free. Writes skip a taken code instead
+   * of failing on it, so the caller's transaction stays usable.
    */
-  async removeMember(listId: string, userId: string, actorId: string): Promise<LeaveOutcome> {
-    return this.dataSource.transaction(async (tx) => {
-      const list = await this.lockList(tx, listId);
-      if (!list) return { kind: 'not-member' };
-      const members = tx.getRepository(ListMemberEntity);
-      const leaving = await members.findOneBy({ listId, userId });
-      if (!leaving) return { kind: 'not-member' };
-      await members.delete({ listId, userId });
-      const next = await members.findOne({ where: { listId }, order: { joinedAt: 'ASC', userId: 'ASC' } });
-      if (!next) {
-        await tx.getRepository(ListEntity).delete({ id: listId });
-        await this.events.notifyDeleted(tx, listId);
-        return { kind: 'deleted' };
-      }
-      if (leaving.role === 'owner' && next.role !== 'owner') {
-        const owners = await members.countBy({ listId, role: 'owner' });
-        if (owners === 0) await members.update({ listId, userId: next.userId }, { role: 'owner' });
-      }
-      await this.membersChanged(tx, listId, actorId);
-      return { kind: 'left' };
-    });
-  }
-
-  private async membersChanged(tx: EntityManager, listId: string, actorId: string): Promise<void> {
-    const members = await tx.query<MemberRow[]>(MEMBERS_SQL, [listId]);
-    await this.events.append(tx, listId, 'list:updated', { id: listId, members }, actorId);
-  }
-
-  private lockList(tx: EntityManager, listId: string): Promise<ListEntity | null> {
-    return tx.getRepository(ListEntity).findOne({ where: { id: listId }, lock: { mode: 'pessimistic_write' } });
+  private async withFreshCode<T>(write: (code: string) => Promise<T | null>): Promise<T> {
+    for (let attempt = 0; attempt < CODE_ATTEMPTS; attempt++) {
+      const done = await write(newInviteCode());
+      if (done !== null) return done;
+    }
+    throw new Error('Could not find a free invite code');
   }
 }

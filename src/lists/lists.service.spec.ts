@@ -1,64 +1,197 @@
 import { NotFoundException } from '@nestjs/common';
+import { mock, MockProxy } from 'jest-mock-extended';
+import { callOrder, serviceUnderTest, ServiceUnderTest } from '../../test/support/unit';
+import { ListAccess } from '../access/list-access.service';
 import { ApiError } from '../common/http/error-body';
 import { RateLimitRepository } from '../common/rate-limit/rate-limit.repository';
-import { ListAccess } from './list-access.service';
-import { ListsRepository } from './lists.repository';
+import { authConfig } from '../config/auth.config';
+import { ItemsRepository } from '../items/items.repository';
+import { RealtimeGateway } from '../realtime/realtime.gateway';
+import { StoresService } from '../stores/stores.service';
+import { ListEntity } from './list.entity';
+import { ListsRepository, MemberRow } from './lists.repository';
 import { ListsService } from './lists.service';
 
 const user = { id: 'u1', sessionId: 's1' };
 const config = { invite: { maxFailures: 3, failureWindowMs: 60_000 } };
+const ana: MemberRow = { id: 'u1', name: 'Ana', email: 'ana@example.com', role: 'owner' };
+const bob: MemberRow = { id: 'u2', name: 'Bob', email: 'bob@example.com', role: 'member' };
 
-describe('ListsService.join', () => {
-  let lists: jest.Mocked<Pick<ListsRepository, 'joinByCode' | 'view'>>;
-  let rateLimits: jest.Mocked<Pick<RateLimitRepository, 'hit' | 'refund'>>;
+function list(overrides: Partial<ListEntity> = {}): ListEntity {
+  return Object.assign(new ListEntity(), {
+    id: 'l1',
+    name: 'Groceries',
+    inviteCode: 'ABCD-EFGH',
+    version: 1,
+    seq: '4',
+    createdAt: new Date('2026-01-01T00:00:00Z'),
+    updatedAt: new Date('2026-01-01T00:00:00Z'),
+    ...overrides,
+  });
+}
+
+describe('ListsService', () => {
+  let lists: MockProxy<ListsRepository>;
+  let rateLimits: MockProxy<RateLimitRepository>;
+  let access: MockProxy<ListAccess>;
+  let gateway: MockProxy<RealtimeGateway>;
+  let unit: ServiceUnderTest<ListsService>;
   let service: ListsService;
+  let emittedInTransaction: boolean[];
 
-  beforeEach(() => {
-    lists = { joinByCode: jest.fn(), view: jest.fn() };
-    rateLimits = { hit: jest.fn().mockResolvedValue(1), refund: jest.fn() };
-    const access = { requireMember: jest.fn().mockResolvedValue('member') };
-    service = new ListsService(
-      lists as unknown as ListsRepository,
-      access as unknown as ListAccess,
-      rateLimits as unknown as RateLimitRepository,
-      config as never,
-    );
+  beforeEach(async () => {
+    lists = mock<ListsRepository>();
+    rateLimits = mock<RateLimitRepository>();
+    access = mock<ListAccess>();
+    gateway = mock<RealtimeGateway>();
+    const items = mock<ItemsRepository>();
+    items.inList.mockResolvedValue([]);
+    rateLimits.hit.mockResolvedValue(1);
+    access.requireMember.mockResolvedValue('member');
+    lists.find.mockResolvedValue(list());
+    lists.lock.mockResolvedValue(list());
+    lists.membersOf.mockResolvedValue([ana, bob]);
+    emittedInTransaction = [];
+    gateway.emit.mockImplementation(() => {
+      emittedInTransaction.push(unit.inTransaction());
+      return Promise.resolve(5);
+    });
+    unit = await serviceUnderTest(ListsService, [
+      { provide: ListsRepository, useValue: lists },
+      { provide: ItemsRepository, useValue: items },
+      { provide: StoresService, useValue: mock<StoresService>() },
+      { provide: ListAccess, useValue: access },
+      { provide: RealtimeGateway, useValue: gateway },
+      { provide: RateLimitRepository, useValue: rateLimits },
+      { provide: authConfig.KEY, useValue: config },
+    ]);
+    service = unit.service;
   });
 
-  it('should refuse with 429 without looking the code up once the user is over the limit', async () => {
-    rateLimits.hit.mockResolvedValue(4);
-    await expect(service.join(user, { inviteCode: 'ABCD-EFGH' })).rejects.toMatchObject({ statusCode: 429 });
-    await expect(service.join(user, { inviteCode: 'ABCD-EFGH' })).rejects.toBeInstanceOf(ApiError);
-    expect(lists.joinByCode).not.toHaveBeenCalled();
+  describe('join', () => {
+    it('should refuse with 429 without looking the code up once the user is over the limit', async () => {
+      rateLimits.hit.mockResolvedValue(4);
+      await expect(service.join(user, { inviteCode: 'ABCD-EFGH' })).rejects.toMatchObject({ statusCode: 429 });
+      await expect(service.join(user, { inviteCode: 'ABCD-EFGH' })).rejects.toBeInstanceOf(ApiError);
+      expect(lists.lockByInviteCode).not.toHaveBeenCalled();
+    });
+
+    it('should count a wrong code against the user and answer 404', async () => {
+      lists.lockByInviteCode.mockResolvedValue(null);
+      await expect(service.join(user, { inviteCode: 'ABCD-EFGH' })).rejects.toBeInstanceOf(NotFoundException);
+      expect(rateLimits.hit).toHaveBeenCalledWith('invite-attempts:u1', 60_000);
+      expect(rateLimits.refund).not.toHaveBeenCalled();
+    });
+
+    it('should count the attempt outside the join unit of work, so a failed join keeps it counted', async () => {
+      let countedInTransaction: boolean | undefined;
+      rateLimits.hit.mockImplementation(() => {
+        countedInTransaction = unit.inTransaction();
+        return Promise.resolve(1);
+      });
+      lists.lockByInviteCode.mockResolvedValue(null);
+      await expect(service.join(user, { inviteCode: 'ABCD-EFGH' })).rejects.toBeInstanceOf(NotFoundException);
+      expect(countedInTransaction).toBe(false);
+    });
+
+    it('should give the attempt back when the code was right, and emit the new members after adding', async () => {
+      lists.lockByInviteCode.mockResolvedValue(list());
+      lists.addMember.mockResolvedValue(true);
+      const joined = await service.join(user, { inviteCode: 'ABCD-EFGH' });
+      expect(joined).toMatchObject({ id: 'l1', role: 'member', seq: 4 });
+      expect(rateLimits.refund).toHaveBeenCalledWith('invite-attempts:u1');
+      expect(gateway.emit).toHaveBeenCalledWith(
+        'l1',
+        'list:updated',
+        { id: 'l1', members: [ana, bob].map(({ id, name, email, role }) => ({ id, name, email, role })) },
+        user,
+      );
+      const [add, emit] = callOrder(lists.addMember, gateway.emit);
+      expect(add).toBeLessThan(emit);
+      expect(emittedInTransaction).toEqual([true]);
+    });
+
+    it('should emit nothing when the user already was a member', async () => {
+      lists.lockByInviteCode.mockResolvedValue(list());
+      lists.addMember.mockResolvedValue(false);
+      await service.join(user, { inviteCode: 'ABCD-EFGH' });
+      expect(gateway.emit).not.toHaveBeenCalled();
+    });
+
+    it('should look the code up in canonical form (upper case, dash, Crockford folding)', async () => {
+      lists.lockByInviteCode.mockResolvedValue(null);
+      await expect(service.join(user, { inviteCode: 'abcdefgo' })).rejects.toBeInstanceOf(NotFoundException);
+      expect(lists.lockByInviteCode).toHaveBeenCalledWith('ABCD-EFG0');
+    });
+
+    it('should count a malformed code without querying lists', async () => {
+      await expect(service.join(user, { inviteCode: '!!' })).rejects.toBeInstanceOf(NotFoundException);
+      expect(lists.lockByInviteCode).not.toHaveBeenCalled();
+      expect(rateLimits.hit).toHaveBeenCalledTimes(1);
+    });
   });
 
-  it('should count a wrong code against the user and answer 404', async () => {
-    lists.joinByCode.mockResolvedValue(null);
-    await expect(service.join(user, { inviteCode: 'ABCD-EFGH' })).rejects.toBeInstanceOf(NotFoundException);
-    expect(rateLimits.hit).toHaveBeenCalledWith('invite-attempts:u1', 60_000);
-    expect(rateLimits.refund).not.toHaveBeenCalled();
+  describe('rename', () => {
+    it('should emit list:updated with the new name and version after the write', async () => {
+      await service.rename(user, 'l1', { name: 'Weekend' });
+      expect(lists.rename).toHaveBeenCalledWith('l1', 'Weekend', 2);
+      expect(gateway.emit).toHaveBeenCalledWith('l1', 'list:updated', { id: 'l1', name: 'Weekend', version: 2 }, user);
+      const [rename, emit] = callOrder(lists.rename, gateway.emit);
+      expect(rename).toBeLessThan(emit);
+      expect(emittedInTransaction).toEqual([true]);
+    });
+
+    it('should emit nothing when the write fails', async () => {
+      lists.rename.mockRejectedValue(new Error('connection lost'));
+      await expect(service.rename(user, 'l1', { name: 'Weekend' })).rejects.toThrow('connection lost');
+      expect(gateway.emit).not.toHaveBeenCalled();
+    });
+
+    it('should answer 412 with the current list for a stale If-Match, and write nothing', async () => {
+      lists.lock.mockResolvedValue(list({ version: 3 }));
+      await expect(service.rename(user, 'l1', { name: 'Weekend' }, '"2"')).rejects.toMatchObject({
+        statusCode: 412,
+        extra: { current: expect.objectContaining({ id: 'l1', version: 1 }) },
+      });
+      expect(lists.rename).not.toHaveBeenCalled();
+      expect(gateway.emit).not.toHaveBeenCalled();
+    });
   });
 
-  it('should give the attempt back when the code was right', async () => {
-    lists.joinByCode.mockResolvedValue('l1');
-    lists.view.mockResolvedValue({
-      list: { id: 'l1', name: 'L', inviteCode: 'ABCD-EFGH', createdAt: new Date(), seq: '0', version: 1 },
-      members: [],
-      items: [],
-    } as never);
-    await service.join(user, { inviteCode: 'ABCD-EFGH' });
-    expect(rateLimits.refund).toHaveBeenCalledWith('invite-attempts:u1');
-  });
+  describe('removing members', () => {
+    beforeEach(() => access.requireOwner.mockResolvedValue(undefined));
 
-  it('should count a malformed code without querying lists', async () => {
-    await expect(service.join(user, { inviteCode: '!!' })).rejects.toBeInstanceOf(NotFoundException);
-    expect(lists.joinByCode).not.toHaveBeenCalled();
-    expect(rateLimits.hit).toHaveBeenCalledTimes(1);
-  });
+    it('should emit the remaining members after the removal', async () => {
+      lists.removeMember.mockResolvedValue('member');
+      lists.ensureOwner.mockResolvedValue(true);
+      lists.membersOf.mockResolvedValue([ana]);
+      await service.removeMember(user, 'l1', 'u2');
+      expect(lists.removeMember).toHaveBeenCalledWith('l1', 'u2');
+      expect(gateway.emit).toHaveBeenCalledWith('l1', 'list:updated', { id: 'l1', members: [ana] }, user);
+      const [remove, emit] = callOrder(lists.removeMember, gateway.emit);
+      expect(remove).toBeLessThan(emit);
+    });
 
-  it('should look the code up in canonical form (upper case, dash, Crockford folding)', async () => {
-    lists.joinByCode.mockResolvedValue(null);
-    await expect(service.join(user, { inviteCode: 'abcdefgo' })).rejects.toBeInstanceOf(NotFoundException);
-    expect(lists.joinByCode).toHaveBeenCalledWith('ABCD-EFG0', 'u1');
+    it('should delete the list and announce it when the last member leaves', async () => {
+      lists.removeMember.mockResolvedValue('owner');
+      lists.ensureOwner.mockResolvedValue(false);
+      await service.leave(user, 'l1');
+      expect(lists.delete).toHaveBeenCalledWith('l1');
+      expect(gateway.listDeleted).toHaveBeenCalledWith('l1');
+      expect(gateway.emit).not.toHaveBeenCalled();
+    });
+
+    it('should answer 404 and emit nothing for a user who is not a member', async () => {
+      lists.removeMember.mockResolvedValue(null);
+      await expect(service.removeMember(user, 'l1', 'u9')).rejects.toBeInstanceOf(NotFoundException);
+      expect(gateway.emit).not.toHaveBeenCalled();
+    });
+
+    it('should emit nothing when the removal fails', async () => {
+      lists.removeMember.mockRejectedValue(new Error('deadlock'));
+      await expect(service.removeMember(user, 'l1', 'u2')).rejects.toThrow('deadlock');
+      expect(gateway.emit).not.toHaveBeenCalled();
+      expect(gateway.listDeleted).not.toHaveBeenCalled();
+    });
   });
 });

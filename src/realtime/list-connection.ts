@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { WebSocket } from 'ws';
 import { AuthUser } from '../common/decorators/current-user.decorator';
 import { TokenBucket } from '../common/rate-limit/token-bucket';
-import { EphemeralPayloads, ListEvent } from './list-events';
+import type { StoredEvent } from '../events/stored-event';
+import { EphemeralPayloads } from './list-events';
 
 /** Close codes a client acts on (docs/REALTIME.md). */
 export const CloseCode = {
@@ -21,7 +22,6 @@ export const CloseCode = {
 export interface ConnectionLimits {
   maxBufferedBytes: number;
   slowReaderMs: number;
-  messagesPerSecond: number;
   checkingPerSecond: number;
 }
 
@@ -34,7 +34,6 @@ export class ListConnection {
   alive = true;
   /** Since when its send buffer has been over the limit (delivery to it is paused meanwhile). */
   stalledSince: number | null = null;
-  readonly messages: TokenBucket;
   readonly checking: TokenBucket;
 
   constructor(
@@ -42,9 +41,10 @@ export class ListConnection {
     readonly listId: string,
     readonly user: AuthUser,
     private readonly limits: ConnectionLimits,
+    /** Milliseconds now, from the app's Clock. */
+    private readonly now: () => number,
   ) {
-    this.messages = new TokenBucket(limits.messagesPerSecond);
-    this.checking = new TokenBucket(limits.checkingPerSecond);
+    this.checking = new TokenBucket(limits.checkingPerSecond, now);
   }
 
   get open(): boolean {
@@ -59,11 +59,11 @@ export class ListConnection {
    * Sends the next durable event, or pauses this connection (false: nothing sent, cursor
    * unchanged) while its send buffer is over the limit. Frames are never skipped.
    */
-  deliver(event: ListEvent): boolean {
+  deliver(event: StoredEvent): boolean {
     if (!this.open || event.seq <= this.cursor) return true;
     if (this.stalled) return false;
     if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
-      this.stalledSince = Date.now();
+      this.stalledSince = this.now();
       return false;
     }
     if (event.seq !== this.cursor + 1) this.send({ type: 'resync', payload: { seq: event.seq - 1 } });
@@ -76,7 +76,7 @@ export class ListConnection {
    * A paused connection resumes once its buffer drained to half the limit; one that stays
    * over it for `slowReaderMs` is closed with 4000 (resume with `since`) at its cursor.
    */
-  checkStall(now = Date.now()): 'resumed' | 'waiting' | 'closed' {
+  checkStall(now = this.now()): 'resumed' | 'waiting' | 'closed' {
     if (!this.stalled) return 'resumed';
     if (!this.open) return 'closed';
     if (this.ws.bufferedAmount <= this.limits.maxBufferedBytes / 2) {

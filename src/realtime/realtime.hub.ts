@@ -1,10 +1,13 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
+import { Clock } from '../common/clock/clock';
 import { realtimeConfig } from '../config/realtime.config';
-import { EventLog, LogPosition } from './event-log.repository';
+import { EventLogRepository, LogPosition } from '../events/event-log.repository';
+import { EPHEMERAL_CHANNEL, EVENTS_CHANNEL, StoredEvent } from '../events/stored-event';
+import { FrameRenderers } from './frame-renderers';
 import { CloseCode, ListConnection } from './list-connection';
-import { EPHEMERAL_CHANNEL, EphemeralPayloads, EVENTS_CHANNEL, ListEvent } from './list-events';
+import { EphemeralPayloads } from './list-events';
 import { PgListener } from './pg-listener';
 import { RealtimeRepository } from './realtime.repository';
 
@@ -59,9 +62,11 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(
-    private readonly log: EventLog,
+    private readonly log: EventLogRepository,
+    private readonly renderers: FrameRenderers,
     private readonly repository: RealtimeRepository,
     private readonly listener: PgListener,
+    private readonly clock: Clock,
     @Inject(realtimeConfig.KEY) private readonly config: ConfigType<typeof realtimeConfig>,
   ) {}
 
@@ -82,8 +87,11 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
   async beforeApplicationShutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     this.closeAll(CloseCode.GoingAway, 'server shutting down');
-    const deadline = Date.now() + CLOSE_GRACE_MS;
-    while (this.connections().some((c) => c.ws.readyState !== c.ws.CLOSED) && Date.now() < deadline) {
+    for (
+      let waited = 0;
+      waited < CLOSE_GRACE_MS && this.connections().some((c) => c.ws.readyState !== c.ws.CLOSED);
+      waited += 20
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     for (const connection of this.connections()) connection.ws.terminate();
@@ -117,7 +125,7 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
     await this.repository.registerConnection(connection.id, this.instanceId, connection.listId, connection.user.id);
     // Closed while registering: its `leave` ran before the row existed, so remove it now.
     if (!connection.open) return this.leave(connection);
-    await this.repository.broadcast({ l: connection.listId, t: 'presence' });
+    await this.broadcast({ l: connection.listId, t: 'presence' });
     await this.wake(connection.listId);
   }
 
@@ -129,7 +137,7 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
       if (room.stallTimer) clearTimeout(room.stallTimer);
     }
     await this.repository.unregisterConnection(connection.id);
-    await this.repository.broadcast({ l: connection.listId, t: 'presence' });
+    await this.broadcast({ l: connection.listId, t: 'presence' });
   }
 
   /** Relays `item:checking` to the list's other connections on every instance. */
@@ -140,7 +148,7 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
       p: { itemId, userId: connection.user.id },
       x: connection.id,
     };
-    await this.repository.broadcast(message);
+    await this.broadcast(message);
   }
 
   connections(): ListConnection[] {
@@ -170,12 +178,13 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
     for (;;) {
       const active = [...room.connections].filter((c) => c.open && !c.stalled);
       if (active.length > 0) {
-        const events = await this.log.after(room.listId, Math.min(...active.map((c) => c.cursor)), PAGE);
+        const stored = await this.log.after(room.listId, Math.min(...active.map((c) => c.cursor)), PAGE);
+        const events = await this.renderers.render(stored);
         for (const event of events) {
           for (const connection of active) connection.deliver(event);
           this.enforceMembership(room, event);
         }
-        if (events.length === PAGE) continue;
+        if (stored.length === PAGE) continue;
       }
       this.watchStalls(room);
       return;
@@ -186,7 +195,7 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
     if (room.stallTimer || ![...room.connections].some((c) => c.stalled)) return;
     room.stallTimer = setTimeout(() => {
       room.stallTimer = null;
-      const now = Date.now();
+      const now = this.clock.now().getTime();
       const outcomes = [...room.connections].map((c) => c.checkStall(now));
       if (outcomes.includes('resumed'))
         void this.wake(room.listId).catch((error: unknown) => this.pumpFailed(room.listId, error));
@@ -196,9 +205,10 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   /** A member who left or was removed loses every socket on the list at once. */
-  private enforceMembership(room: Room, event: ListEvent): void {
-    if (event.type !== 'list:updated' || !event.payload.members) return;
-    const members = new Set(event.payload.members.map((m) => m.id));
+  private enforceMembership(room: Room, event: StoredEvent): void {
+    const changed = (event.payload as { members?: { id: string }[] }).members;
+    if (event.type !== 'list:updated' || !changed) return;
+    const members = new Set(changed.map((m) => m.id));
     for (const connection of room.connections) {
       if (!members.has(connection.user.id)) connection.close(CloseCode.Removed, 'no longer a member of this list');
     }
@@ -250,6 +260,11 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
         void this.wake(listId).catch((error: unknown) => this.pumpFailed(listId, error));
       }
     }
+  }
+
+  /** A small ephemeral message to every instance (NOTIFY payloads must stay under 8 kB). */
+  private broadcast(message: EphemeralMessage): Promise<void> {
+    return this.log.notify(EPHEMERAL_CHANNEL, message);
   }
 
   private pumpFailed(listId: string, error: unknown): void {

@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module';
-import { ListsModule } from '../lists/lists.module';
-import { EventsModule } from './events.module';
+import { AccessModule } from '../access/access.module';
+import { EventsModule } from '../events/events.module';
+import { SessionsModule } from '../sessions/sessions.module';
+import { FrameRenderers } from './frame-renderers';
 import { PgListener } from './pg-listener';
+import { RealtimeHandshake } from './realtime-handshake';
 import { RealtimeGateway } from './realtime.gateway';
 import { RealtimeHub } from './realtime.hub';
 import { RealtimeRepository } from './realtime.repository';
@@ -10,13 +12,22 @@ import { TicketsController } from './tickets.controller';
 import { TicketsService } from './tickets.service';
 
 /**
- * Sockets, fan-out between instances and tickets. Nothing imports this module: feature
- * modules write events through EventsModule, and this module reads them from the log.
- * Membership is the lists module's one check (ListAccess / ListsRepository.roleOf).
+ * Sockets, fan-out between instances and tickets. Feature services inject the gateway to
+ * emit their writes' events; this module needs only what lies below the features: the
+ * event log, access tokens and the membership check.
  */
 @Module({
-  imports: [EventsModule, AuthModule, ListsModule],
+  imports: [EventsModule, SessionsModule, AccessModule],
   controllers: [TicketsController],
-  providers: [RealtimeGateway, RealtimeHub, RealtimeRepository, PgListener, TicketsService],
+  providers: [
+    RealtimeGateway,
+    RealtimeHub,
+    RealtimeHandshake,
+    RealtimeRepository,
+    FrameRenderers,
+    PgListener,
+    TicketsService,
+  ],
+  exports: [RealtimeGateway],
 })
 export class RealtimeModule {}

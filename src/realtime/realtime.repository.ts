@@ -1,7 +1,6 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { EPHEMERAL_CHANNEL } from './list-events';
 
 export interface TicketGrant {
   userId: string;
@@ -12,28 +11,28 @@ export interface TicketGrant {
 /** Tickets, connection registry (presence across instances) and the small checks sockets need. */
 @Injectable()
 export class RealtimeRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
   async createTicket(ticketHash: string, grant: TicketGrant, expiresAt: Date): Promise<void> {
-    await this.dataSource.query(
+    await this.txHost.tx.query(
       `INSERT INTO ws_tickets (ticket_hash, user_id, session_id, list_id, expires_at) VALUES ($1, $2, $3, $4, $5)`,
       [ticketHash, grant.userId, grant.sessionId, grant.listId, expiresAt],
     );
   }
 
   /** Single use on every instance: the row is deleted by the one that redeems it. */
-  async redeemTicket(ticketHash: string): Promise<TicketGrant | null> {
-    const [rows]: [TicketGrant[], number] = await this.dataSource.query(
+  async redeemTicket(ticketHash: string, now: Date): Promise<TicketGrant | null> {
+    const [rows]: [TicketGrant[], number] = await this.txHost.tx.query(
       `DELETE FROM ws_tickets WHERE ticket_hash = $1
-       RETURNING user_id AS "userId", session_id AS "sessionId", list_id AS "listId", expires_at > now() AS live`,
-      [ticketHash],
+       RETURNING user_id AS "userId", session_id AS "sessionId", list_id AS "listId", expires_at > $2 AS live`,
+      [ticketHash, now],
     );
     const row = rows[0] as (TicketGrant & { live: boolean }) | undefined;
     return row?.live ? { userId: row.userId, sessionId: row.sessionId, listId: row.listId } : null;
   }
 
   async itemOnList(listId: string, itemId: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM items WHERE id = $1 AND list_id = $2`, [
+    const rows: unknown[] = await this.txHost.tx.query(`SELECT 1 FROM items WHERE id = $1 AND list_id = $2`, [
       itemId,
       listId,
     ]);
@@ -41,23 +40,23 @@ export class RealtimeRepository {
   }
 
   async registerConnection(id: string, instanceId: string, listId: string, userId: string): Promise<void> {
-    await this.dataSource.query(
+    await this.txHost.tx.query(
       `INSERT INTO ws_connections (id, instance_id, list_id, user_id) VALUES ($1, $2, $3, $4)`,
       [id, instanceId, listId, userId],
     );
   }
 
   async unregisterConnection(id: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM ws_connections WHERE id = $1`, [id]);
+    await this.txHost.tx.query(`DELETE FROM ws_connections WHERE id = $1`, [id]);
   }
 
   /** Marks this instance's connections as seen; rows of instances that stopped heartbeating go stale. */
   async heartbeat(instanceId: string): Promise<void> {
-    await this.dataSource.query(`UPDATE ws_connections SET seen_at = now() WHERE instance_id = $1`, [instanceId]);
+    await this.txHost.tx.query(`UPDATE ws_connections SET seen_at = now() WHERE instance_id = $1`, [instanceId]);
   }
 
   async forgetInstance(instanceId: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM ws_connections WHERE instance_id = $1`, [instanceId]);
+    await this.txHost.tx.query(`DELETE FROM ws_connections WHERE instance_id = $1`, [instanceId]);
   }
 
   /** Who is connected to the list now, on any instance that is still heartbeating. */
@@ -65,7 +64,7 @@ export class RealtimeRepository {
     listId: string,
     staleAfterMs: number,
   ): Promise<{ users: { id: string; name: string }[]; connections: number }> {
-    const rows: { id: string; name: string; connections: number }[] = await this.dataSource.query(
+    const rows: { id: string; name: string; connections: number }[] = await this.txHost.tx.query(
       `SELECT u.id, u.name, count(*)::int AS connections
          FROM ws_connections c JOIN users u ON u.id = c.user_id
         WHERE c.list_id = $1 AND c.seen_at > now() - make_interval(secs => $2 / 1000.0)
@@ -78,15 +77,10 @@ export class RealtimeRepository {
     };
   }
 
-  /** Sends a small ephemeral frame to every instance (NOTIFY payloads must stay under 8 kB). */
-  async broadcast(message: object): Promise<void> {
-    await this.dataSource.query(`SELECT pg_notify($1, $2)`, [EPHEMERAL_CHANNEL, JSON.stringify(message)]);
-  }
-
   /** Housekeeping: expired tickets, and connection rows of instances that stopped heartbeating. */
   async deleteExpired(staleConnectionMs: number): Promise<void> {
-    await this.dataSource.query(`DELETE FROM ws_tickets WHERE expires_at < now()`);
-    await this.dataSource.query(
+    await this.txHost.tx.query(`DELETE FROM ws_tickets WHERE expires_at < now()`);
+    await this.txHost.tx.query(
       `DELETE FROM ws_connections WHERE seen_at < now() - make_interval(secs => $1 / 1000.0)`,
       [staleConnectionMs],
     );

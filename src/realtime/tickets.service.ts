@@ -3,7 +3,8 @@ import { ConfigType } from '@nestjs/config';
 import { AuthUser } from '../common/decorators/current-user.decorator';
 import { newOpaqueToken, sha256 } from '../common/crypto/secrets';
 import { realtimeConfig } from '../config/realtime.config';
-import { ListAccess } from '../lists/list-access.service';
+import { ListAccess } from '../access/list-access.service';
+import { Clock } from '../common/clock/clock';
 import { CreateTicketDto } from './dto/ticket.dto';
 import { TicketResponse } from './dto/ticket.response';
 import { RealtimeRepository } from './realtime.repository';
@@ -14,6 +15,7 @@ export class TicketsService {
   constructor(
     private readonly repository: RealtimeRepository,
     private readonly access: ListAccess,
+    private readonly clock: Clock,
     @Inject(realtimeConfig.KEY) private readonly config: ConfigType<typeof realtimeConfig>,
   ) {}
 
@@ -21,7 +23,7 @@ export class TicketsService {
     const listId = dto.listId.toLowerCase();
     await this.access.requireMember(user.id, listId);
     const ticket = newOpaqueToken();
-    const expiresAt = new Date(Date.now() + this.config.ticketTtlMs);
+    const expiresAt = new Date(this.clock.now().getTime() + this.config.ticketTtlMs);
     await this.repository.createTicket(
       sha256(ticket),
       { userId: user.id, sessionId: user.sessionId, listId },

@@ -1,14 +1,15 @@
 import { Module } from '@nestjs/common';
-import { ListsModule } from '../lists/lists.module';
-import { EventsModule } from '../realtime/events.module';
+import { AccessModule } from '../access/access.module';
+import { ItemsModule } from '../items/items.module';
+import { RealtimeModule } from '../realtime/realtime.module';
 import { StoresController } from './stores.controller';
 import { StoresRepository } from './stores.repository';
 import { StoresService } from './stores.service';
 
 @Module({
-  imports: [ListsModule, EventsModule],
+  imports: [AccessModule, ItemsModule, RealtimeModule],
   controllers: [StoresController],
   providers: [StoresRepository, StoresService],
-  exports: [StoresRepository],
+  exports: [StoresService],
 })
 export class StoresModule {}

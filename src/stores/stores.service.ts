@@ -1,43 +1,130 @@
+import { Transactional } from '@nestjs-cls/transactional';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { ListAccess } from '../access/list-access.service';
 import { Clock } from '../common/clock/clock';
 import { AuthUser } from '../common/decorators/current-user.decorator';
-import { ListAccess } from '../lists/list-access.service';
+import { productKey } from '../common/product-key';
+import { ItemsRepository } from '../items/items.repository';
+import { RealtimeGateway } from '../realtime/realtime.gateway';
 import { CreateStoreDto, PostOrderDto } from './dto/store.dto';
-import { StoreResponse } from './dto/store.response';
+import { StoreResponse, toStoreResponse } from './dto/store.response';
+import { StoreEntity } from './store.entity';
 import { StoresRepository } from './stores.repository';
+import { Check, learnTrip, rankWalkingOrder } from './walking-order';
+
+/** A posted order older than this is not taken as the route of the trip being completed. */
+const POSTED_ORDER_MAX_AGE_MS = 6 * 3_600_000;
+
+/** A checked item as a trip hands it over for learning. */
+export interface CheckedItem {
+  name: string;
+  checkedBy: string | null;
+  checkedAt: Date | null;
+}
 
 @Injectable()
 export class StoresService {
   constructor(
     private readonly stores: StoresRepository,
+    private readonly items: ItemsRepository,
     private readonly access: ListAccess,
+    private readonly gateway: RealtimeGateway,
     private readonly clock: Clock,
   ) {}
 
+  /** Every store of the list, learned order computed over the items on the list now. */
   async list(user: AuthUser, listId: string): Promise<StoreResponse[]> {
     await this.access.requireMember(user.id, listId);
-    return this.stores.views(listId);
+    const [stores, names] = await Promise.all([this.stores.inList(listId), this.items.namesInList(listId)]);
+    return this.views(stores, names);
   }
 
+  @Transactional()
   async create(user: AuthUser, listId: string, dto: CreateStoreDto): Promise<StoreResponse> {
     await this.access.requireMember(user.id, listId);
-    const store = await this.stores.create(listId, dto.name, user.id);
+    const store = await this.stores.create(listId, dto.name);
     if (!store) throw new ConflictException('This list already has a store with that name.');
-    return store;
+    const [view] = await this.views([store], []);
+    await this.gateway.emit(listId, 'store:updated', view, user);
+    return view;
   }
 
+  /**
+   * Keeps the order the app posts just before completing a trip; the trip uses it once, and
+   * only for a shopper whose own checks did not give a usable route (never both).
+   */
   async postOrder(user: AuthUser, listId: string, storeId: string, dto: PostOrderDto): Promise<StoreResponse> {
     await this.access.requireMember(user.id, listId);
-    const names = dto.order.map((name) => name.trim()).filter(Boolean);
-    if (!(await this.stores.postOrder(listId, storeId, names, user.id, this.clock.now()))) {
+    const keys = dto.order
+      .map((name) => name.trim())
+      .filter(Boolean)
+      .map(productKey);
+    if (!(await this.stores.postOrder(listId, storeId, keys, user.id, this.clock.now()))) {
       throw new NotFoundException('Store not found.');
     }
-    return this.get(listId, storeId);
+    const [store, names] = await Promise.all([this.stores.findInList(listId, storeId), this.items.namesInList(listId)]);
+    if (!store) throw new NotFoundException('Store not found.');
+    const [view] = await this.views([store], names);
+    return view;
   }
 
-  private async get(listId: string, storeId: string): Promise<StoreResponse> {
-    const [store] = await this.stores.views(listId, storeId);
+  /** The items in the store's learned walking order (positions ascending, unknown last); 404 for no such store. */
+  async inWalkingOrder<T extends { name: string }>(listId: string, storeId: string, items: T[]): Promise<T[]> {
+    const store = await this.stores.findInList(listId, storeId);
     if (!store) throw new NotFoundException('Store not found.');
-    return store;
+    const [{ learnedOrder }] = await this.views(
+      [store],
+      items.map((item) => item.name),
+    );
+    const position = (item: T) => learnedOrder[item.name] ?? Number.POSITIVE_INFINITY;
+    return [...items].sort((x, y) => position(x) - position(y));
+  }
+
+  /** The store locked for a trip's learning; null when the list has no such store. */
+  lockForTrip(listId: string, storeId: string): Promise<StoreEntity | null> {
+    return this.stores.lockInList(listId, storeId);
+  }
+
+  /**
+   * Inside the trip's transaction: learns the trip's route into the store's pairs (who checked
+   * what when, and the order the app posted — fresh, used once, only where the checks gave no
+   * route), counts the trip and emits `store:updated`. Work is proportional to the trip.
+   */
+  async learnTrip(actor: AuthUser, store: StoreEntity, checked: CheckedItem[], now: Date): Promise<StoreResponse> {
+    const checks: Check[] = checked
+      .filter((item) => item.checkedBy && item.checkedAt)
+      .map((item) => ({ key: productKey(item.name), shopper: item.checkedBy!, at: item.checkedAt!.getTime() }));
+    const fresh = store.postedAt !== null && now.getTime() - store.postedAt.getTime() <= POSTED_ORDER_MAX_AGE_MS;
+    const postedOrder = fresh ? (store.postedOrder ?? undefined) : undefined;
+    const trip = store.tripCount + 1;
+    const keys = [...new Set([...checks.map((c) => c.key), ...(postedOrder ?? []).map(productKey)])];
+    if (keys.length >= 2) {
+      const stored = await this.stores.pairsAmong([store.id], keys);
+      const next = learnTrip({ checks, postedOrder, trip }, stored);
+      await this.stores.savePairs(
+        store.id,
+        next.map((pair) => ({ ...pair, trip: pair.trip ?? trip })),
+      );
+    }
+    const counted = await this.stores.countTrip(store);
+    const [view] = await this.views([counted], await this.items.namesInList(store.listId));
+    await this.gateway.emit(store.listId, 'store:updated', view, actor);
+    return view;
+  }
+
+  /** The stores as the app sees them: learnedOrder keyed by the names given. */
+  private async views(stores: StoreEntity[], names: string[]): Promise<StoreResponse[]> {
+    const keys = [...new Set(names.map(productKey))];
+    const pairs = await this.stores.pairsAmong(
+      stores.map((store) => store.id),
+      keys,
+    );
+    return stores.map((store) => {
+      const ranked = rankWalkingOrder(
+        keys,
+        pairs.filter((pair) => pair.storeId === store.id),
+      );
+      return toStoreResponse(store, names, (name) => ranked.get(productKey(name)));
+    });
   }
 }

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
-import { ListsModule } from '../lists/lists.module';
+import { AccessModule } from '../access/access.module';
+import { ItemsModule } from '../items/items.module';
 import { SuggestionsController } from './suggestions.controller';
 import { SuggestionsRepository } from './suggestions.repository';
 import { SuggestionsService } from './suggestions.service';
 
 @Module({
-  imports: [ListsModule],
+  imports: [AccessModule, ItemsModule],
   controllers: [SuggestionsController],
   providers: [SuggestionsRepository, SuggestionsService],
 })

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock/clock';
 import { AuthUser } from '../common/decorators/current-user.decorator';
-import { ListAccess } from '../lists/list-access.service';
+import { ListAccess } from '../access/list-access.service';
+import { productKey } from '../common/product-key';
+import { ItemsRepository } from '../items/items.repository';
 import { SuggestionResponse } from './dto/suggestion.response';
 import { suggest } from './repurchase';
 import { SuggestionsRepository } from './suggestions.repository';
@@ -12,6 +14,7 @@ const LIMIT = 20;
 export class SuggestionsService {
   constructor(
     private readonly suggestions: SuggestionsRepository,
+    private readonly items: ItemsRepository,
     private readonly access: ListAccess,
     private readonly clock: Clock,
   ) {}
@@ -20,11 +23,11 @@ export class SuggestionsService {
   async forList(user: AuthUser, listId: string): Promise<SuggestionResponse[]> {
     await this.access.requireMember(user.id, listId);
     const now = this.clock.now();
-    const [purchases, onList] = await Promise.all([
+    const [purchases, names] = await Promise.all([
       this.suggestions.purchases(listId, now),
-      this.suggestions.onList(listId),
+      this.items.namesInList(listId),
     ]);
-    return suggest(purchases, onList, now, LIMIT).map((s) => ({
+    return suggest(purchases, new Set(names.map(productKey)), now, LIMIT).map((s) => ({
       name: s.name,
       unit: s.unit,
       frequencyLabel: s.frequencyLabel,

@@ -3,8 +3,10 @@ import { ConfigType } from '@nestjs/config';
 import { MulterModule } from '@nestjs/platform-express';
 import { memoryStorage } from 'multer';
 import { tripsConfig } from '../config/trips.config';
-import { ListsModule } from '../lists/lists.module';
-import { EventsModule } from '../realtime/events.module';
+import { AccessModule } from '../access/access.module';
+import { ItemsModule } from '../items/items.module';
+import { RealtimeModule } from '../realtime/realtime.module';
+import { StoresModule } from '../stores/stores.module';
 import { ReceiptProcessor } from './receipt-processor';
 import { DiskReceiptStorage, ReceiptStorage } from './receipt-storage';
 import { ReceiptUrls } from './receipt-urls';
@@ -15,8 +17,10 @@ import { TripsService } from './trips.service';
 
 @Module({
   imports: [
-    ListsModule,
-    EventsModule,
+    AccessModule,
+    ItemsModule,
+    StoresModule,
+    RealtimeModule,
     MulterModule.registerAsync({
       inject: [tripsConfig.KEY],
       // In memory, bounded: a file over the limit is refused (413) before anything is written.

@@ -1,16 +1,23 @@
+import { Transactional } from '@nestjs-cls/transactional';
 import {
   BadRequestException,
   ForbiddenException,
   Injectable,
   NotFoundException,
+  OnModuleInit,
   UnprocessableEntityException,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { ListAccess } from '../access/list-access.service';
 import { Clock } from '../common/clock/clock';
 import { AuthUser } from '../common/decorators/current-user.decorator';
-import { ListAccess } from '../lists/list-access.service';
+import { productKey } from '../common/product-key';
+import type { StoredEvent } from '../events/stored-event';
+import { ItemsRepository } from '../items/items.repository';
+import { RealtimeGateway } from '../realtime/realtime.gateway';
+import { StoresService } from '../stores/stores.service';
 import { CompleteTripDto, TripHistoryQuery } from './dto/trip.dto';
-import { TripResponse } from './dto/trip.response';
+import { toTripResponse, TripResponse } from './dto/trip.response';
 import { ReceiptProcessor } from './receipt-processor';
 import { ReceiptStorage } from './receipt-storage';
 import { ReceiptUrls } from './receipt-urls';
@@ -31,58 +38,64 @@ export interface ReceiptFile {
 }
 
 @Injectable()
-export class TripsService {
+export class TripsService implements OnModuleInit {
   constructor(
     private readonly trips: TripsRepository,
+    private readonly items: ItemsRepository,
+    private readonly stores: StoresService,
     private readonly access: ListAccess,
+    private readonly gateway: RealtimeGateway,
     private readonly processor: ReceiptProcessor,
     private readonly storage: ReceiptStorage,
     private readonly urls: ReceiptUrls,
     private readonly clock: Clock,
   ) {}
 
-  readonly toResponse = (trip: TripEntity, items?: TripItemEntity[]): TripResponse => ({
-    id: trip.id,
-    listId: trip.listId,
-    storeId: trip.storeId,
-    storeName: trip.storeName,
-    completedBy: trip.completedBy,
-    completedAt: trip.completedAt.toISOString(),
-    itemCount: trip.itemCount,
-    receiptUrl: trip.receiptKey ? this.urls.sign(trip.receiptKey, this.clock.now().getTime()) : null,
-    ...(items
-      ? {
-          items: items.map((item) => ({
-            id: item.itemId,
-            name: item.name,
-            quantity: item.quantity,
-            unit: item.unit,
-            category: item.category,
-            checkedBy: item.checkedBy,
-            checkedAt: item.checkedAt?.toISOString() ?? null,
-          })),
-        }
-      : {}),
-  });
+  /** Trip frames carry the trip's current receipt, signed as they are sent (the log keeps no link). */
+  onModuleInit(): void {
+    this.gateway.renderWith(['trip:completed', 'trip:updated'], (events) => this.withReceiptLinks(events));
+  }
 
-  /** Nothing checked → 422: a trip records what was bought. */
+  /**
+   * One unit of work: lock the checked items, snapshot them into the trip, remove exactly
+   * those (unchecked items stay), learn the store's walking order from this trip and count
+   * it (`store:updated`), then `trip:completed`. Nothing checked → 422.
+   */
+  @Transactional()
   async complete(user: AuthUser, listId: string, dto: CompleteTripDto): Promise<TripResponse> {
     await this.access.requireMember(user.id, listId);
-    const outcome = await this.trips.complete(
-      listId,
-      user.id,
-      dto.storeId?.toLowerCase(),
-      this.clock.now(),
-      this.toResponse,
-    );
-    switch (outcome.kind) {
-      case 'no-store':
-        throw new NotFoundException('Store not found.');
-      case 'nothing-checked':
-        throw new UnprocessableEntityException('Check off what you bought before completing the trip.');
-      case 'completed':
-        return { ...this.toResponse(outcome.trip, outcome.items), removedItemIds: outcome.items.map((i) => i.itemId) };
+    const now = this.clock.now();
+    const store = dto.storeId ? await this.stores.lockForTrip(listId, dto.storeId.toLowerCase()) : null;
+    if (dto.storeId && !store) throw new NotFoundException('Store not found.');
+    const checked = await this.items.lockChecked(listId);
+    if (checked.length === 0) {
+      throw new UnprocessableEntityException('Check off what you bought before completing the trip.');
     }
+    const { trip, items } = await this.trips.create(
+      {
+        listId,
+        storeId: store?.id ?? null,
+        storeName: store?.name ?? null,
+        completedBy: user.id,
+        completedAt: now,
+        itemCount: checked.length,
+      },
+      checked.map((item) => ({
+        itemId: item.id,
+        productKey: productKey(item.name),
+        name: item.name,
+        quantity: item.quantity,
+        unit: item.unit,
+        category: item.category,
+        checkedBy: item.checkedBy,
+        checkedAt: item.checkedAt,
+      })),
+    );
+    const removedItemIds = checked.map((item) => item.id);
+    await this.items.removeMany(listId, removedItemIds);
+    if (store) await this.stores.learnTrip(user, store, checked, now);
+    await this.gateway.emit(listId, 'trip:completed', { ...toTripResponse(trip, null, items), removedItemIds }, user);
+    return { ...this.respond(trip, items), removedItemIds };
   }
 
   async history(user: AuthUser, listId: string, query: TripHistoryQuery): Promise<TripPage> {
@@ -91,7 +104,7 @@ export class TripsService {
     const trips = await this.trips.history(listId, limit, query.before);
     if (!trips) throw new BadRequestException('before is not a trip of this list.');
     return {
-      trips: trips.map((trip) => this.toResponse(trip)),
+      trips: trips.map((trip) => this.respond(trip)),
       nextBefore: trips.length === limit ? trips[limit - 1].id : null,
     };
   }
@@ -100,12 +113,12 @@ export class TripsService {
     await this.access.requireMember(user.id, listId);
     const found = await this.trips.detail(listId, tripId);
     if (!found) throw new NotFoundException('Trip not found.');
-    return this.toResponse(found.trip, found.items);
+    return this.respond(found.trip, found.items);
   }
 
   /**
    * Stores the receipt under a server-generated name after deciding its type from its bytes
-   * and re-encoding photos; replacing a receipt deletes the old file.
+   * and re-encoding photos; replacing a receipt deletes the old file after commit.
    */
   async attachReceipt(
     user: AuthUser,
@@ -119,18 +132,14 @@ export class TripsService {
     const receipt = await this.processor.process(file.buffer);
     const key = `${tripId}/${randomUUID()}.${receipt.extension}`;
     await this.storage.put(key, receipt.body);
-    const attached = await this.trips
-      .attachReceipt(listId, tripId, key, receipt.contentType, user.id, this.toResponse)
-      .catch(async (error: unknown) => {
+    const attached = await this.pointAtReceipt(user, listId, tripId, key, receipt.contentType).catch(
+      async (error: unknown) => {
         await this.storage.remove(key);
         throw error;
-      });
-    if (!attached) {
-      await this.storage.remove(key);
-      throw new NotFoundException('Trip not found.');
-    }
+      },
+    );
     if (attached.replacedKey) await this.storage.remove(attached.replacedKey);
-    return this.toResponse(attached.trip);
+    return this.respond(attached.trip);
   }
 
   /** The file behind a signed receipt link; 403 for a bad or expired signature. */
@@ -138,11 +147,44 @@ export class TripsService {
     const key = `${tripId}/${file}`;
     const verdict = this.urls.verify(key, expires, sig, this.clock.now().getTime());
     if (verdict === 'invalid') throw new ForbiddenException('This receipt link is not valid.');
-    if (verdict === 'expired')
+    if (verdict === 'expired') {
       throw new ForbiddenException('This receipt link has expired; reload the trip for a new one.');
+    }
     const trip = await this.trips.findByReceipt(tripId, key);
     const body = trip?.receiptType ? await this.storage.get(key) : null;
     if (!trip?.receiptType || !body) throw new NotFoundException('Receipt not found.');
     return { body, contentType: trip.receiptType };
+  }
+
+  /** Points the trip at its new receipt and emits `trip:updated`; returns the key it replaced. */
+  @Transactional()
+  private async pointAtReceipt(
+    user: AuthUser,
+    listId: string,
+    tripId: string,
+    key: string,
+    contentType: string,
+  ): Promise<{ trip: TripEntity; replacedKey: string | null }> {
+    const trip = await this.trips.lockInList(listId, tripId);
+    if (!trip) throw new NotFoundException('Trip not found.');
+    const updated = await this.trips.setReceipt(trip, key, contentType);
+    await this.gateway.emit(listId, 'trip:updated', toTripResponse(updated, null), user);
+    return { trip: updated, replacedKey: trip.receiptKey };
+  }
+
+  private respond(trip: TripEntity, items?: TripItemEntity[]): TripResponse {
+    return toTripResponse(trip, this.sign(trip.receiptKey), items);
+  }
+
+  private sign(receiptKey: string | null): string | null {
+    return receiptKey ? this.urls.sign(receiptKey, this.clock.now().getTime()) : null;
+  }
+
+  private async withReceiptLinks(events: StoredEvent[]): Promise<StoredEvent[]> {
+    const keys = await this.trips.receiptKeys(events.map((event) => (event.payload as TripResponse).id));
+    return events.map((event) => {
+      const trip = event.payload as TripResponse;
+      return { ...event, payload: { ...trip, receiptUrl: this.sign(keys.get(trip.id) ?? null) } };
+    });
   }
 }

@@ -1,8 +1,6 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { isUniqueViolation } from '../common/database/unique-violation';
-import { ListEntity, ListMemberEntity } from '../lists/list.entity';
 import { UserEntity } from './user.entity';
 
 export interface NewUser {
@@ -11,44 +9,31 @@ export interface NewUser {
   passwordHash: string;
 }
 
-export interface FirstList {
-  name: string;
-  inviteCode: string;
-}
-
+/** The one writer of `users`; every method takes part in the caller's transaction. */
 @Injectable()
 export class UsersRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  private get users() {
+    return this.txHost.tx.getRepository(UserEntity);
+  }
 
   findByEmail(email: string): Promise<UserEntity | null> {
-    return this.dataSource.getRepository(UserEntity).findOneBy({ email });
+    return this.users.findOneBy({ email });
   }
 
   findById(id: string): Promise<UserEntity | null> {
-    return this.dataSource.getRepository(UserEntity).findOneBy({ id });
+    return this.users.findOneBy({ id });
   }
 
-  /**
-   * The user, their first list and their ownership of it, in one transaction.
-   * `email-taken` on a duplicate email; null when the invite code collided (caller retries).
-   */
-  async registerWithFirstList(
-    user: NewUser,
-    list: FirstList,
-  ): Promise<{ user: UserEntity; listId: string } | 'email-taken' | null> {
-    try {
-      return await this.dataSource.transaction(async (tx) => {
-        const saved = await tx.getRepository(UserEntity).save(tx.getRepository(UserEntity).create(user));
-        const created = await tx
-          .getRepository(ListEntity)
-          .save(tx.getRepository(ListEntity).create({ name: list.name, inviteCode: list.inviteCode }));
-        await tx.getRepository(ListMemberEntity).insert({ listId: created.id, userId: saved.id, role: 'owner' });
-        return { user: saved, listId: created.id };
-      });
-    } catch (error) {
-      if (isUniqueViolation(error, 'users_email_key')) return 'email-taken';
-      if (isUniqueViolation(error, 'lists_invite_code_key')) return null;
-      throw error;
-    }
+  /** The new user; null when the email is taken (the insert skips it, so the transaction stays usable). */
+  async create(user: NewUser): Promise<UserEntity | null> {
+    const inserted = await this.users.createQueryBuilder().insert().values(user).orIgnore().returning(['id']).execute();
+    const id = (inserted.raw as { id: string }[])[0]?.id;
+    return id ? this.users.findOneBy({ id }) : null;
+  }
+
+  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    await this.users.update({ id: userId }, { passwordHash });
   }
 }

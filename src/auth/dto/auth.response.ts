@@ -1,3 +1,4 @@
+import { SessionEntity } from '../../sessions/session.entity';
 import { UserResponse } from '../../users/dto/user.response';
 
 export class AuthResponse {
@@ -25,4 +26,16 @@ export class SessionResponse {
 export class MessageResponse {
   /** @example "If that account exists, a code has been sent." */
   message!: string;
+}
+
+export function toSessionResponse(session: SessionEntity, currentSessionId: string): SessionResponse {
+  return {
+    id: session.id,
+    createdAt: session.createdAt.toISOString(),
+    lastUsedAt: session.lastUsedAt.toISOString(),
+    expiresAt: session.expiresAt.toISOString(),
+    userAgent: session.userAgent,
+    ip: session.ip,
+    current: session.id === currentSessionId,
+  };
 }

@@ -42,3 +42,11 @@ export function toItemResponse(item: ItemEntity): ItemResponse {
     category: item.category,
   };
 }
+
+declare module '../../realtime/list-events' {
+  interface ListEventPayloads {
+    'item:added': ItemResponse;
+    'item:updated': ItemResponse;
+    'item:removed': { id: string };
+  }
+}

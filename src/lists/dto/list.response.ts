@@ -1,5 +1,8 @@
-import { ItemResponse } from '../../items/dto/item.response';
-import type { ListRole } from '../list.entity';
+import type { ListRole } from '../../access/list-role';
+import { ItemEntity } from '../../items/item.entity';
+import { ItemResponse, toItemResponse } from '../../items/dto/item.response';
+import { ListEntity } from '../list.entity';
+import type { ListSummaryRow, MemberRow } from '../lists.repository';
 
 export class MemberResponse {
   id!: string;
@@ -36,4 +39,46 @@ export class ListSummaryResponse {
   uncheckedCount!: number;
   createdAt!: string;
   seq!: number;
+}
+
+/** `list:updated` carries the fields of the list that changed. */
+export interface ListUpdatedPayload {
+  id: string;
+  name?: string;
+  version?: number;
+  inviteCode?: string;
+  members?: MemberResponse[];
+}
+
+declare module '../../realtime/list-events' {
+  interface ListEventPayloads {
+    'list:updated': ListUpdatedPayload;
+  }
+}
+
+export function toMemberResponse(member: MemberRow): MemberResponse {
+  return { id: member.id, name: member.name, email: member.email, role: member.role };
+}
+
+export function toListResponse(
+  list: ListEntity,
+  members: MemberRow[],
+  items: ItemEntity[],
+  role: ListRole,
+): ListResponse {
+  return {
+    id: list.id,
+    name: list.name,
+    inviteCode: list.inviteCode,
+    members: members.map(toMemberResponse),
+    items: items.map(toItemResponse),
+    createdAt: list.createdAt.toISOString(),
+    role,
+    seq: Number(list.seq),
+    version: list.version,
+  };
+}
+
+export function toListSummaryResponse(row: ListSummaryRow): ListSummaryResponse {
+  return { ...row, createdAt: row.createdAt.toISOString(), seq: Number(row.seq) };
 }

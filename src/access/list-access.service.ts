@@ -1,15 +1,20 @@
 import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
-import { ListRole } from './list.entity';
-import { ListsRepository } from './lists.repository';
+import { ListRole } from './list-role';
+import { MembershipsRepository } from './memberships.repository';
 
-/** The one membership check every list-scoped use case starts with. */
+/** The one membership check every list-scoped use case (and every socket handshake) starts with. */
 @Injectable()
 export class ListAccess {
-  constructor(private readonly lists: ListsRepository) {}
+  constructor(private readonly memberships: MembershipsRepository) {}
+
+  /** The caller's role; null when the list does not exist or they are not a member of it. */
+  roleOf(userId: string, listId: string): Promise<ListRole | null> {
+    return this.memberships.roleOf(listId, userId);
+  }
 
   /** The caller's role; 404 for a list that does not exist or that they are not a member of. */
   async requireMember(userId: string, listId: string): Promise<ListRole> {
-    const role = await this.lists.roleOf(listId, userId);
+    const role = await this.memberships.roleOf(listId, userId);
     if (!role) throw new NotFoundException('List not found.');
     return role;
   }

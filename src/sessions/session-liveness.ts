@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
+import { Clock } from '../common/clock/clock';
 import { authConfig } from '../config/auth.config';
 import { SessionsRepository } from './sessions.repository';
 
@@ -16,17 +17,19 @@ export class SessionLiveness {
 
   constructor(
     private readonly sessions: SessionsRepository,
+    private readonly clock: Clock,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
   async isLive(sessionId: string, userId: string): Promise<boolean> {
     const key = `${sessionId}:${userId}`;
+    const now = this.clock.now();
     const cached = this.cache.get(key);
-    if (cached && cached.until > Date.now()) return cached.live;
-    const live = await this.sessions.isLive(sessionId, userId);
+    if (cached && cached.until > now.getTime()) return cached.live;
+    const live = await this.sessions.isLive(sessionId, userId, now);
     if (this.config.sessionCacheMs > 0) {
       if (this.cache.size >= MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(key, { live, until: Date.now() + this.config.sessionCacheMs });
+      this.cache.set(key, { live, until: now.getTime() + this.config.sessionCacheMs });
     }
     return live;
   }

@@ -1,7 +1,7 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
-import { EPHEMERAL_CHANNEL, EVENTS_CHANNEL, ListEvent, ListEventPayloads, ListEventType } from './list-events';
+import { EPHEMERAL_CHANNEL, EVENTS_CHANNEL, StoredEvent } from './stored-event';
 
 /** Where a list's log stands: its current seq and the oldest seq still retained. */
 export interface LogPosition {
@@ -10,56 +10,54 @@ export interface LogPosition {
 }
 
 /**
- * The per-list event log. `append` runs inside the caller's transaction: it bumps the
+ * The per-list event log. `append` takes part in the caller's transaction: it bumps the
  * list's counter (the row lock serialises writers, so commit order is seq order and there
  * are no gaps), stores the event and queues a NOTIFY that PostgreSQL sends only on commit.
  * A rolled-back write leaves no event and no notification.
  */
 @Injectable()
-export class EventLog {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+export class EventLogRepository {
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
-  async append<T extends ListEventType>(
-    tx: EntityManager,
-    listId: string,
-    type: T,
-    payload: ListEventPayloads[T],
-    actorId: string | null,
-  ): Promise<number> {
-    const [rows]: [{ seq: string }[], number] = await tx.query(
+  async append(listId: string, type: string, payload: unknown, actorId: string | null): Promise<number> {
+    this.requireTransaction();
+    const [rows]: [{ seq: string }[], number] = await this.txHost.tx.query(
       `UPDATE lists SET seq = seq + 1, updated_at = now() WHERE id = $1 RETURNING seq`,
       [listId],
     );
     if (rows.length === 0) throw new Error(`list ${listId} vanished inside its own transaction`);
     const seq = Number(rows[0].seq);
-    await tx.query(`INSERT INTO list_events (list_id, seq, type, payload, actor_id) VALUES ($1, $2, $3, $4, $5)`, [
-      listId,
-      seq,
-      type,
-      JSON.stringify(payload),
-      actorId,
-    ]);
-    await tx.query(`SELECT pg_notify($1, $2)`, [EVENTS_CHANNEL, JSON.stringify({ l: listId, s: seq })]);
+    await this.txHost.tx.query(
+      `INSERT INTO list_events (list_id, seq, type, payload, actor_id) VALUES ($1, $2, $3, $4, $5)`,
+      [listId, seq, type, JSON.stringify(payload), actorId],
+    );
+    await this.notify(EVENTS_CHANNEL, { l: listId, s: seq });
     return seq;
   }
 
   /** A deleted list has no log left: its sockets are closed through the ephemeral channel, on commit. */
-  async notifyDeleted(tx: EntityManager, listId: string): Promise<void> {
-    await tx.query(`SELECT pg_notify($1, $2)`, [EPHEMERAL_CHANNEL, JSON.stringify({ l: listId, t: 'list:deleted' })]);
+  async notifyDeleted(listId: string): Promise<void> {
+    this.requireTransaction();
+    await this.notify(EPHEMERAL_CHANNEL, { l: listId, t: 'list:deleted' });
+  }
+
+  /** A small ephemeral message to every instance, at once or on commit when inside a transaction (under 8 kB). */
+  async notify(channel: string, message: object): Promise<void> {
+    await this.txHost.tx.query(`SELECT pg_notify($1, $2)`, [channel, JSON.stringify(message)]);
   }
 
   /** Events after `afterSeq`, oldest first. */
-  async after(listId: string, afterSeq: number, limit: number): Promise<ListEvent[]> {
-    const rows: (Omit<ListEvent, 'seq'> & { seq: string })[] = await this.dataSource.query(
+  async after(listId: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
+    const rows: { type: string; payload: unknown; seq: string }[] = await this.txHost.tx.query(
       `SELECT type, payload, seq FROM list_events WHERE list_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
       [listId, afterSeq, limit],
     );
-    return rows.map((row) => ({ ...row, seq: Number(row.seq) }) as ListEvent);
+    return rows.map((row) => ({ type: row.type, payload: row.payload, seq: Number(row.seq) }));
   }
 
   /** The list's current seq and the oldest seq still in the log (null: no list). */
   async position(listId: string): Promise<LogPosition | null> {
-    const rows: { seq: string; oldest: string | null }[] = await this.dataSource.query(
+    const rows: { seq: string; oldest: string | null }[] = await this.txHost.tx.query(
       `SELECT l.seq, (SELECT min(e.seq) FROM list_events e WHERE e.list_id = l.id) AS oldest FROM lists l WHERE l.id = $1`,
       [listId],
     );
@@ -70,7 +68,7 @@ export class EventLog {
   /** Current seq of each list that still exists. */
   async heads(listIds: string[]): Promise<Map<string, number>> {
     if (listIds.length === 0) return new Map();
-    const rows: { id: string; seq: string }[] = await this.dataSource.query(
+    const rows: { id: string; seq: string }[] = await this.txHost.tx.query(
       `SELECT id, seq FROM lists WHERE id = ANY($1::uuid[])`,
       [listIds],
     );
@@ -83,20 +81,25 @@ export class EventLog {
    * another instance holds the lock.
    */
   async trim(maxAgeMs: number, maxPerList: number): Promise<number | null> {
-    return this.dataSource.transaction(async (tx) => {
-      const [{ locked }]: { locked: boolean }[] = await tx.query(
+    return this.txHost.withTransaction(async () => {
+      const [{ locked }]: { locked: boolean }[] = await this.txHost.tx.query(
         `SELECT pg_try_advisory_xact_lock(hashtext('cartsync:trim-events')) AS locked`,
       );
       if (!locked) return null;
-      const [, byAge]: [unknown, number] = await tx.query(
+      const [, byAge]: [unknown, number] = await this.txHost.tx.query(
         `DELETE FROM list_events WHERE created_at < now() - make_interval(secs => $1 / 1000.0)`,
         [maxAgeMs],
       );
-      const [, byCount]: [unknown, number] = await tx.query(
+      const [, byCount]: [unknown, number] = await this.txHost.tx.query(
         `DELETE FROM list_events e USING lists l WHERE e.list_id = l.id AND e.seq <= l.seq - $1`,
         [maxPerList],
       );
       return byAge + byCount;
     });
+  }
+
+  /** An event outside a transaction could commit without its write, or the write without it. */
+  private requireTransaction(): void {
+    if (!this.txHost.isTransactionActive()) throw new Error('list events are appended inside the write transaction');
   }
 }

@@ -1,0 +1,10 @@
+/** One entry of a list's log as stored: the realtime layer gives `type` and `payload` their wire types. */
+export interface StoredEvent {
+  type: string;
+  payload: unknown;
+  seq: number;
+}
+
+/** PostgreSQL NOTIFY channels: `{l: listId, s: seq}` for events; small ephemeral frames. */
+export const EVENTS_CHANNEL = 'cartsync_events';
+export const EPHEMERAL_CHANNEL = 'cartsync_ephemeral';

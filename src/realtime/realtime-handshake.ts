@@ -1,0 +1,85 @@
+import {
+  BadRequestException,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  NotFoundException,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import type { IncomingMessage } from 'node:http';
+import { ListAccess } from '../access/list-access.service';
+import { Clock } from '../common/clock/clock';
+import { sha256 } from '../common/crypto/secrets';
+import { AuthUser } from '../common/decorators/current-user.decorator';
+import { appConfig } from '../config/app.config';
+import { EventLogRepository, LogPosition } from '../events/event-log.repository';
+import { AccessTokens } from '../sessions/access-tokens';
+import { RealtimeRepository } from './realtime.repository';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What a socket was admitted with; the gateway reads it from the upgrade request. */
+export interface Handshake {
+  listId: string;
+  user: AuthUser;
+  since: number | undefined;
+  /** The list's log position, read before the 101: every event committed after the client saw the socket open is delivered. */
+  position: LogPosition;
+}
+
+/**
+ * `ws://HOST/ws/lists/:listId?token=…|ticket=…[&since=N]`, decided before the upgrade:
+ * the origin, the token or single-use ticket with its live session, membership, and the
+ * list's position in its log. A refusal is an HttpException, answered as real HTTP.
+ */
+@Injectable()
+export class RealtimeHandshake {
+  constructor(
+    private readonly tokens: AccessTokens,
+    private readonly access: ListAccess,
+    private readonly repository: RealtimeRepository,
+    private readonly log: EventLogRepository,
+    private readonly clock: Clock,
+    @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
+  ) {}
+
+  async check(request: IncomingMessage, params: Record<string, string>): Promise<Handshake> {
+    const listId = params.listId?.toLowerCase() ?? '';
+    if (!UUID.test(listId)) throw new NotFoundException('No WebSocket endpoint at this path.');
+    const origin = request.headers.origin;
+    if (origin !== undefined && !this.app.corsOrigins.includes(origin)) {
+      throw new ForbiddenException('This origin is not allowed.');
+    }
+    const query = new URL(request.url ?? '/', 'http://localhost').searchParams;
+    const since = this.parseSince(query.get('since'));
+    const user = await this.authenticate(query, listId);
+    if (!(await this.access.roleOf(user.id, listId))) throw new NotFoundException('List not found.');
+    const position = await this.log.position(listId);
+    if (!position) throw new NotFoundException('List not found.');
+    return { listId, user, since, position };
+  }
+
+  private async authenticate(query: URLSearchParams, listId: string): Promise<AuthUser> {
+    const ticket = query.get('ticket');
+    if (ticket) {
+      const grant = await this.repository.redeemTicket(sha256(ticket), this.clock.now());
+      if (!grant || grant.listId !== listId) throw new UnauthorizedException('The ticket is invalid, used or expired.');
+      const user = { id: grant.userId, sessionId: grant.sessionId };
+      if (!(await this.tokens.isLive(user))) {
+        throw new UnauthorizedException('Your session has ended; please sign in again.');
+      }
+      return user;
+    }
+    const token = query.get('token');
+    const user = token ? await this.tokens.verify(token) : null;
+    if (!user) throw new UnauthorizedException('Authentication required: pass ?token= or ?ticket=.');
+    return user;
+  }
+
+  private parseSince(raw: string | null): number | undefined {
+    if (raw === null) return undefined;
+    if (!/^\d{1,15}$/.test(raw)) throw new BadRequestException('since must be a non-negative integer.');
+    return Number(raw);
+  }
+}

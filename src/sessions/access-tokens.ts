@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { AuthUser } from '../common/decorators/current-user.decorator';
+import { SessionLiveness } from './session-liveness';
+
+/** What an access token says: the user and the session it belongs to. */
+export interface AccessClaims {
+  sub: string;
+  sid: string;
+}
+
+/**
+ * Access tokens: HS256 JWTs naming a session, valid while that session is live. Below the
+ * features, so the HTTP guard and the WebSocket handshake share one check.
+ */
+@Injectable()
+export class AccessTokens {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly liveness: SessionLiveness,
+  ) {}
+
+  sign(userId: string, sessionId: string): Promise<string> {
+    const claims: AccessClaims = { sub: userId, sid: sessionId };
+    return this.jwt.signAsync(claims);
+  }
+
+  /** A raw token: signature (HS256 only), expiry, live session; null when any of them fails. */
+  async verify(token: string): Promise<AuthUser | null> {
+    let claims: AccessClaims;
+    try {
+      claims = await this.jwt.verifyAsync<AccessClaims>(token);
+    } catch {
+      return null;
+    }
+    return this.authenticate(claims);
+  }
+
+  /** Claims whose signature was already verified: well-formed, and their session live. */
+  async authenticate(claims: AccessClaims): Promise<AuthUser | null> {
+    if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') return null;
+    return (await this.liveness.isLive(claims.sid, claims.sub)) ? { id: claims.sub, sessionId: claims.sid } : null;
+  }
+
+  isLive(user: AuthUser): Promise<boolean> {
+    return this.liveness.isLive(user.sessionId, user.id);
+  }
+}

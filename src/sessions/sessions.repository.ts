@@ -1,0 +1,100 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Injectable } from '@nestjs/common';
+import { IsNull } from 'typeorm';
+import { RefreshTokenEntity, SessionEntity } from './session.entity';
+
+export interface NewSession {
+  userId: string;
+  userAgent: string | null;
+  ip: string | null;
+  expiresAt: Date;
+  refreshTokenHash: string;
+}
+
+export type RefreshOutcome =
+  { kind: 'rotated'; session: SessionEntity } | { kind: 'reused'; sessionId: string } | { kind: 'invalid' };
+
+/** The one writer of `sessions` and `refresh_tokens`; every method takes part in the caller's transaction. */
+@Injectable()
+export class SessionsRepository {
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  async create(session: NewSession, now: Date): Promise<SessionEntity> {
+    return this.txHost.withTransaction(async () => {
+      const sessions = this.txHost.tx.getRepository(SessionEntity);
+      const saved = await sessions.save(
+        sessions.create({
+          userId: session.userId,
+          userAgent: session.userAgent,
+          ip: session.ip,
+          expiresAt: session.expiresAt,
+          lastUsedAt: now,
+        }),
+      );
+      await this.txHost.tx
+        .getRepository(RefreshTokenEntity)
+        .insert({ tokenHash: session.refreshTokenHash, sessionId: saved.id });
+      return saved;
+    });
+  }
+
+  /** Whether the session exists for that user, is not revoked and has not expired. */
+  async isLive(sessionId: string, userId: string, now: Date): Promise<boolean> {
+    const rows: unknown[] = await this.txHost.tx.query(
+      `SELECT 1 FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3`,
+      [sessionId, userId, now],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Single-use refresh tokens: a live, unused token is marked used and replaced by `nextHash`;
+   * presenting an already-used one means it was stolen or replayed, and ends the session.
+   */
+  async rotateRefreshToken(tokenHash: string, nextHash: string, expiresAt: Date, now: Date): Promise<RefreshOutcome> {
+    return this.txHost.withTransaction(async () => {
+      const tokens = this.txHost.tx.getRepository(RefreshTokenEntity);
+      const token = await tokens.findOne({ where: { tokenHash }, lock: { mode: 'pessimistic_write' } });
+      if (!token) return { kind: 'invalid' };
+      const sessions = this.txHost.tx.getRepository(SessionEntity);
+      const session = await sessions.findOne({ where: { id: token.sessionId }, lock: { mode: 'pessimistic_write' } });
+      if (!session || session.revokedAt || session.expiresAt <= now) return { kind: 'invalid' };
+      if (token.usedAt) {
+        await sessions.update({ id: session.id }, { revokedAt: now });
+        return { kind: 'reused', sessionId: session.id };
+      }
+      await tokens.update({ tokenHash }, { usedAt: now });
+      await tokens.insert({ tokenHash: nextHash, sessionId: session.id });
+      session.lastUsedAt = now;
+      session.expiresAt = expiresAt;
+      return { kind: 'rotated', session: await sessions.save(session) };
+    });
+  }
+
+  listLive(userId: string, now: Date): Promise<SessionEntity[]> {
+    return this.txHost.tx
+      .getRepository(SessionEntity)
+      .createQueryBuilder('s')
+      .where('s.user_id = :userId AND s.revoked_at IS NULL AND s.expires_at > :now', { userId, now })
+      .orderBy('s.created_at', 'DESC')
+      .getMany();
+  }
+
+  /** False when the user has no such live session. */
+  async revoke(sessionId: string, userId: string, now: Date): Promise<boolean> {
+    const result = await this.txHost.tx
+      .getRepository(SessionEntity)
+      .update({ id: sessionId, userId, revokedAt: IsNull() }, { revokedAt: now });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Revokes every live session of the user; returns the revoked ids. */
+  async revokeAll(userId: string, now: Date): Promise<string[]> {
+    const [rows]: [{ id: string }[], number] = await this.txHost.tx.query(
+      `UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`,
+      [userId, now],
+    );
+    return rows.map((row) => row.id);
+  }
+}
