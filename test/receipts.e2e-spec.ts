@@ -168,6 +168,39 @@ describe('receipts', () => {
       await socket.close();
     });
 
+    it('should replay trip:completed and trip:updated hours later with the trip’s receipt link, one that opens', async () => {
+      const start = new Date();
+      setNow(t, start);
+      const ana = await registerUser(t);
+      await buy(t, ana, ana.listId, ['Milk']);
+      const { seq } = (await t.http.get(`/lists/${ana.listId}`).set(ana.auth).expect(200)).body as { seq: number };
+      const trip = (await t.http.post(`/lists/${ana.listId}/trips`).set(ana.auth).send({}).expect(201)).body as Trip;
+      await attach(ana, trip, await photo('jpeg'));
+
+      // Hours later (links live TTL_SEC), a phone catches up from before the trip.
+      const later = new Date(start.getTime() + 5 * 3_600_000);
+      setNow(t, later);
+      const socket = await TestSocket.open(wsUrl(t, `/ws/lists/${ana.listId}?token=${ana.token}&since=${seq}`));
+      await socket.waitForSeq(seq + 2);
+      const frames = socket.durable();
+      expect(frames.map((f) => [f.type, f.seq, f.payload.id as string])).toEqual([
+        ['trip:completed', seq + 1, trip.id],
+        ['trip:updated', seq + 2, trip.id],
+      ]);
+      for (const frame of frames) {
+        const url = frame.payload.receiptUrl as string;
+        expect(Number(linkParts(url).expires)).toBe(Math.floor(later.getTime() / 1000) + TTL_SEC);
+        await open(url).expect(200);
+      }
+      // What the log keeps is a reference, never a signed link.
+      const stored: { payload: { receiptUrl: unknown } }[] = await t.dataSource.query(
+        `SELECT payload FROM list_events WHERE list_id = $1 AND seq > $2 ORDER BY seq`,
+        [ana.listId, seq],
+      );
+      expect(stored.map((row) => row.payload.receiptUrl)).toEqual([null, null]);
+      await socket.close();
+    });
+
     it('should decide the type from the bytes: a PNG named .jpg and sent as image/jpeg stays a PNG', async () => {
       const ana = await registerUser(t);
       const trip = await tripOf(ana);

@@ -1,0 +1,116 @@
+import { ConflictException } from '@nestjs/common';
+import { mock, MockProxy } from 'jest-mock-extended';
+import { callOrder, NOW, serviceUnderTest, ServiceUnderTest } from '../../test/support/unit';
+import { ListAccess } from '../access/list-access.service';
+import { ItemsRepository } from '../items/items.repository';
+import { RealtimeGateway } from '../realtime/realtime.gateway';
+import { StoreEntity } from './store.entity';
+import { StoresRepository } from './stores.repository';
+import { StoresService } from './stores.service';
+
+const user = { id: 'u1', sessionId: 's1' };
+
+function store(overrides: Partial<StoreEntity> = {}): StoreEntity {
+  return Object.assign(new StoreEntity(), {
+    id: 's1',
+    listId: 'l1',
+    name: 'Lidl',
+    nameKey: 'lidl',
+    tripCount: 2,
+    postedOrder: null,
+    postedBy: null,
+    postedAt: null,
+    createdAt: new Date('2026-01-01T00:00:00Z'),
+    updatedAt: new Date('2026-01-01T00:00:00Z'),
+    ...overrides,
+  });
+}
+
+describe('StoresService', () => {
+  let stores: MockProxy<StoresRepository>;
+  let items: MockProxy<ItemsRepository>;
+  let gateway: MockProxy<RealtimeGateway>;
+  let unit: ServiceUnderTest<StoresService>;
+  let service: StoresService;
+  let emittedInTransaction: boolean[];
+
+  beforeEach(async () => {
+    stores = mock<StoresRepository>();
+    items = mock<ItemsRepository>();
+    gateway = mock<RealtimeGateway>();
+    const access = mock<ListAccess>();
+    access.requireMember.mockResolvedValue('member');
+    stores.pairsAmong.mockResolvedValue([]);
+    stores.countTrip.mockImplementation((s) => Promise.resolve({ ...s, tripCount: s.tripCount + 1 }));
+    items.namesInList.mockResolvedValue([]);
+    emittedInTransaction = [];
+    gateway.emit.mockImplementation(() => {
+      emittedInTransaction.push(unit.inTransaction());
+      return Promise.resolve(3);
+    });
+    unit = await serviceUnderTest(StoresService, [
+      { provide: StoresRepository, useValue: stores },
+      { provide: ItemsRepository, useValue: items },
+      { provide: ListAccess, useValue: access },
+      { provide: RealtimeGateway, useValue: gateway },
+    ]);
+    service = unit.service;
+  });
+
+  describe('create', () => {
+    it('should emit store:updated with the new store after the insert, inside its unit of work', async () => {
+      stores.create.mockResolvedValue(store({ tripCount: 0 }));
+      const created = await service.create(user, 'l1', { name: 'Lidl' });
+      expect(created).toEqual({
+        id: 's1',
+        listId: 'l1',
+        name: 'Lidl',
+        tripCount: 0,
+        learnedOrder: {},
+        confidence: {},
+        createdAt: '2026-01-01T00:00:00.000Z',
+      });
+      expect(gateway.emit).toHaveBeenCalledWith('l1', 'store:updated', created, user);
+      const [insert, emit] = callOrder(stores.create, gateway.emit);
+      expect(insert).toBeLessThan(emit);
+      expect(emittedInTransaction).toEqual([true]);
+    });
+
+    it('should answer 409 for a name the list has, and emit nothing', async () => {
+      stores.create.mockResolvedValue(null);
+      await expect(service.create(user, 'l1', { name: 'lidl' })).rejects.toBeInstanceOf(ConflictException);
+      expect(gateway.emit).not.toHaveBeenCalled();
+    });
+
+    it('should emit nothing when the insert fails', async () => {
+      stores.create.mockRejectedValue(new Error('connection lost'));
+      await expect(service.create(user, 'l1', { name: 'Lidl' })).rejects.toThrow('connection lost');
+      expect(gateway.emit).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('learnTrip', () => {
+    const checked = [
+      { name: 'Milk', checkedBy: 'u1', checkedAt: new Date(NOW.getTime() - 60_000) },
+      { name: 'Bread', checkedBy: 'u1', checkedAt: new Date(NOW.getTime() - 30_000) },
+    ];
+
+    it('should write the trip’s pairs, count the trip, then emit store:updated with the count', async () => {
+      const view = await service.learnTrip(user, store(), checked, NOW);
+      expect(stores.pairsAmong).toHaveBeenCalledWith(['s1'], ['milk', 'bread']);
+      expect(stores.savePairs).toHaveBeenCalledWith('s1', [{ a: 'bread', b: 'milk', ab: 0, ba: 1, trip: 3 }]);
+      expect(view).toMatchObject({ id: 's1', tripCount: 3 });
+      expect(gateway.emit).toHaveBeenCalledWith('l1', 'store:updated', view, user);
+      const [save, count, emit] = callOrder(stores.savePairs, stores.countTrip, gateway.emit);
+      expect(save).toBeLessThan(count);
+      expect(count).toBeLessThan(emit);
+    });
+
+    it('should emit nothing when writing the pairs fails', async () => {
+      stores.savePairs.mockRejectedValue(new Error('deadlock'));
+      await expect(service.learnTrip(user, store(), checked, NOW)).rejects.toThrow('deadlock');
+      expect(stores.countTrip).not.toHaveBeenCalled();
+      expect(gateway.emit).not.toHaveBeenCalled();
+    });
+  });
+});
