@@ -1,14 +1,13 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { createTestApp, TestApp } from './support/app';
-import { expectInvalidExactly } from './support/expect';
+import { TestApp, useTestApp } from './support/app';
+import { eventually } from './support/eventually';
+import { expectInvalidExactly, ISO, UUID } from './support/expect';
 import { expectErrorBody, registerUser } from './support/factories';
 
 const THIRTY_DAYS_S = 30 * 24 * 3600;
 const AUTH_RESPONSE_KEYS = ['expiresAt', 'listIds', 'refreshToken', 'token', 'user'];
 const USER_KEYS = ['email', 'id', 'listIds', 'name'];
 const SESSION_KEYS = ['createdAt', 'current', 'expiresAt', 'id', 'ip', 'lastUsedAt', 'userAgent'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 type Json = Record<string, unknown>;
 
@@ -78,11 +77,7 @@ const login = (email: string, password: string, app: TestApp = t) =>
   app.http.post('/auth/login').send({ email, password });
 
 describe('auth (session cache off)', () => {
-  beforeAll(async () => {
-    t = await createTestApp({ SESSION_CACHE_MS: '0' });
-  });
-  afterAll(() => t.close());
-  beforeEach(() => t.reset());
+  t = useTestApp({ SESSION_CACHE_MS: '0' });
 
   describe('POST /auth/register', () => {
     it('should answer 201 with an AuthResponse and no password or hash', async () => {
@@ -583,11 +578,7 @@ describe('auth (session cache off)', () => {
 });
 
 describe('auth (default session cache, 2 s)', () => {
-  beforeAll(async () => {
-    cached = await createTestApp();
-  });
-  afterAll(() => cached.close());
-  beforeEach(() => cached.reset());
+  cached = useTestApp();
 
   describe('revocation on the same instance', () => {
     it('should reject the token at once after logout, even right after it was seen live', async () => {
@@ -632,12 +623,10 @@ describe('auth (default session cache, 2 s)', () => {
       const start = Date.now();
       // What another instance's logout does: this instance's cache is not told.
       await cached.dataSource.query('UPDATE sessions SET revoked_at = now() WHERE user_id = $1', [u.userId]);
-      let status = 200;
-      while (status !== 401 && Date.now() - start < 6000) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        status = (await me(u.token, cached)).status;
-      }
-      expect(status).toBe(401);
+      await eventually(async () => expect((await me(u.token, cached)).status).toBe(401), {
+        timeoutMs: 6000,
+        intervalMs: 100,
+      });
       expect(Date.now() - start).toBeLessThan(5000);
     });
   });

@@ -1,8 +1,9 @@
 import { createServer, type AddressInfo, type Server, type Socket, connect } from 'node:net';
-import { createTestApp, TestApp } from './support/app';
+import { useTestApp } from './support/app';
+import { withoutTable } from './support/database';
+import { UUID } from './support/expect';
 import { expectErrorBody, registerUser } from './support/factories';
 
-const GENERATED_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ONE_MB = 1024 * 1024;
 
 /**
@@ -76,23 +77,8 @@ class DatabaseProxy {
   }
 }
 
-/** Renames a table for the duration of `run`, so the app's queries on it genuinely fail. */
-async function withoutTable<T>(t: TestApp, table: string, run: () => Promise<T>): Promise<T> {
-  await t.dataSource.query(`ALTER TABLE "${table}" RENAME TO "${table}_hidden_by_test"`);
-  try {
-    return await run();
-  } finally {
-    await t.dataSource.query(`ALTER TABLE "${table}_hidden_by_test" RENAME TO "${table}"`);
-  }
-}
-
 describe('HTTP cross-cutting behaviour', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(() => t.close());
-  beforeEach(() => t.reset());
+  const t = useTestApp();
 
   describe('error body', () => {
     it('should answer a validation failure with the contract shape, a string message and details', async () => {
@@ -235,14 +221,14 @@ describe('HTTP cross-cutting behaviour', () => {
     ])('should replace a request id %s with a generated one', async (_what, offered) => {
       const res = await t.http.get('/no/such/route').set('X-Request-ID', offered).expect(404);
       expect(res.headers['x-request-id']).not.toBe(offered);
-      expect(res.headers['x-request-id']).toMatch(GENERATED_ID);
+      expect(res.headers['x-request-id']).toMatch(UUID);
       expect(res.body.requestId).toBe(res.headers['x-request-id']);
     });
 
     it('should generate a different request id for each request without one', async () => {
       const [a, b] = await Promise.all([t.http.get('/health').expect(200), t.http.get('/health').expect(200)]);
-      expect(a.headers['x-request-id']).toMatch(GENERATED_ID);
-      expect(b.headers['x-request-id']).toMatch(GENERATED_ID);
+      expect(a.headers['x-request-id']).toMatch(UUID);
+      expect(b.headers['x-request-id']).toMatch(UUID);
       expect(a.headers['x-request-id']).not.toBe(b.headers['x-request-id']);
     });
   });
@@ -290,11 +276,10 @@ describe('HTTP cross-cutting behaviour', () => {
 
   describe('with a small BODY_LIMIT and a CORS allowlist', () => {
     const ALLOWED = 'https://app.example.com';
-    let small: TestApp;
-    beforeAll(async () => {
-      small = await createTestApp({ BODY_LIMIT: '2kb', CORS_ORIGINS: `${ALLOWED}, https://admin.example.com` });
-    });
-    afterAll(() => small.close());
+    const small = useTestApp(
+      { BODY_LIMIT: '2kb', CORS_ORIGINS: `${ALLOWED}, https://admin.example.com` },
+      { reset: false },
+    );
 
     it('should answer a body over BODY_LIMIT with 413 and the error body', async () => {
       const body = JSON.stringify({ email: 'ana@example.com', password: 'x'.repeat(3000), name: 'Ana' });
@@ -354,18 +339,15 @@ describe('HTTP cross-cutting behaviour', () => {
 
   describe('when the database is unreachable', () => {
     let proxy: DatabaseProxy;
-    let cut: TestApp;
     beforeAll(async () => {
       const direct = new URL(process.env.DATABASE_URL!);
       proxy = new DatabaseProxy(direct.hostname, Number(direct.port));
       await proxy.open();
-      cut = await createTestApp({ DATABASE_URL: proxy.url(process.env.DATABASE_URL!) });
     });
-    afterAll(async () => {
-      await proxy.open();
-      await cut.close();
-      await proxy.refuse();
-    });
+    // The app closes through the proxy (hooks run in declaration order); only then is it taken down.
+    afterAll(() => proxy.open());
+    const cut = useTestApp(() => ({ DATABASE_URL: proxy.url(process.env.DATABASE_URL!) }), { reset: false });
+    afterAll(() => proxy.refuse());
     afterEach(() => proxy.open());
 
     it('should be ready through the proxy while it forwards', async () => {

@@ -1,23 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { createTestApp, TestApp } from './support/app';
-import { expectHiddenList, expectInvalid, withoutRequestId } from './support/expect';
-import { expectErrorBody, registerUser } from './support/factories';
+import { useTestApp } from './support/app';
+import { expectHiddenList, expectInvalid, ISO, UUID, withoutRequestId } from './support/expect';
+import { expectErrorBody, Registered, registerUser } from './support/factories';
 import { addItem, itemsOf, ownerAndMember } from './support/lists';
 
-type User = Awaited<ReturnType<typeof registerUser>>;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
 describe('items', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(() => t.close());
-  beforeEach(() => t.reset());
+  const t = useTestApp();
 
-  const patch = (u: User, listId: string, itemId: string, body: unknown) =>
+  const patch = (u: Registered, listId: string, itemId: string, body: unknown) =>
     t.http
       .patch(`/lists/${listId}/items/${itemId}`)
       .set(u.auth)

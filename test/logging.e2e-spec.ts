@@ -1,6 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTestApp, TestApp } from './support/app';
+import { useTestApp } from './support/app';
+import { withoutTable } from './support/database';
+import { eventually } from './support/eventually';
 import { registerUser } from './support/factories';
 
 interface LogLine {
@@ -46,32 +48,24 @@ class StdoutCapture {
   }
 
   /** The log lines are written when the response finishes; wait (bounded) for the one wanted. */
-  async waitFor(predicate: (line: LogLine) => boolean, timeoutMs = 2000): Promise<LogLine> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.parsed().find(predicate);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no such log line within ${timeoutMs} ms:\n${this.text}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+  waitFor(predicate: (line: LogLine) => boolean, timeoutMs = 2000): Promise<LogLine> {
+    return eventually(
+      () => {
+        const found = this.parsed().find(predicate);
+        if (found) return found;
+        throw new Error(`no such log line within ${timeoutMs} ms:\n${this.text}`);
+      },
+      { timeoutMs },
+    );
   }
 }
 
 describe('logging', () => {
   const capture = new StdoutCapture();
-  let t: TestApp;
-  beforeAll(async () => {
-    capture.start();
-    t = await createTestApp({ LOG_LEVEL: 'info' });
-  });
-  afterAll(async () => {
-    try {
-      await t.close();
-    } finally {
-      capture.stop();
-    }
-  });
-  beforeEach(() => t.reset());
+  // Hooks run in declaration order: the capture is installed before the app boots, removed after it closed.
+  beforeAll(() => capture.start());
+  const t = useTestApp({ LOG_LEVEL: 'info' });
+  afterAll(() => capture.stop());
 
   it('should write every log line as JSON', async () => {
     await t.http.get('/health').set('X-Request-ID', 'json-lines-check').expect(200);
@@ -149,13 +143,9 @@ describe('logging', () => {
   it('should log an unexpected error with its stack and request id, and keep the password out', async () => {
     const password = 'another-password-never-logged';
     const u = await registerUser(t, { password });
-    await t.dataSource.query('ALTER TABLE "sessions" RENAME TO "sessions_hidden_by_test"');
-    let res;
-    try {
-      res = await t.http.post('/auth/login').set('X-Request-ID', 'log-500-1').send({ email: u.email, password });
-    } finally {
-      await t.dataSource.query('ALTER TABLE "sessions_hidden_by_test" RENAME TO "sessions"');
-    }
+    const res = await withoutTable(t, 'sessions', () =>
+      t.http.post('/auth/login').set('X-Request-ID', 'log-500-1').send({ email: u.email, password }),
+    );
     expect(res.status).toBe(500);
     expect(res.text).not.toMatch(/\n\s+at /);
     const errorLine = await capture.waitFor((l) => l.requestId === 'log-500-1' && l.err !== undefined);
@@ -171,17 +161,15 @@ describe('logging', () => {
 });
 
 /** The dev outbox (no SMTP configured): the newest message to `to`, and the code in it. */
-async function readResetCodeFromOutbox(to: string): Promise<string> {
+function readResetCodeFromOutbox(to: string): Promise<string> {
   const outbox = join(process.env.DATA_DIR!, 'mail');
-  const deadline = Date.now() + 5000;
-  for (;;) {
+  return eventually(async () => {
     const files = (await readdir(outbox).catch(() => [] as string[])).sort().reverse();
     for (const file of files) {
       const text = await readFile(join(outbox, file), 'utf8');
       const match = /code is (\d{6})/.exec(text);
       if (text.includes(`To: ${to}`) && match) return match[1];
     }
-    if (Date.now() > deadline) throw new Error(`no reset mail to ${to} in ${outbox}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+    throw new Error(`no reset mail to ${to} in ${outbox}`);
+  });
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createTestApp, TestApp } from './support/app';
+import { TestApp, useTestApp } from './support/app';
 
 interface SchemaObject {
   $ref?: string;
@@ -77,13 +77,11 @@ function expectUsableSchema(doc: OpenApiDocument, schema: SchemaObject | undefin
 }
 
 describe('OpenAPI document', () => {
-  let t: TestApp;
+  const t = useTestApp();
   let doc: OpenApiDocument;
   beforeAll(async () => {
-    t = await createTestApp();
     doc = (await t.http.get('/docs-json').expect(200)).body as OpenApiDocument;
   });
-  afterAll(() => t.close());
 
   it('should serve the Swagger UI explorer at /docs as HTML', async () => {
     const res = await t.http.get('/docs').expect(200);

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { PasswordResetService } from '../src/auth/password-reset.service';
-import { createTestApp, TestApp } from './support/app';
+import { useTestApp } from './support/app';
 import { expectInvalidExactly } from './support/expect';
 import { expectErrorBody, registerUser } from './support/factories';
 import { resetCodeIn, TestSmtpServer } from './support/smtp';
@@ -18,19 +18,10 @@ function otherThan(code: string): string {
  * so "every session ends at once" is proven on the instance that did the reset.
  */
 describe('password reset', () => {
-  let t: TestApp;
   const smtp = new TestSmtpServer();
-
-  beforeAll(async () => {
-    const smtpUrl = await smtp.start();
-    t = await createTestApp({ SMTP_URL: smtpUrl });
-  });
-  afterAll(async () => {
-    await t.close();
-    await smtp.stop();
-  });
-  beforeEach(async () => {
-    await t.reset();
+  const t = useTestApp(async () => ({ SMTP_URL: await smtp.start() }));
+  afterAll(() => smtp.stop());
+  beforeEach(() => {
     smtp.messages.length = 0;
   });
   // The code and the mail are made after the 202: let no task run into the next test's reset.

@@ -1,24 +1,16 @@
 import fc from 'fast-check';
-import { createTestApp, TestApp } from './support/app';
+import { useTestApp } from './support/app';
+import { eventually } from './support/eventually';
 import { Registered } from './support/factories';
 import { ownerAndMember, seqOf } from './support/lists';
-import { Frame, TestSocket, wsUrl } from './support/ws-client';
+import { Frame, range, TestSocket, wsUrl } from './support/ws-client';
 
 /** Two server instances on one database, as behind a load balancer. */
 describe('realtime across instances', () => {
-  let a: TestApp;
-  let b: TestApp;
-
-  beforeAll(async () => {
-    // A long sweep, so these tests prove NOTIFY delivery and listener catch-up, not the safety net.
-    a = await createTestApp({ REALTIME_SWEEP_MS: '600000' });
-    b = await createTestApp({ REALTIME_SWEEP_MS: '600000' });
-  });
-  afterAll(async () => {
-    await a.close();
-    await b.close();
-  });
-  beforeEach(() => a.reset());
+  // A long sweep, so these tests prove NOTIFY delivery and listener catch-up, not the safety net.
+  const a = useTestApp({ REALTIME_SWEEP_MS: '600000' });
+  // The same database: a's reset empties it for both.
+  const b = useTestApp({ REALTIME_SWEEP_MS: '600000' }, { reset: false });
 
   /** Ana's list (on instance a), joined by Bob through instance b. */
   async function shareList(): Promise<{ ana: Registered; bob: Registered }> {
@@ -36,19 +28,12 @@ describe('realtime across instances', () => {
   }
 
   async function listenersConnected(count: number): Promise<void> {
-    const deadline = Date.now() + 5000;
-    for (;;) {
+    await eventually(async () => {
       const [{ n }]: { n: number }[] = await a.dataSource.query(
         `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'cartsync-listener'`,
       );
-      if (n >= count) return;
-      if (Date.now() > deadline) throw new Error(`only ${n} listeners connected`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
-  function seqs(socket: TestSocket): number[] {
-    return socket.durable().map((f) => f.seq!);
+      if (n < count) throw new Error(`only ${n} listeners connected`);
+    });
   }
 
   it('should deliver every event once, in order, to sockets on both instances for writes through either', async () => {
@@ -66,10 +51,10 @@ describe('realtime across instances', () => {
     await Promise.all(writes);
     const head = await seqOf(a, ana);
     expect(head).toBe(start + 30);
-    const expected = Array.from({ length: 30 }, (_, i) => start + 1 + i);
+    const expected = range(start + 1, start + 30);
     for (const socket of sockets) {
       await socket.waitForSeq(head);
-      expect(seqs(socket)).toEqual(expected);
+      expect(socket.seqs()).toEqual(expected);
     }
     await Promise.all(sockets.map((s) => s.close()));
   });
@@ -99,7 +84,7 @@ describe('realtime across instances', () => {
     const head = start + 40;
     for (const socket of sockets) {
       await socket.waitForSeq(head, 10_000);
-      expect(seqs(socket)).toEqual(Array.from({ length: 40 }, (_, i) => start + 1 + i));
+      expect(socket.seqs()).toEqual(range(start + 1, start + 40));
     }
     await Promise.all(sockets.map((s) => s.close()));
   });
@@ -132,8 +117,7 @@ describe('realtime across instances', () => {
     const frame = bobs.frames.find((x) => x.type === 'item:checking')!;
     expect(frame).toEqual({ type: 'item:checking', payload: { itemId: item.body.id, userId: ana.userId } });
     expect(frame.seq).toBeUndefined();
-    sender.send({ type: 'ping' });
-    await sender.waitFor((f) => f.some((x) => x.type === 'pong'));
+    await sender.sync();
     expect(relayed(sender.frames)).toBe(false);
     await Promise.all([sender.close(), anasOther.close(), bobs.close()]);
   });
@@ -236,9 +220,7 @@ describe('realtime across instances', () => {
             for (const client of clients) {
               if (final.seq > snapshot.seq) await client.socket.waitForSeq(final.seq);
               const frames = client.socket.durable();
-              expect(frames.map((f) => f.seq)).toEqual(
-                Array.from({ length: final.seq - snapshot.seq }, (_, i) => snapshot.seq + 1 + i),
-              );
+              expect(frames.map((f) => f.seq)).toEqual(range(snapshot.seq + 1, final.seq));
               for (const frame of frames) apply(client.state, frame);
               expect(client.state.name).toBe(final.name);
               const byId = (items: Item[]) => [...items].sort((x, y) => x.id.localeCompare(y.id));

@@ -1,27 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { EventLogRepository } from '../src/events/event-log.repository';
-import { EVENTS_CHANNEL } from '../src/events/stored-event';
 import { RealtimeHub } from '../src/realtime/realtime.hub';
 import { RealtimeRepository } from '../src/realtime/realtime.repository';
-import { createTestApp, TestApp } from './support/app';
+import { TestApp, useTestApp } from './support/app';
+import { appendEvents, appendRolledBack, eventLog } from './support/event-log';
+import { eventually } from './support/eventually';
 import { expectErrorBody, Registered, registerUser } from './support/factories';
 import { addItem, ownerAndMember, seqOf } from './support/lists';
-import { Frame, RefusedHandshake, TestSocket, wsUrl } from './support/ws-client';
+import { Frame, range, RefusedHandshake, TestSocket, wsUrl } from './support/ws-client';
 
 const DAY_MS = 86_400_000;
 const EPHEMERAL_TYPES = ['item:checking', 'presence', 'pong'];
 const DURABLE_TYPES = ['item:added', 'item:updated', 'item:removed', 'list:updated'];
-
-function range(from: number, to: number): number[] {
-  return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
-}
-
-function seqsOf(socket: TestSocket): number[] {
-  return socket.durable().map((f) => f.seq!);
-}
 
 function ofType(socket: TestSocket, type: string): Frame[] {
   return socket.frames.filter((f) => f.type === type);
@@ -66,21 +57,15 @@ afterEach(() => {
 });
 
 describe('realtime edge cases', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp({
-      CORS_ORIGINS: 'https://app.example',
-      WS_MAX_BUFFERED_BYTES: '65536',
-      // Long enough for a busy test process to keep draining, short enough for the close test.
-      WS_SLOW_READER_MS: '1500',
-      WS_MAX_PAYLOAD: '4096',
-      WS_MESSAGES_PER_SEC: '10',
-      WS_CHECKING_PER_SEC: '2',
-    });
+  const t = useTestApp({
+    CORS_ORIGINS: 'https://app.example',
+    WS_MAX_BUFFERED_BYTES: '65536',
+    // Long enough for a busy test process to keep draining, short enough for the close test.
+    WS_SLOW_READER_MS: '1500',
+    WS_MAX_PAYLOAD: '4096',
+    WS_MESSAGES_PER_SEC: '10',
+    WS_CHECKING_PER_SEC: '2',
   });
-  afterAll(() => t.close());
-  beforeEach(() => t.reset());
 
   const socketPath = (user: Registered, query = '', listId = user.listId) =>
     `/ws/lists/${listId}?token=${user.token}${query}`;
@@ -89,27 +74,6 @@ describe('realtime edge cases', () => {
   async function shareList(): Promise<{ ana: Registered; bob: Registered }> {
     const { owner: ana, member: bob } = await ownerAndMember(t, { owner: 'Ana', member: 'Bob' });
     return { ana, bob };
-  }
-
-  /**
-   * Appends `count` events straight into the log in one statement (counter, rows and the
-   * commit-time NOTIFY, as EventLogRepository.append does), each padded to about `bytes`. Returns the new head.
-   */
-  async function appendRaw(listId: string, count: number, bytes: number): Promise<number> {
-    const [row]: { head: string }[] = await t.dataSource.query(
-      `WITH bumped AS (UPDATE lists SET seq = seq + $2::int WHERE id = $1::uuid RETURNING seq),
-            added AS (
-              INSERT INTO list_events (list_id, seq, type, payload)
-              SELECT $1::uuid, b.seq - $2::int + g, 'item:removed',
-                     jsonb_build_object('id', gen_random_uuid(), 'padding', repeat('x', $3::int))
-                FROM bumped b, generate_series(1, $2::int) AS g
-              RETURNING seq)
-       SELECT b.seq AS head, (SELECT count(*) FROM added) AS added,
-              pg_notify($4, json_build_object('l', $1::uuid, 's', b.seq)::text)
-         FROM bumped b`,
-      [listId, count, bytes, EVENTS_CHANNEL],
-    );
-    return Number(row.head);
   }
 
   async function eventSeqs(listId: string): Promise<number[]> {
@@ -125,25 +89,18 @@ describe('realtime edge cases', () => {
     return Number(row.seq);
   }
 
+  // Megabytes of backlog are appended through the app's event log directly: the REST API
+  // makes events of about a kilobyte, too slowly to fill the kernel's socket buffers.
   describe('slow readers', () => {
-    /** Waits (bounded) until `done` holds; the server's side of a socket is only visible through the hub. */
-    async function until(done: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-      const deadline = Date.now() + timeoutMs;
-      while (!done()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-        await sleep(10);
-      }
-    }
-
     it('should feed a reader that keeps reading a replay far larger than its buffer limit, without closing it', async () => {
       const ana = await registerUser(t);
       const start = await seqOf(t, ana);
       // ~24 MB of backlog (more than the kernel's socket buffers take) against a 64 KiB limit:
       // written in one go it would overflow, so the reader must be paced, not closed.
-      const head = await appendRaw(ana.listId, 600, 40_000);
+      const head = await appendEvents(t, ana.listId, 600, 40_000);
       const reader = await openSocket(t, socketPath(ana, `&since=${start}`));
       await reader.waitForSeq(head, 60_000);
-      expect(seqsOf(reader)).toEqual(range(start + 1, head));
+      expect(reader.seqs()).toEqual(range(start + 1, head));
       expect(reader.closeCode).toBeUndefined();
       await reader.close();
     }, 90_000);
@@ -166,13 +123,20 @@ describe('realtime edge cases', () => {
       let head = start;
       for (let batch = 0; server.open; batch++) {
         if (batch === 40) throw new Error('40 MB written and the reader was never closed');
-        head = await appendRaw(ana.listId, 500, 2000);
-        await until(() => !server.open || server.cursor === head, 'the hub delivered the batch');
+        head = await appendEvents(t, ana.listId, 500, 2000);
+        // The server's side of a socket is only visible through the hub.
+        await eventually(
+          () => {
+            if (server.open && server.cursor !== head)
+              throw new Error('timed out waiting until the hub delivered the batch');
+          },
+          { timeoutMs: 10_000, intervalMs: 10 },
+        );
       }
       tcp.resume();
 
       await expect(reader.waitForClose(10_000)).resolves.toBe(4000);
-      const received = seqsOf(reader);
+      const received = reader.seqs();
       expect(received.length).toBeGreaterThan(0);
       expect(received.length).toBeLessThan(head - start);
       expect(received).toEqual(range(start + 1, start + received.length));
@@ -180,7 +144,7 @@ describe('realtime edge cases', () => {
 
       const resumed = await openSocket(t, socketPath(ana, `&since=${last}`));
       await resumed.waitForSeq(head, 10_000);
-      expect(seqsOf(resumed)).toEqual(range(last + 1, head));
+      expect(resumed.seqs()).toEqual(range(last + 1, head));
       expect(resumed.closeCode).toBeUndefined();
       await resumed.close();
     });
@@ -260,6 +224,7 @@ describe('realtime edge cases', () => {
       await sender.waitFor((f) => f.filter((x) => x.type === 'error').length === 6, 5000, '6 error frames');
       expect(ofType(sender, 'error').every((f) => /rate-limited/.test(f.payload.message))).toBe(true);
       // Once the bucket refills, the next one goes through: every relay of the burst is in by then.
+      // A real pause: the connection's token bucket reads Date.now(), not the injected Clock.
       await sleep(600);
       sender.send({ type: 'item:checking', payload: { itemId: eggs.id } });
       await other.waitFor((f) => f.some((x) => x.type === 'item:checking' && x.payload.itemId === eggs.id));
@@ -367,8 +332,7 @@ describe('realtime edge cases', () => {
     it('should accept an allowed Origin and no Origin at all, and refuse a foreign one with 403', async () => {
       const ana = await registerUser(t);
       const allowed = await openSocket(t, socketPath(ana), { Origin: 'https://app.example' });
-      allowed.send({ type: 'ping' });
-      await allowed.waitFor((f) => f.some((x) => x.type === 'pong'), 5000, 'pong');
+      await allowed.sync();
       await allowed.close();
 
       const app = await openSocket(t, socketPath(ana));
@@ -387,7 +351,7 @@ describe('realtime edge cases', () => {
       await addItem(t, ana, ana.listId, { name: 'Milk' });
       const head = await seqOf(t, ana);
       // Reading the list's position in the log is made slow (latency only: the real query still runs).
-      const log = t.app.get(EventLogRepository);
+      const log = eventLog(t);
       const position = log.position.bind(log);
       const slow = jest.spyOn(log, 'position').mockImplementation(async (listId) => {
         await sleep(300);
@@ -479,15 +443,7 @@ describe('realtime edge cases', () => {
       await joined(socket);
       const eventsBefore = await eventSeqs(ana.listId);
 
-      const log = t.app.get(EventLogRepository);
-      let appended: number | undefined;
-      await expect(
-        t.app.get(TransactionHost).withTransaction(async () => {
-          appended = await log.append(ana.listId, 'item:removed', { id: randomUUID() }, ana.userId);
-          throw new Error('rollback');
-        }),
-      ).rejects.toThrow('rollback');
-      expect(appended).toBe(head + 1);
+      expect(await appendRolledBack(t, ana.listId, ana.userId)).toBe(head + 1);
 
       expect(await eventSeqs(ana.listId)).toEqual(eventsBefore);
       expect(await storedSeq(ana.listId)).toBe(head);
@@ -499,15 +455,12 @@ describe('realtime edge cases', () => {
       await socket.close();
     });
 
-    /** Seeds `count` events after the list's head; the first `old` of them 10 days old. */
+    /** Seeds `count` events after the list's head; the first `old` of them made 10 days old (in SQL). */
     async function seedEvents(listId: string, count: number, old: number): Promise<void> {
+      const head = await appendEvents(t, listId, count);
       await t.dataSource.query(
-        `WITH bumped AS (UPDATE lists SET seq = seq + $2::int WHERE id = $1::uuid RETURNING seq)
-         INSERT INTO list_events (list_id, seq, type, payload, created_at)
-         SELECT $1::uuid, b.seq - $2::int + g, 'item:removed', jsonb_build_object('id', gen_random_uuid()),
-                CASE WHEN g <= $3::int THEN now() - interval '10 days' ELSE now() END
-           FROM bumped b, generate_series(1, $2::int) AS g`,
-        [listId, count, old],
+        `UPDATE list_events SET created_at = now() - interval '10 days' WHERE list_id = $1 AND seq <= $2`,
+        [listId, head - count + old],
       );
     }
 
@@ -520,7 +473,7 @@ describe('realtime edge cases', () => {
       const anaHead = await storedSeq(ana.listId);
       const bobBefore = await eventSeqs(bob.listId);
 
-      const removed = await t.app.get(EventLogRepository).trim(7 * DAY_MS, 15);
+      const removed = await eventLog(t).trim(7 * DAY_MS, 15);
 
       // Ana: 10 too old, then 5 more beyond the newest 15. Bob: 12 recent ones, under the cap.
       expect(removed).toBe(15);
@@ -537,13 +490,13 @@ describe('realtime edge cases', () => {
       try {
         await runner.startTransaction();
         await runner.query(`SELECT pg_advisory_xact_lock(hashtext('cartsync:trim-events'))`);
-        await expect(t.app.get(EventLogRepository).trim(7 * DAY_MS, 15)).resolves.toBeNull();
+        await expect(eventLog(t).trim(7 * DAY_MS, 15)).resolves.toBeNull();
         await runner.rollbackTransaction();
       } finally {
         await runner.release();
       }
       expect(await eventSeqs(ana.listId)).toHaveLength(5);
-      await expect(t.app.get(EventLogRepository).trim(7 * DAY_MS, 15)).resolves.toBe(5);
+      await expect(eventLog(t).trim(7 * DAY_MS, 15)).resolves.toBe(5);
     });
   });
 
@@ -574,8 +527,7 @@ describe('realtime edge cases', () => {
       const [update] = anas.durable();
       expect(update).toMatchObject({ type: 'list:updated', seq: head + 1, payload: { id: ana.listId } });
       expect(update.payload.members.map((m: { id: string }) => m.id)).toEqual([ana.userId]);
-      anas.send({ type: 'ping' });
-      await anas.waitFor((f) => f.some((x) => x.type === 'pong'), 5000, 'pong');
+      await anas.sync();
       expect(anas.closeCode).toBeUndefined();
       await anas.close();
     });
@@ -611,20 +563,14 @@ describe('realtime edge cases', () => {
         else if (EPHEMERAL_TYPES.includes(frame.type)) expect(frame).not.toHaveProperty('seq');
         else throw new Error(`unexpected frame ${frame.type}`);
       }
-      expect(seqsOf(anas)).toEqual(range(seqsOf(anas)[0], head + 1));
+      expect(anas.seqs()).toEqual(range(anas.seqs()[0], head + 1));
       await Promise.all([anas.close(), bobs.close()]);
     });
   });
 });
 
 describe('realtime heartbeat', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp({ WS_HEARTBEAT_MS: '200', SESSION_CACHE_MS: '0' });
-  });
-  afterAll(() => t.close());
-  beforeEach(() => t.reset());
+  const t = useTestApp({ WS_HEARTBEAT_MS: '200', SESSION_CACHE_MS: '0' });
 
   /** A client that, unlike the app's, never answers the server's pings. */
   function openSilent(path: string): Promise<{ ws: WebSocket; closed: Promise<number> }> {
@@ -656,10 +602,10 @@ describe('realtime heartbeat', () => {
 
     await expect(within(silent.closed, 2000, 'the silent peer being cut')).resolves.toBe(1006);
     expect(Date.now() - started).toBeLessThan(1000);
-    await sleep(600);
+    // Three more heartbeat rounds found the healthy peer alive and pinged it.
+    await healthy.heartbeats(3);
     expect(healthy.closeCode).toBeUndefined();
-    healthy.send({ type: 'ping' });
-    await healthy.waitFor((f) => f.some((x) => x.type === 'pong'), 5000, 'pong');
+    await healthy.sync();
     await healthy.close();
   });
 
@@ -672,7 +618,12 @@ describe('realtime heartbeat', () => {
 
     await t.http.post('/auth/logout').set(ana.auth).send({}).expect(204);
     await expect(loggedOut.waitForClose(1500)).resolves.toBe(4401);
-    await sleep(400);
+    // The heartbeat re-checks each socket's session right after pinging it, one socket after the
+    // other. The round that cut the logged-out socket may have checked `kept` before the logout;
+    // the round after it did not, and a close from it would have come before the next round's
+    // ping, which is at the latest the third ping from here. A pause would prove nothing.
+    await kept.heartbeats(3);
+    await kept.sync();
     expect(kept.closeCode).toBeUndefined();
     await kept.close();
   });

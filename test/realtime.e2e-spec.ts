@@ -1,18 +1,9 @@
-import { createTestApp, TestApp } from './support/app';
+import { useTestApp } from './support/app';
 import { registerUser } from './support/factories';
-import { Frame, RefusedHandshake, TestSocket, wsUrl } from './support/ws-client';
-
-function seqs(frames: Frame[]): number[] {
-  return frames.filter((f) => typeof f.seq === 'number').map((f) => f.seq!);
-}
+import { range, RefusedHandshake, TestSocket, wsUrl } from './support/ws-client';
 
 describe('realtime WebSocket', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(() => t.close());
-  beforeEach(() => t.reset());
+  const t = useTestApp();
 
   it('should deliver item events with gapless seq to every device, including the actor', async () => {
     const ana = await registerUser(t);
@@ -61,7 +52,7 @@ describe('realtime WebSocket', () => {
     socket.send({ type: 'ping' });
     socket.send({ type: 'item:added', payload: { name: 'sneaky' } });
     await socket.waitFor((f) => f.some((x) => x.type === 'pong') && f.some((x) => x.type === 'error'));
-    expect(seqs(socket.frames)).toEqual([]);
+    expect(socket.seqs()).toEqual([]);
     await socket.close();
   });
 
@@ -79,7 +70,7 @@ describe('realtime WebSocket', () => {
     await socket.waitForSeq(51);
     await t.http.post(`/lists/${ana.listId}/items`).set(ana.auth).send({ name: 'live' }).expect(201);
     await socket.waitForSeq(52);
-    expect(seqs(socket.frames)).toEqual(Array.from({ length: 51 }, (_, i) => i + 2));
+    expect(socket.seqs()).toEqual(range(2, 52));
     expect(socket.durable()[0].payload.name).toBe('missed 0');
     expect(socket.durable()[50].payload.name).toBe('live');
     await socket.close();

@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createTestApp, TestApp } from './support/app';
+import { useTestApp } from './support/app';
 import { expectErrorBody, Registered, registerUser } from './support/factories';
 
 describe('safe retries', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(() => t.close());
-  beforeEach(() => t.reset());
+  const t = useTestApp();
 
   async function itemCount(listId: string): Promise<number> {
     const [{ n }]: { n: number }[] = await t.dataSource.query(

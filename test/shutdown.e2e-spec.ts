@@ -3,6 +3,7 @@ import type { AddressInfo, Server } from 'node:net';
 import { Client, type QueryResultRow } from 'pg';
 import { shutdownGracefully } from '../src/common/lifecycle/graceful-shutdown';
 import { createTestApp, TestApp } from './support/app';
+import { eventually } from './support/eventually';
 import { registerUser } from './support/factories';
 
 interface RawResponse {
@@ -54,14 +55,6 @@ function track<T>(promise: Promise<T>) {
     (error: unknown) => Object.assign(state, { settled: true, error }),
   );
   return { state, done };
-}
-
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /**
@@ -135,7 +128,8 @@ describe('graceful shutdown', () => {
     const u = await registerUser(t);
     await lock.hold(u.listId);
     const rename = track(send(port, 'PATCH', `/lists/${u.listId}`, u.auth, { name: 'Renamed while closing' }));
-    await waitUntil('the PATCH waits for the row lock', () => lock.someoneWaits());
+    // The PATCH waits for the row lock.
+    await eventually(async () => expect(await lock.someoneWaits()).toBe(true));
     expect(rename.state.settled).toBe(false);
     return { u, rename };
   }
@@ -239,7 +233,7 @@ describe('graceful shutdown', () => {
     expect(cutAfter).toBeLessThan(2000);
 
     // The lock is still held: closing must not wait for the stuck query either.
-    await waitUntil('the shutdown finishes', () => Promise.resolve(shutdown.state.settled), 5000);
+    await eventually(() => expect(shutdown.state.settled).toBe(true), { timeoutMs: 5000 });
     expect(shutdown.state.error).toBeUndefined();
     expect(afterClose).toHaveBeenCalledTimes(1);
     expect(t.dataSource.isInitialized).toBe(false);

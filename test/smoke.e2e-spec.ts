@@ -1,12 +1,8 @@
-import { createTestApp, TestApp } from './support/app';
+import { useTestApp } from './support/app';
 import { registerUser } from './support/factories';
 
 describe('smoke', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(() => t.close());
+  const t = useTestApp();
 
   it('should register, create an item and read the list', async () => {
     const u = await registerUser(t);

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createTestApp, TestApp } from './support/app';
-import { expectHiddenList, expectInvalid, withoutRequestId } from './support/expect';
-import { expectErrorBody, registerUser } from './support/factories';
+import { useTestApp } from './support/app';
+import { expectHiddenList, expectInvalid, ISO, UUID, withoutRequestId } from './support/expect';
+import { expectErrorBody, Registered, registerUser } from './support/factories';
 import { addItem, Item, ownerAndMember, secondList } from './support/lists';
 import { TestSocket, wsUrl } from './support/ws-client';
-
-type User = Awaited<ReturnType<typeof registerUser>>;
 
 interface Store {
   id: string;
@@ -24,8 +22,6 @@ interface Pair {
   ba: number;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 /** When the simulated walks start; check times are written straight into the items. */
 const T0 = Date.parse('2025-03-01T10:00:00.000Z');
 /** A shopper walking the aisles: one check every 30 seconds. */
@@ -34,23 +30,18 @@ const WALK_GAP_MS = 30_000;
 const BULK_GAP_MS = 300;
 
 describe('stores', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(() => t.close());
-  beforeEach(() => t.reset());
+  const t = useTestApp();
 
-  const createStore = async (u: User, listId: string, name: string): Promise<Store> =>
+  const createStore = async (u: Registered, listId: string, name: string): Promise<Store> =>
     (await t.http.post(`/lists/${listId}/stores`).set(u.auth).send({ name }).expect(201)).body as Store;
-  const storesOf = async (u: User, listId: string): Promise<Store[]> =>
+  const storesOf = async (u: Registered, listId: string): Promise<Store[]> =>
     (await t.http.get(`/lists/${listId}/stores`).set(u.auth).expect(200)).body as Store[];
-  const storeOf = async (u: User, listId: string, storeId: string): Promise<Store> => {
+  const storeOf = async (u: Registered, listId: string, storeId: string): Promise<Store> => {
     const store = (await storesOf(u, listId)).find((s) => s.id === storeId);
     if (!store) throw new Error(`store ${storeId} not in list ${listId}`);
     return store;
   };
-  const addItems = async (u: User, listId: string, names: string[]): Promise<Item[]> => {
+  const addItems = async (u: Registered, listId: string, names: string[]): Promise<Item[]> => {
     const items: Item[] = [];
     for (const name of names) items.push(await addItem(t, u, listId, { name }));
     return items;
@@ -64,14 +55,20 @@ describe('stores', () => {
     ]);
   };
   /** Adds the items and has `u` check them in this order, `gapMs` apart. */
-  const walk = async (u: User, listId: string, names: string[], gapMs = WALK_GAP_MS, start = T0): Promise<Item[]> => {
+  const walk = async (
+    u: Registered,
+    listId: string,
+    names: string[],
+    gapMs = WALK_GAP_MS,
+    start = T0,
+  ): Promise<Item[]> => {
     const items = await addItems(u, listId, names);
     for (const [i, item] of items.entries()) await checkAt(item.id, u.userId, start + i * gapMs);
     return items;
   };
-  const completeTrip = async (u: User, listId: string, storeId: string) =>
+  const completeTrip = async (u: Registered, listId: string, storeId: string) =>
     t.http.post(`/lists/${listId}/trips`).set(u.auth).send({ storeId }).expect(201);
-  const postOrder = (u: User, listId: string, storeId: string, order: unknown) =>
+  const postOrder = (u: Registered, listId: string, storeId: string, order: unknown) =>
     t.http.post(`/lists/${listId}/stores/${storeId}/order`).set(u.auth).send({ order });
   /** The store's learned pair evidence, as stored. */
   const pairsOf = async (storeId: string): Promise<Pair[]> =>

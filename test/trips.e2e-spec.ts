@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createTestApp, TestApp } from './support/app';
+import { useTestApp } from './support/app';
 import { setNow } from './support/clock';
-import { expectHiddenList, expectInvalid, withoutRequestId } from './support/expect';
-import { expectErrorBody, registerUser } from './support/factories';
+import { expectHiddenList, expectInvalid, UUID, withoutRequestId } from './support/expect';
+import { expectErrorBody, Registered, registerUser } from './support/factories';
 import { addItem, buy, checkItem, itemsOf, ownerAndMember, secondList, seqOf } from './support/lists';
 import { TestSocket, wsUrl } from './support/ws-client';
-
-type User = Awaited<ReturnType<typeof registerUser>>;
 
 interface TripItem {
   id: string;
@@ -31,27 +29,22 @@ interface Trip {
   removedItemIds?: string[];
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const DAY_MS = 86_400_000;
 
 describe('trips', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(() => t.close());
-  beforeEach(() => t.reset());
+  const t = useTestApp();
   afterEach(() => jest.restoreAllMocks());
 
-  const complete = (u: User, listId: string, body: Record<string, unknown> = {}) =>
+  const complete = (u: Registered, listId: string, body: Record<string, unknown> = {}) =>
     t.http.post(`/lists/${listId}/trips`).set(u.auth).send(body);
-  const completeTrip = async (u: User, listId: string, body: Record<string, unknown> = {}): Promise<Trip> =>
+  const completeTrip = async (u: Registered, listId: string, body: Record<string, unknown> = {}): Promise<Trip> =>
     (await complete(u, listId, body).expect(201)).body as Trip;
   const tripCount = async (): Promise<number> => {
     const [{ n }]: { n: number }[] = await t.dataSource.query(`SELECT count(*)::int AS n FROM trips`);
     return n;
   };
-  const history = (u: User, listId: string, query = '') => t.http.get(`/lists/${listId}/trips${query}`).set(u.auth);
+  const history = (u: Registered, listId: string, query = '') =>
+    t.http.get(`/lists/${listId}/trips${query}`).set(u.auth);
 
   describe('POST /lists/:listId/trips', () => {
     it('should record the checked items in a trip stamped with the clock time, and answer it in the Trip shape', async () => {
@@ -311,7 +304,7 @@ describe('trips', () => {
 
   describe('GET /lists/:listId/trips', () => {
     /** Completes one trip per day, oldest first; returns them oldest first. */
-    const tripsOnDays = async (u: User, listId: string, count: number): Promise<Trip[]> => {
+    const tripsOnDays = async (u: Registered, listId: string, count: number): Promise<Trip[]> => {
       const trips: Trip[] = [];
       for (let day = 0; day < count; day++) {
         setNow(t, new Date(Date.parse('2025-05-01T18:00:00.000Z') + day * DAY_MS));

@@ -39,6 +39,42 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   }
 }
 
+type Env = Record<string, string>;
+
+/**
+ * Registers the jest hooks of one app for the enclosing `describe`: booted before its tests
+ * (with `env`, which may be computed then, e.g. from a server an earlier hook started), every
+ * table emptied before each test (unless `reset: false`, e.g. for a second app on the same
+ * database) and closed after them. Hooks run in the order they are declared, so declare what
+ * must come before the boot (and before the close) ahead of this call, the rest after it.
+ * Returns a TestApp that stands for the running app: use it in hooks and tests.
+ */
+export function useTestApp(env: Env | (() => Env | Promise<Env>) = {}, options: { reset?: boolean } = {}): TestApp {
+  let current: TestApp | undefined;
+  const running = (): TestApp => {
+    if (!current) throw new Error('The test app is not running: use it inside hooks and tests, after useTestApp().');
+    return current;
+  };
+  beforeAll(async () => {
+    current = await createTestApp(typeof env === 'function' ? await env() : env);
+  });
+  afterAll(() => current?.close());
+  if (options.reset !== false) beforeEach(() => running().reset());
+  return {
+    get app() {
+      return running().app;
+    },
+    get http() {
+      return running().http;
+    },
+    get dataSource() {
+      return running().dataSource;
+    },
+    reset: () => running().reset(),
+    close: () => running().close(),
+  };
+}
+
 export async function resetTables(dataSource: DataSource): Promise<void> {
   const rows: { tablename: string }[] = await dataSource.query(
     `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migrations'`,

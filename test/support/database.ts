@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import type { TestApp } from './app';
 
 let created: Promise<void> | undefined;
 
@@ -18,4 +19,14 @@ export function ensureWorkerDatabase(): Promise<void> {
     }
   })();
   return created;
+}
+
+/** Renames a table for the duration of `run`, so the app's queries on it genuinely fail. */
+export async function withoutTable<T>(t: TestApp, table: string, run: () => Promise<T>): Promise<T> {
+  await t.dataSource.query(`ALTER TABLE "${table}" RENAME TO "${table}_hidden_by_test"`);
+  try {
+    return await run();
+  } finally {
+    await t.dataSource.query(`ALTER TABLE "${table}_hidden_by_test" RENAME TO "${table}"`);
+  }
 }

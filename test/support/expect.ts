@@ -3,6 +3,11 @@ import type { Response } from 'supertest';
 import type { TestApp } from './app';
 import { expectErrorBody, Registered, registerUser } from './factories';
 
+/** An id as the server makes them: a lower-case UUID. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A time as the API writes it: ISO 8601 in UTC, with milliseconds. */
+export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /** A 400 whose details name `field` (among any others), in the contract's error shape. */
 export function expectInvalid(res: Response, field: string): void {
   expect(res.status).toBe(400);

@@ -1,5 +1,6 @@
 import { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { eventually } from './eventually';
 
 export interface ReceivedMail {
   to: string[];
@@ -36,14 +37,15 @@ export class TestSmtpServer {
   }
 
   /** Waits (bounded) for the next message to `to` beyond the first `after` ones. */
-  async waitFor(to: string, after = 0, timeoutMs = 5000): Promise<ReceivedMail> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const found = this.messages.filter((m) => m.to.includes(to));
-      if (found.length > after) return found[after];
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error(`no mail to ${to} within ${timeoutMs} ms`);
+  waitFor(to: string, after = 0, timeoutMs = 5000): Promise<ReceivedMail> {
+    return eventually(
+      () => {
+        const found = this.messages.filter((m) => m.to.includes(to));
+        if (found.length > after) return found[after];
+        throw new Error(`no mail to ${to} within ${timeoutMs} ms`);
+      },
+      { timeoutMs },
+    );
   }
 
   countTo(to: string): number {

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { WebSocket } from 'ws';
 import type { TestApp } from './app';
+import { eventually } from './eventually';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- frames are whatever the server sent; tests assert their shape */
 export interface Frame {
@@ -20,6 +21,11 @@ export class RefusedHandshake extends Error {
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
+/** The consecutive seqs `from` through `to`. */
+export function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+}
+
 export function wsUrl(t: TestApp, path: string): string {
   const { port } = t.app.getHttpServer().address() as AddressInfo;
   return `ws://127.0.0.1:${port}${path}`;
@@ -29,10 +35,13 @@ export function wsUrl(t: TestApp, path: string): string {
 export class TestSocket {
   readonly frames: Frame[] = [];
   closeCode: number | undefined;
+  /** Heartbeat pings the server sent (answered by `ws` itself, as by the app's clients). */
+  serverPings = 0;
   private readonly closed: Promise<number>;
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer) => this.frames.push(JSON.parse(data.toString('utf8')) as Frame));
+    ws.on('ping', () => this.serverPings++);
     this.closed = new Promise((resolve) =>
       ws.on('close', (code) => {
         this.closeCode = code;
@@ -61,18 +70,46 @@ export class TestSocket {
     return this.frames.filter((f) => typeof f.seq === 'number');
   }
 
+  /** The seqs of the durable frames, in arrival order. */
+  seqs(): number[] {
+    return this.durable().map((f) => f.seq!);
+  }
+
   send(frame: object): void {
     this.ws.send(JSON.stringify(frame));
   }
 
   async waitFor(predicate: (frames: Frame[]) => boolean, timeoutMs = 5000, what = 'frames'): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate(this.frames)) {
-      if (Date.now() > deadline) {
-        throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.frames.slice(-5))}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await eventually(
+      () => {
+        if (predicate(this.frames)) return;
+        const closed = this.closeCode === undefined ? '' : ` (closed with ${this.closeCode})`;
+        throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.frames.slice(-5))}${closed}`);
+      },
+      { timeoutMs, intervalMs: 10 },
+    );
+  }
+
+  /**
+   * Sends a ping and waits for its pong. The server answers frames in order on one socket, so
+   * every frame it sent this socket before (a close included) has arrived by then: the sync
+   * point that shows something did not happen.
+   */
+  async sync(timeoutMs = 5000): Promise<void> {
+    const pongs = () => this.frames.filter((f) => f.type === 'pong').length;
+    const before = pongs();
+    this.send({ type: 'ping' });
+    await this.waitFor(() => pongs() > before, timeoutMs, 'pong');
+  }
+
+  /**
+   * Waits until the server's heartbeat pinged this socket `count` more times. A round pings a
+   * socket only if it answered the previous ping (it cuts it otherwise), and re-checks its
+   * session right after: each ping shows the rounds before it kept this socket.
+   */
+  heartbeats(count: number, timeoutMs = 5000): Promise<void> {
+    const target = this.serverPings + count;
+    return this.waitFor(() => this.serverPings >= target, timeoutMs, `${count} heartbeat pings`);
   }
 
   /** Waits until a durable frame with this seq arrived. */
