@@ -6,13 +6,7 @@ import { ClsModule } from 'nestjs-cls';
 import { ConfigModule } from '@nestjs/config';
 import { AuthModule } from './auth/auth.module';
 import { LoggingModule } from './common/logging/logging.module';
-import { appConfig } from './config/app.config';
-import { authConfig } from './config/auth.config';
-import { databaseConfig } from './config/database.config';
-import { validateEnv } from './config/env.schema';
-import { mailConfig } from './config/mail.config';
-import { realtimeConfig } from './config/realtime.config';
-import { tripsConfig } from './config/trips.config';
+import { CONFIG_NAMESPACES, validateEnv } from './config/validate-env';
 import { ClockModule } from './common/clock/clock';
 import { StoresModule } from './stores/stores.module';
 import { SuggestionsModule } from './suggestions/suggestions.module';
@@ -31,7 +25,7 @@ import { ListsModule } from './lists/lists.module';
       isGlobal: true,
       ignoreEnvFile: true,
       validate: validateEnv,
-      load: [appConfig, authConfig, databaseConfig, mailConfig, realtimeConfig, tripsConfig],
+      load: CONFIG_NAMESPACES,
     }),
     ClsModule.forRoot({
       global: true,

@@ -5,13 +5,15 @@ import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { exitOnSignals } from './common/lifecycle/graceful-shutdown';
 import { appConfig } from './config/app.config';
+import { ensureDevelopmentSecret } from './config/development-secret';
 import { loadEnvFile } from './config/env-file';
-import { validateEnv } from './config/env.schema';
+import { validateEnv } from './config/validate-env';
 import { startEmbeddedDatabaseIfNeeded } from './database/embedded-database';
 
 async function bootstrap(): Promise<void> {
   loadEnvFile();
   validateEnv(process.env);
+  ensureDevelopmentSecret(process.env);
   const embedded = await startEmbeddedDatabaseIfNeeded();
   try {
     const app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true, bodyParser: false });

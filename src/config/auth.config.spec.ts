@@ -1,39 +1,21 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { authConfig } from './auth.config';
 
 describe('authConfig', () => {
-  const saved = { ...process.env };
-  let dataDir: string;
-
-  beforeEach(() => {
-    dataDir = mkdtempSync(join(tmpdir(), 'cartsync-auth-config-'));
-    process.env.DATA_DIR = dataDir;
-    delete process.env.JWT_SECRET;
-  });
-  afterEach(() => {
-    process.env = { ...saved };
-    rmSync(dataDir, { recursive: true, force: true });
+  it('should use JWT_SECRET when set', () => {
+    expect(authConfig({ JWT_SECRET: 'x'.repeat(40) }).jwtSecret).toBe('x'.repeat(40));
   });
 
-  it('should generate a missing JWT secret once, keep it in the data dir and reuse it', () => {
-    const first = authConfig().jwtSecret;
-    expect(Buffer.from(first, 'base64url').length).toBeGreaterThanOrEqual(32);
-    const file = join(dataDir, 'jwt-secret');
-    expect(readFileSync(file, 'utf8')).toBe(first);
-    expect(statSync(file).mode & 0o077).toBe(0);
-    expect(authConfig().jwtSecret).toBe(first);
-  });
-
-  it('should use JWT_SECRET when set and write nothing', () => {
-    process.env.JWT_SECRET = 'x'.repeat(40);
-    expect(authConfig().jwtSecret).toBe('x'.repeat(40));
-    expect(() => readFileSync(join(dataDir, 'jwt-secret'))).toThrow();
+  it('should refuse to load without a JWT_SECRET and name it', () => {
+    expect(() => authConfig({ NODE_ENV: 'development' })).toThrow(/JWT_SECRET: not set/);
   });
 
   it('should default to 30-day tokens', () => {
-    delete process.env.JWT_TTL;
-    expect(authConfig().accessTtlMs).toBe(30 * 86_400_000);
+    expect(authConfig({ JWT_SECRET: 'x'.repeat(40) }).accessTtlMs).toBe(30 * 86_400_000);
+  });
+
+  it('should refuse a bad variable when loaded, naming it', () => {
+    expect(() => authConfig({ JWT_SECRET: 'x'.repeat(40), SESSION_CACHE_MS: '5001' })).toThrow(
+      /Invalid configuration:\n {2}- SESSION_CACHE_MS: must be a whole number from 0 to 5000/,
+    );
   });
 });

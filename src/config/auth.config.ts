@@ -1,39 +1,71 @@
-import { registerAs } from '@nestjs/config';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { parseDuration } from './duration';
+import { isProduction } from './app.config';
+import { configNamespace, configurationError, duration, integer, optionalText } from './env';
 
-/** Outside production a missing JWT_SECRET is generated once and kept in the data dir. */
-function developmentSecret(dataDir: string): string {
-  const file = join(dataDir, 'jwt-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(48).toString('base64url');
-  writeFileSync(file, secret, { mode: 0o600 });
-  return secret;
+/** The value `.env.example` ships for JWT_SECRET: refused in production. */
+export const SAMPLE_JWT_SECRET = 'change-me-to-at-least-32-random-bytes-in-production';
+
+export const authConfig = configNamespace(
+  'auth',
+  {
+    /** Required in production (>= 32 bytes, not the sample); outside production see ensureDevelopmentSecret. */
+    JWT_SECRET: optionalText(),
+    /** Access token lifetime (the app never refreshes). */
+    JWT_TTL: duration('30d'),
+    /** Refresh token / session lifetime. */
+    REFRESH_TTL: duration('90d'),
+    /** How long a "session is live" answer may be reused; revocations reach every instance within it. */
+    SESSION_CACHE_MS: integer({ default: 2000, min: 0, max: 5000 }),
+    /** argon2id, OWASP: m=19 MiB, t=2, p=1. */
+    ARGON2_MEMORY_KIB: integer({ default: 19_456, min: 1024, max: 4_194_304 }),
+    ARGON2_TIME_COST: integer({ default: 2, min: 1, max: 20 }),
+    ARGON2_PARALLELISM: integer({ default: 1, min: 1, max: 16 }),
+    /** Password reset code lifetime. */
+    RESET_CODE_TTL_MIN: integer({ default: 10, min: 1, max: 1440 }),
+    /** Wrong tries that burn a reset code. */
+    RESET_MAX_ATTEMPTS: integer({ default: 5, min: 1, max: 100 }),
+    /** Reset mails per email address per hour. */
+    RESET_REQUESTS_PER_HOUR: integer({ default: 5, min: 1, max: 1000 }),
+    /** Wrong invite codes per user per window before 429. */
+    INVITE_MAX_FAILURES: integer({ default: 10, min: 1, max: 10_000 }),
+    INVITE_FAILURE_WINDOW_SEC: integer({ default: 900, min: 1, max: 86_400 }),
+  },
+  (v) => ({
+    jwtSecret: v.JWT_SECRET ?? missingSecret(),
+    accessTtlMs: v.JWT_TTL,
+    refreshTtlMs: v.REFRESH_TTL,
+    sessionCacheMs: v.SESSION_CACHE_MS,
+    argon2: {
+      memoryCost: v.ARGON2_MEMORY_KIB,
+      timeCost: v.ARGON2_TIME_COST,
+      parallelism: v.ARGON2_PARALLELISM,
+    },
+    reset: {
+      ttlMs: v.RESET_CODE_TTL_MIN * 60_000,
+      maxAttempts: v.RESET_MAX_ATTEMPTS,
+      requestsPerHour: v.RESET_REQUESTS_PER_HOUR,
+    },
+    invite: {
+      maxFailures: v.INVITE_MAX_FAILURES,
+      failureWindowMs: v.INVITE_FAILURE_WINDOW_SEC * 1000,
+    },
+  }),
+  ({ JWT_SECRET }, env) => {
+    if (!isProduction(env)) return [];
+    if (!JWT_SECRET || Buffer.byteLength(JWT_SECRET) < 32) {
+      return ['JWT_SECRET: required in production, at least 32 bytes'];
+    }
+    if (JWT_SECRET === SAMPLE_JWT_SECRET) {
+      return ['JWT_SECRET: is the sample value from .env.example; generate a random one'];
+    }
+    return [];
+  },
+);
+
+/** Loading config never writes: the development secret comes from the bootstrap step in main.ts. */
+function missingSecret(): never {
+  throw configurationError([
+    'JWT_SECRET: not set (outside production main.ts generates one into $DATA_DIR/jwt-secret before the app starts)',
+  ]);
 }
-
-export const authConfig = registerAs('auth', () => ({
-  jwtSecret: process.env.JWT_SECRET ?? developmentSecret(resolve(process.env.DATA_DIR ?? '.data')),
-  accessTtlMs: parseDuration(process.env.JWT_TTL ?? '30d'),
-  refreshTtlMs: parseDuration(process.env.REFRESH_TTL ?? '90d'),
-  /** How long a "session is live" answer may be reused; revocations reach every instance within it. */
-  sessionCacheMs: Number(process.env.SESSION_CACHE_MS ?? 2000),
-  argon2: {
-    memoryCost: Number(process.env.ARGON2_MEMORY_KIB ?? 19_456),
-    timeCost: Number(process.env.ARGON2_TIME_COST ?? 2),
-    parallelism: Number(process.env.ARGON2_PARALLELISM ?? 1),
-  },
-  reset: {
-    ttlMs: Number(process.env.RESET_CODE_TTL_MIN ?? 10) * 60_000,
-    maxAttempts: Number(process.env.RESET_MAX_ATTEMPTS ?? 5),
-    requestsPerHour: Number(process.env.RESET_REQUESTS_PER_HOUR ?? 5),
-  },
-  invite: {
-    maxFailures: Number(process.env.INVITE_MAX_FAILURES ?? 10),
-    failureWindowMs: Number(process.env.INVITE_FAILURE_WINDOW_SEC ?? 900) * 1000,
-  },
-}));
 
 export type AuthConfig = ReturnType<typeof authConfig>;

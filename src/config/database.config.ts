@@ -1,5 +1,6 @@
-import { registerAs } from '@nestjs/config';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { dataDir, isProduction } from './app.config';
+import { configNamespace, Env, integer, oneOf, optionalText, readVariables, text, Values } from './env';
 
 export interface DatabaseConnection {
   url: string;
@@ -20,34 +21,65 @@ function sslFor(mode: string | null | undefined): DatabaseConnection['ssl'] {
   return (mode && SSL_BY_MODE[mode]) || false;
 }
 
-/** DATABASE_URL wins; otherwise the old Go server's DB_* variables; otherwise null (embedded). */
-export function externalDatabase(env: NodeJS.ProcessEnv = process.env): DatabaseConnection | null {
-  if (env.DATABASE_URL) {
-    const sslmode = new URL(env.DATABASE_URL).searchParams.get('sslmode') ?? env.DB_SSLMODE;
-    return { url: env.DATABASE_URL, ssl: sslFor(sslmode) };
+/**
+ * DATABASE_URL, or the old Go server's DB_* variables. Neither set (outside production): an
+ * embedded PostgreSQL in $DATA_DIR/pg on EMBEDDED_PG_PORT.
+ */
+const variables = {
+  /** e.g. postgres://cartsync:cartsync@localhost:5432/cartsync; its `sslmode` parameter wins over DB_SSLMODE. */
+  DATABASE_URL: optionalText(),
+  DB_HOST: optionalText(),
+  DB_PORT: integer({ default: 5432, min: 1, max: 65535 }),
+  DB_USER: text('postgres'),
+  DB_PASSWORD: text(''),
+  DB_NAME: text('cartsync'),
+  DB_SSLMODE: oneOf(Object.keys(SSL_BY_MODE), 'disable'),
+  DB_POOL_SIZE: integer({ default: 10, min: 1, max: 1000 }),
+  /** A free port is taken when this one is busy. */
+  EMBEDDED_PG_PORT: integer({ default: 54329, min: 1, max: 65535 }),
+};
+
+function connectionOf(v: Values<typeof variables>): DatabaseConnection | null {
+  if (v.DATABASE_URL) {
+    const sslmode = new URL(v.DATABASE_URL).searchParams.get('sslmode') ?? v.DB_SSLMODE;
+    return { url: v.DATABASE_URL, ssl: sslFor(sslmode) };
   }
-  if (!env.DB_HOST) return null;
+  if (!v.DB_HOST) return null;
   const url = new URL('postgres://localhost');
-  url.hostname = env.DB_HOST;
-  url.port = env.DB_PORT ?? '5432';
-  url.username = encodeURIComponent(env.DB_USER ?? 'postgres');
-  url.password = encodeURIComponent(env.DB_PASSWORD ?? '');
-  url.pathname = `/${encodeURIComponent(env.DB_NAME ?? 'cartsync')}`;
-  return { url: url.toString(), ssl: sslFor(env.DB_SSLMODE) };
+  url.hostname = v.DB_HOST;
+  url.port = String(v.DB_PORT);
+  url.username = encodeURIComponent(v.DB_USER);
+  url.password = encodeURIComponent(v.DB_PASSWORD);
+  url.pathname = `/${encodeURIComponent(v.DB_NAME)}`;
+  return { url: url.toString(), ssl: sslFor(v.DB_SSLMODE) };
 }
 
-export const databaseConfig = registerAs('database', () => ({
-  external: externalDatabase(),
-  poolSize: Number(process.env.DB_POOL_SIZE ?? 10),
-  embeddedPort: Number(process.env.EMBEDDED_PG_PORT ?? 54329),
-}));
+export const databaseConfig = configNamespace(
+  'database',
+  variables,
+  (v) => ({
+    /** null: the embedded database (main.ts starts it and sets DATABASE_URL before the app loads). */
+    external: connectionOf(v),
+    poolSize: v.DB_POOL_SIZE,
+    embeddedPort: v.EMBEDDED_PG_PORT,
+  }),
+  (v, env) =>
+    isProduction(env) && !v.DATABASE_URL && !v.DB_HOST
+      ? ['DATABASE_URL: required in production (or DB_HOST with DB_USER, DB_PASSWORD, DB_NAME)']
+      : [],
+);
 
 export type DatabaseConfig = ReturnType<typeof databaseConfig>;
 
+/** DATABASE_URL wins; otherwise the DB_* variables; otherwise null (embedded). Also for the TypeORM CLI. */
+export function externalDatabase(env: Env = process.env): DatabaseConnection | null {
+  return connectionOf(readVariables(env, variables).values);
+}
+
 /** Where and on which port the zero-config embedded PostgreSQL runs. */
-export function embeddedDatabaseSettings(env: NodeJS.ProcessEnv = process.env) {
+export function embeddedDatabaseSettings(env: Env = process.env) {
   return {
-    dataDir: join(resolve(env.DATA_DIR ?? '.data'), 'pg'),
-    port: Number(env.EMBEDDED_PG_PORT ?? 54329),
+    dataDir: join(dataDir(env), 'pg'),
+    port: readVariables(env, variables).values.EMBEDDED_PG_PORT,
   };
 }

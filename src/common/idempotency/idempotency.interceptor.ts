@@ -12,7 +12,7 @@ import {
 import { ConfigType } from '@nestjs/config';
 import type { Request, Response } from 'express';
 import { catchError, from, mergeMap, Observable, of, throwError } from 'rxjs';
-import { realtimeConfig } from '../../config/realtime.config';
+import { idempotencyConfig } from '../../config/idempotency.config';
 import { sha256 } from '../crypto/secrets';
 import { AuthUser } from '../decorators/current-user.decorator';
 import { RequestValidationException } from '../http/validation.pipe';
@@ -35,14 +35,11 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationBoo
 
   constructor(
     private readonly keys: IdempotencyRepository,
-    @Inject(realtimeConfig.KEY) private readonly config: ConfigType<typeof realtimeConfig>,
+    @Inject(idempotencyConfig.KEY) private readonly config: ConfigType<typeof idempotencyConfig>,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(
-      () => void this.keys.purge(this.config.idempotencyTtlMs).catch(() => undefined),
-      3_600_000,
-    );
+    this.timer = setInterval(() => void this.keys.purge(this.config.ttlMs).catch(() => undefined), 3_600_000);
     this.timer.unref();
   }
 
@@ -93,7 +90,7 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationBoo
   private async begin(scope: string, key: string, hash: string): Promise<{ body: unknown } | null> {
     for (let attempt = 0; attempt < 2; attempt++) {
       if (await this.keys.claim(scope, key, hash)) return null;
-      const stored = await this.keys.find(scope, key, this.config.idempotencyTtlMs);
+      const stored = await this.keys.find(scope, key, this.config.ttlMs);
       if (!stored) continue;
       if (stored.expired) {
         await this.keys.release(scope, key);

@@ -1,4 +1,5 @@
-import { SAMPLE_JWT_SECRET, validateEnv } from './env.schema';
+import { SAMPLE_JWT_SECRET } from './auth.config';
+import { validateEnv } from './validate-env';
 
 /** A production environment that should boot: every rule below breaks exactly one thing of it. */
 const PRODUCTION = {
@@ -138,6 +139,10 @@ describe('validateEnv', () => {
 
     it.each(['1mb', '512kb', '2MB', '1.5mb', '100000'])('should accept BODY_LIMIT=%j', (limit) => {
       expect(problemsOf({ BODY_LIMIT: limit })).toBe('');
+    });
+
+    it.each(['0', '721', 'a day'])('should refuse IDEMPOTENCY_TTL_HOURS=%j', (hours) => {
+      expect(() => validateEnv({ IDEMPOTENCY_TTL_HOURS: hours })).toThrow(/IDEMPOTENCY_TTL_HOURS/);
     });
   });
 });
