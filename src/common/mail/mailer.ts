@@ -5,6 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTransport, Transporter } from 'nodemailer';
 import { appConfig } from '../../config/app.config';
+import { Clock } from '../clock/clock';
 import { mailConfig } from '../../config/mail.config';
 
 export interface MailMessage {
@@ -25,6 +26,7 @@ export class Mailer {
   constructor(
     @Inject(mailConfig.KEY) private readonly config: ConfigType<typeof mailConfig>,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
+    private readonly clock: Clock,
   ) {
     this.transport = config.smtpUrl ? createTransport(config.smtpUrl) : null;
     if (!this.transport && app.isProduction) this.logger.warn('SMTP_URL is not set: mail cannot be delivered');
@@ -37,7 +39,10 @@ export class Mailer {
     }
     if (this.app.isProduction) throw new Error('SMTP_URL is not set');
     await mkdir(this.config.outboxDir, { recursive: true });
-    const file = join(this.config.outboxDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID()}.txt`);
+    const file = join(
+      this.config.outboxDir,
+      `${this.clock.now().toISOString().replace(/[:.]/g, '-')}-${randomUUID()}.txt`,
+    );
     await writeFile(
       file,
       `To: ${message.to}\nFrom: ${this.config.from}\nSubject: ${message.subject}\n\n${message.text}\n`,
