@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { useTestApp } from './support/app';
 import { expectHiddenList, expectInvalid, ISO, UUID } from './support/expect';
 import { expectErrorBody, Registered, registerUser } from './support/factories';
+import { setNow } from './support/clock';
 import { getList, ownerAndMember } from './support/lists';
+import { TestSocket, wsUrl } from './support/ws-client';
 
-/** Crockford base32 (no I, L, O, U), XXXX-XXXX. */
-const INVITE_CODE = /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
+/** Crockford base32 (no I, L, O, U), XXX-XXX: the 7 characters the app's join field takes. */
+const INVITE_CODE = /^[0-9A-HJKMNP-TV-Z]{3}-[0-9A-HJKMNP-TV-Z]{3}$/;
 /** Well-formed, but (with overwhelming probability) no list's code. */
-const WRONG_CODE = 'ZZZZ-ZZZZ';
+const WRONG_CODE = 'ZZZ-ZZZ';
+const DAY_MS = 86_400_000;
 
 describe('lists', () => {
   const t = useTestApp();
@@ -48,6 +51,8 @@ describe('lists', () => {
 
   describe('POST /lists', () => {
     it('should create a list owned by the caller and return it in the List shape', async () => {
+      const now = new Date(Date.now() + 60_000);
+      setNow(t, now);
       const u = await registerUser(t, { name: 'Ana' });
 
       const res = await t.http.post('/lists').set(u.auth).send({ name: 'Weekly shop' }).expect(201);
@@ -56,6 +61,7 @@ describe('lists', () => {
         id: expect.stringMatching(UUID),
         name: 'Weekly shop',
         inviteCode: expect.stringMatching(INVITE_CODE),
+        inviteCodeExpiresAt: new Date(now.getTime() + 7 * DAY_MS).toISOString(),
         members: [{ id: u.userId, name: 'Ana', email: u.email, role: 'owner' }],
         items: [],
         createdAt: expect.stringMatching(ISO),
@@ -333,6 +339,85 @@ describe('lists', () => {
         .send({ inviteCode: await inviteCodeOf(owner, owner.listId) })
         .expect(401);
       expectErrorBody(res.body, 401);
+      expect((await getList(t, owner, owner.listId)).members).toHaveLength(1);
+    });
+  });
+
+  describe('invite codes as the app uses them', () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    it('should fit the app’s 7-character join field, so the code as typed there joins (any case)', async () => {
+      const owner = await registerUser(t);
+      const joiner = await registerUser(t);
+      const code = await inviteCodeOf(owner, owner.listId);
+      // The app's field stops at 7 characters: what it sends is the whole code.
+      const typed = code.slice(0, 7).toLowerCase();
+      expect(typed).toHaveLength(7);
+      await join(joiner, typed).expect(200);
+    });
+
+    it('should stop working after INVITE_TTL_DAYS, and a member reading the list then gets a fresh code', async () => {
+      const start = new Date(Date.now() + 60_000);
+      setNow(t, start);
+      const owner = await registerUser(t, { name: 'Olga' });
+      const joiner = await registerUser(t);
+      const old = await getList(t, owner, owner.listId);
+      expect(old.inviteCodeExpiresAt).toBe(new Date(start.getTime() + 7 * DAY_MS).toISOString());
+
+      const later = new Date(start.getTime() + 7 * DAY_MS + 1000);
+      setNow(t, later);
+      const socket = await TestSocket.open(wsUrl(t, `/ws/lists/${owner.listId}?token=${owner.token}&since=${old.seq}`));
+      await join(joiner, old.inviteCode).expect(404);
+
+      const fresh = await getList(t, owner, owner.listId);
+      expect(fresh.inviteCode).toMatch(INVITE_CODE);
+      expect(fresh.inviteCode).not.toBe(old.inviteCode);
+      expect(fresh.inviteCodeExpiresAt).toBe(new Date(later.getTime() + 7 * DAY_MS).toISOString());
+      // Partners see it too, once.
+      await socket.waitForSeq(old.seq + 1);
+      await socket.sync();
+      expect(socket.durable()).toEqual([
+        { type: 'list:updated', seq: old.seq + 1, payload: { id: owner.listId, inviteCode: fresh.inviteCode } },
+      ]);
+      expect((await getList(t, owner, owner.listId)).inviteCode).toBe(fresh.inviteCode);
+
+      await join(joiner, old.inviteCode).expect(404);
+      await join(joiner, fresh.inviteCode).expect(200);
+      await socket.close();
+    });
+
+    it('should replace the code when the owner removes a member, so the removed member cannot walk back in', async () => {
+      const { owner, member, listId } = await ownerAndMember(t);
+      const before = await getList(t, owner, listId);
+      const socket = await TestSocket.open(wsUrl(t, `/ws/lists/${listId}?token=${owner.token}&since=${before.seq}`));
+
+      await t.http.delete(`/lists/${listId}/members/${member.userId}`).set(owner.auth).expect(204);
+
+      const after = await getList(t, owner, listId);
+      expect(after.inviteCode).not.toBe(before.inviteCode);
+      await socket.waitForSeq(before.seq + 1);
+      expect(socket.durable()).toEqual([
+        {
+          type: 'list:updated',
+          seq: before.seq + 1,
+          payload: { id: listId, members: after.members, inviteCode: after.inviteCode },
+        },
+      ]);
+      const back = await join(member, before.inviteCode).expect(404);
+      expectErrorBody(back.body, 404);
+      await t.http.get(`/lists/${listId}`).set(member.auth).expect(404);
+      await socket.close();
+    });
+
+    it('should throttle wrong codes per address across accounts (INVITE_MAX_FAILURES_PER_IP)', async () => {
+      const owner = await registerUser(t);
+      const code = await inviteCodeOf(owner, owner.listId);
+      const guessers = await Promise.all(Array.from({ length: 4 }, () => registerUser(t)));
+      // 30 wrong codes from one address, spread over four accounts (each under its own limit of 10).
+      for (let i = 0; i < 30; i++) await join(guessers[i % 4], WRONG_CODE).expect(404);
+
+      const fifth = await registerUser(t);
+      expectErrorBody((await join(fifth, code).expect(429)).body, 429);
       expect((await getList(t, owner, owner.listId)).members).toHaveLength(1);
     });
   });

@@ -18,11 +18,13 @@ describe('realtime across instances', () => {
     return { ana, bob };
   }
 
+  /** Full-stream sockets (`since` the list's head): every event, the users' own included. */
   async function openSockets(listId: string, users: Registered[]): Promise<TestSocket[]> {
     const sockets: TestSocket[] = [];
+    const since = await seqOf(a, users[0], listId);
     for (const app of [a, b]) {
       for (const user of users)
-        sockets.push(await TestSocket.open(wsUrl(app, `/ws/lists/${listId}?token=${user.token}`)));
+        sockets.push(await TestSocket.open(wsUrl(app, `/ws/lists/${listId}?token=${user.token}&since=${since}`)));
     }
     return sockets;
   }
@@ -93,7 +95,8 @@ describe('realtime across instances', () => {
     const { ana, bob } = await shareList();
     const onA = await TestSocket.open(wsUrl(a, `/ws/lists/${ana.listId}?token=${bob.token}`));
     const onB = await TestSocket.open(wsUrl(b, `/ws/lists/${ana.listId}?token=${bob.token}`));
-    const anas = await TestSocket.open(wsUrl(b, `/ws/lists/${ana.listId}?token=${ana.token}`));
+    const since = await seqOf(a, ana);
+    const anas = await TestSocket.open(wsUrl(b, `/ws/lists/${ana.listId}?token=${ana.token}&since=${since}`));
     const started = Date.now();
     await a.http.delete(`/lists/${ana.listId}/members/${bob.userId}`).set(ana.auth).expect(204);
     await expect(onA.waitForClose(1000)).resolves.toBe(4403);
@@ -108,7 +111,8 @@ describe('realtime across instances', () => {
     const { ana, bob } = await shareList();
     const item = await a.http.post(`/lists/${ana.listId}/items`).set(ana.auth).send({ name: 'Milk' }).expect(201);
     const sender = await TestSocket.open(wsUrl(a, `/ws/lists/${ana.listId}?token=${ana.token}`));
-    const anasOther = await TestSocket.open(wsUrl(b, `/ws/lists/${ana.listId}?token=${ana.token}`));
+    // Ana's other connection on the full stream (the app's kind of connection of her session gets no relay).
+    const anasOther = await TestSocket.open(wsUrl(b, `/ws/lists/${ana.listId}?token=${ana.token}&since=0`));
     const bobs = await TestSocket.open(wsUrl(b, `/ws/lists/${ana.listId}?token=${bob.token}`));
     sender.send({ type: 'item:checking', payload: { itemId: item.body.id } });
     const relayed = (f: Frame[]) => f.some((x) => x.type === 'item:checking');

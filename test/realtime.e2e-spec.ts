@@ -5,10 +5,12 @@ import { range, RefusedHandshake, TestSocket, wsUrl } from './support/ws-client'
 describe('realtime WebSocket', () => {
   const t = useTestApp();
 
-  it('should deliver item events with gapless seq to every device, including the actor', async () => {
+  it('should deliver item events with gapless seq to every device, including the actor’s other devices', async () => {
     const ana = await registerUser(t);
-    const phone = await TestSocket.open(wsUrl(t, `/ws/lists/${ana.listId}?token=${ana.token}`));
-    const tablet = await TestSocket.open(wsUrl(t, `/ws/lists/${ana.listId}?token=${ana.token}`));
+    // A client on the full stream (`since`), and the app on a tablet signed in separately (another session).
+    const phone = await TestSocket.open(wsUrl(t, `/ws/lists/${ana.listId}?token=${ana.token}&since=0`));
+    const login = await t.http.post('/auth/login').send({ email: ana.email, password: ana.password }).expect(200);
+    const tablet = await TestSocket.open(wsUrl(t, `/ws/lists/${ana.listId}?token=${login.body.token as string}`));
     const added = await t.http.post(`/lists/${ana.listId}/items`).set(ana.auth).send({ name: 'Milk' }).expect(201);
     await t.http.patch(`/lists/${ana.listId}/items/${added.body.id}`).set(ana.auth).send({ checked: true }).expect(200);
     await t.http.delete(`/lists/${ana.listId}/items/${added.body.id}`).set(ana.auth).expect(204);

@@ -1,22 +1,27 @@
 import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { ListRole } from './list-role';
-import { MembershipsRepository } from './memberships.repository';
+import { Membership, MembershipsRepository } from './memberships.repository';
 
 /** The one membership check every list-scoped use case (and every socket handshake) starts with. */
 @Injectable()
 export class ListAccess {
   constructor(private readonly memberships: MembershipsRepository) {}
 
-  /** The caller's role; null when the list does not exist or they are not a member of it. */
-  roleOf(userId: string, listId: string): Promise<ListRole | null> {
-    return this.memberships.roleOf(listId, userId);
+  /** The caller's membership; null when the list does not exist or they are not a member of it. */
+  membership(userId: string, listId: string): Promise<Membership | null> {
+    return this.memberships.find(listId, userId);
+  }
+
+  /** Who is a member of each of these lists now (for sockets: membership is current state, never history). */
+  membersOf(listIds: string[]): Promise<Map<string, Set<string>>> {
+    return this.memberships.membersOf(listIds);
   }
 
   /** The caller's role; 404 for a list that does not exist or that they are not a member of. */
   async requireMember(userId: string, listId: string): Promise<ListRole> {
-    const role = await this.memberships.roleOf(listId, userId);
-    if (!role) throw new NotFoundException('List not found.');
-    return role;
+    const membership = await this.memberships.find(listId, userId);
+    if (!membership) throw new NotFoundException('List not found.');
+    return membership.role;
   }
 
   /** Like requireMember, and 403 for members who are not the owner. */

@@ -1,12 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { ClientInfo as Client } from '../common/decorators/client-info.decorator';
+import { ClientInfo as Client, ClientInfo } from '../common/decorators/client-info.decorator';
 import { AuthUser, CurrentUser } from '../common/decorators/current-user.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { ApiAuth, ApiErrors } from '../common/http/api-errors.decorator';
 import { UuidParam } from '../common/http/uuid-param.pipe';
 import { UserResponse } from '../users/dto/user.response';
-import { AuthService, ClientInfo } from './auth.service';
+import { AuthService } from './auth.service';
 import {
   LoginDto,
   LogoutDto,

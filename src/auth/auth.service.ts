@@ -2,10 +2,12 @@ import { Transactional } from '@nestjs-cls/transactional';
 import { ConflictException, Inject, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { Clock } from '../common/clock/clock';
+import { ClientInfo } from '../common/decorators/client-info.decorator';
 import { AuthUser } from '../common/decorators/current-user.decorator';
 import { newOpaqueToken, sha256 } from '../common/crypto/secrets';
 import { authConfig } from '../config/auth.config';
 import { ListsRepository } from '../lists/lists.repository';
+import { ListsService } from '../lists/lists.service';
 import { AccessTokens } from '../sessions/access-tokens';
 import { SessionLiveness } from '../sessions/session-liveness';
 import { SessionsRepository } from '../sessions/sessions.repository';
@@ -15,12 +17,6 @@ import { UsersRepository } from '../users/users.repository';
 import { LoginDto, LogoutDto, RefreshDto, RegisterDto } from './dto/auth.dto';
 import { AuthResponse, SessionResponse, toSessionResponse } from './dto/auth.response';
 import { PasswordHasher } from './password-hasher';
-
-/** Where a login comes from, kept on the session for "where am I signed in". */
-export interface ClientInfo {
-  userAgent: string | null;
-  ip: string | null;
-}
 
 const LIST_NAME_MAX = 100;
 const LIST_SUFFIX = "'s List";
@@ -35,6 +31,7 @@ export class AuthService {
   constructor(
     private readonly users: UsersRepository,
     private readonly lists: ListsRepository,
+    private readonly listsService: ListsService,
     private readonly sessions: SessionsRepository,
     private readonly liveness: SessionLiveness,
     private readonly tokens: AccessTokens,
@@ -113,7 +110,7 @@ export class AuthService {
   private async createAccount(dto: RegisterDto, passwordHash: string, client: ClientInfo): Promise<AuthResponse> {
     const user = await this.users.create({ email: dto.email, name: dto.name, passwordHash });
     if (!user) throw new ConflictException('An account with that email already exists.');
-    const listId = await this.lists.createWithOwner(user.id, firstListName(dto.name));
+    const listId = await this.listsService.createWithOwner(user.id, firstListName(dto.name));
     return this.startSession(user, [listId], client);
   }
 

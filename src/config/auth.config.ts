@@ -27,7 +27,11 @@ export const authConfig = configNamespace(
     RESET_REQUESTS_PER_HOUR: integer({ default: 5, min: 1, max: 1000 }),
     /** Wrong invite codes per user per window before 429. */
     INVITE_MAX_FAILURES: integer({ default: 10, min: 1, max: 10_000 }),
+    /** Wrong invite codes per client address per window before 429 (many accounts, one guesser). */
+    INVITE_MAX_FAILURES_PER_IP: integer({ default: 30, min: 1, max: 100_000 }),
     INVITE_FAILURE_WINDOW_SEC: integer({ default: 900, min: 1, max: 86_400 }),
+    /** How long an invite code works; a member reading the list afterwards gets a fresh one. */
+    INVITE_TTL_DAYS: integer({ default: 7, min: 1, max: 365 }),
   },
   (v) => ({
     jwtSecret: v.JWT_SECRET ?? missingSecret(),
@@ -46,7 +50,9 @@ export const authConfig = configNamespace(
     },
     invite: {
       maxFailures: v.INVITE_MAX_FAILURES,
+      maxFailuresPerIp: v.INVITE_MAX_FAILURES_PER_IP,
       failureWindowMs: v.INVITE_FAILURE_WINDOW_SEC * 1000,
+      ttlMs: v.INVITE_TTL_DAYS * 86_400_000,
     },
   }),
   ({ JWT_SECRET }, env) => {

@@ -15,6 +15,12 @@ export const realtimeConfig = configNamespace(
     WS_MESSAGES_PER_SEC: integer({ default: 20, min: 1, max: 10_000 }),
     /** `item:checking` relays per second per connection (burst twice that); beyond: dropped. */
     WS_CHECKING_PER_SEC: integer({ default: 5, min: 1, max: 1000 }),
+    /**
+     * The app reconnects without `since`: within this long of its session's last proven
+     * receipt on a list (a heartbeat ping carrying the seq, answered by the client's pong),
+     * what it missed is replayed first.
+     */
+    WS_RESUME_WINDOW_SEC: integer({ default: 600, min: 0, max: 86_400 }),
     /** POST /ws/ticket lifetime (single use). */
     WS_TICKET_TTL_SEC: integer({ default: 60, min: 1, max: 3600 }),
     /** Safety net behind NOTIFY: every open list is re-checked against the log this often. */
@@ -33,6 +39,7 @@ export const realtimeConfig = configNamespace(
     heartbeatMs: v.WS_HEARTBEAT_MS,
     messagesPerSecond: v.WS_MESSAGES_PER_SEC,
     checkingPerSecond: v.WS_CHECKING_PER_SEC,
+    resumeWindowMs: v.WS_RESUME_WINDOW_SEC * 1000,
     ticketTtlMs: v.WS_TICKET_TTL_SEC * 1000,
     sweepMs: v.REALTIME_SWEEP_MS,
     eventRetentionMs: v.EVENT_RETENTION_DAYS * 86_400_000,

@@ -1,7 +1,7 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { EPHEMERAL_CHANNEL, EVENTS_CHANNEL, StoredEvent } from './stored-event';
+import { EPHEMERAL_CHANNEL, EventActor, EVENTS_CHANNEL, StoredEvent } from './stored-event';
 
 /** Where a list's log stands: its current seq and the oldest seq still retained. */
 export interface LogPosition {
@@ -19,7 +19,8 @@ export interface LogPosition {
 export class EventLogRepository {
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
-  async append(listId: string, type: string, payload: unknown, actorId: string | null): Promise<number> {
+  /** `actor`: who made the change, and from which session (the app's own connection gets no echo of it). */
+  async append(listId: string, type: string, payload: unknown, actor: EventActor | null): Promise<number> {
     this.requireTransaction();
     const [rows]: [{ seq: string }[], number] = await this.txHost.tx.query(
       `UPDATE lists SET seq = seq + 1, updated_at = now() WHERE id = $1 RETURNING seq`,
@@ -28,8 +29,8 @@ export class EventLogRepository {
     if (rows.length === 0) throw new Error(`list ${listId} vanished inside its own transaction`);
     const seq = Number(rows[0].seq);
     await this.txHost.tx.query(
-      `INSERT INTO list_events (list_id, seq, type, payload, actor_id) VALUES ($1, $2, $3, $4, $5)`,
-      [listId, seq, type, JSON.stringify(payload), actorId],
+      `INSERT INTO list_events (list_id, seq, type, payload, actor_id, actor_session) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [listId, seq, type, JSON.stringify(payload), actor?.id ?? null, actor?.sessionId ?? null],
     );
     await this.notify(EVENTS_CHANNEL, { l: listId, s: seq });
     return seq;
@@ -48,11 +49,13 @@ export class EventLogRepository {
 
   /** Events after `afterSeq`, oldest first. */
   async after(listId: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
-    const rows: { type: string; payload: unknown; seq: string }[] = await this.txHost.tx.query(
-      `SELECT type, payload, seq FROM list_events WHERE list_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-      [listId, afterSeq, limit],
-    );
-    return rows.map((row) => ({ type: row.type, payload: row.payload, seq: Number(row.seq) }));
+    const rows: { type: string; payload: unknown; seq: string; actorSession: string | null }[] =
+      await this.txHost.tx.query(
+        `SELECT type, payload, seq, actor_session AS "actorSession"
+           FROM list_events WHERE list_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+        [listId, afterSeq, limit],
+      );
+    return rows.map((row) => ({ ...row, seq: Number(row.seq) }));
   }
 
   /** The list's current seq and the oldest seq still in the log (null: no list). */

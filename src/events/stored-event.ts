@@ -3,6 +3,14 @@ export interface StoredEvent {
   type: string;
   payload: unknown;
   seq: number;
+  /** The session that made the change (never sent to clients). */
+  actorSession: string | null;
+}
+
+/** Who made a change: the user and the session (token) they made it from. */
+export interface EventActor {
+  id: string;
+  sessionId: string;
 }
 
 /** PostgreSQL NOTIFY channels: `{l: listId, s: seq}` for events; small ephemeral frames. */

@@ -6,6 +6,7 @@ export class ListEntity {
   @PrimaryGeneratedColumn('uuid') id!: string;
   @Column('text') name!: string;
   @Column('text', { name: 'invite_code' }) inviteCode!: string;
+  @Column('timestamptz', { name: 'invite_expires_at' }) inviteExpiresAt!: Date;
   @Column('int') version!: number;
   /** Per-list event counter (realtime log); bigint arrives as a string. */
   @Column('bigint') seq!: string;
@@ -18,5 +19,7 @@ export class ListMemberEntity {
   @PrimaryColumn('uuid', { name: 'list_id' }) listId!: string;
   @PrimaryColumn('uuid', { name: 'user_id' }) userId!: string;
   @Column('text') role!: ListRole;
+  /** The list's seq when they joined: their socket never replays what came before. */
+  @Column('bigint', { name: 'joined_seq' }) joinedSeq!: string;
   @CreateDateColumn({ name: 'joined_at', type: 'timestamptz' }) joinedAt!: Date;
 }

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ClientInfo as Client, ClientInfo } from '../common/decorators/client-info.decorator';
 import { AuthUser, CurrentUser } from '../common/decorators/current-user.decorator';
 import { ApiAuth, ApiErrors } from '../common/http/api-errors.decorator';
 import { UuidParam } from '../common/http/uuid-param.pipe';
@@ -32,8 +33,8 @@ export class ListsController {
   @HttpCode(200)
   @ApiOkResponse({ type: ListResponse })
   @ApiErrors(400, 404, 429)
-  join(@CurrentUser() user: AuthUser, @Body() dto: JoinListDto): Promise<ListResponse> {
-    return this.lists.join(user, dto);
+  join(@CurrentUser() user: AuthUser, @Body() dto: JoinListDto, @Client() client: ClientInfo): Promise<ListResponse> {
+    return this.lists.join(user, dto, client);
   }
 
   /** The list with its members and items; `?storeId=` orders the items by that store's walking order. */

@@ -12,6 +12,6 @@ import { ListsService } from './lists.service';
   imports: [AccessModule, ItemsModule, StoresModule, RealtimeModule, RateLimitModule],
   controllers: [ListsController],
   providers: [ListsRepository, ListsService],
-  exports: [ListsRepository],
+  exports: [ListsRepository, ListsService],
 })
 export class ListsModule {}

@@ -3,6 +3,7 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { Injectable } from '@nestjs/common';
 import type { ListRole } from '../access/list-role';
 import { newInviteCode } from '../common/crypto/secrets';
+import { MoreThan } from 'typeorm';
 import { ListEntity, ListMemberEntity } from './list.entity';
 
 export interface MemberRow {
@@ -78,19 +79,19 @@ export class ListsRepository {
     );
   }
 
-  /** A new list with a fresh invite code, owned by its creator. */
-  async createWithOwner(ownerId: string, name: string): Promise<string> {
+  /** A new list with a fresh invite code (valid until `codeExpiresAt`), owned by its creator. */
+  async createWithOwner(ownerId: string, name: string, codeExpiresAt: Date): Promise<string> {
     const listId = await this.withFreshCode(async (inviteCode) => {
       const inserted = await this.lists
         .createQueryBuilder()
         .insert()
-        .values({ name, inviteCode })
+        .values({ name, inviteCode, inviteExpiresAt: codeExpiresAt })
         .orIgnore()
         .returning(['id'])
         .execute();
       return (inserted.raw as { id: string }[])[0]?.id ?? null;
     });
-    await this.members.insert({ listId, userId: ownerId, role: 'owner' });
+    await this.members.insert({ listId, userId: ownerId, role: 'owner', joinedSeq: '0' });
     return listId;
   }
 
@@ -98,30 +99,33 @@ export class ListsRepository {
     await this.lists.update({ id: listId }, { name, version });
   }
 
-  /** The list with that code, locked; null when none has it. */
-  lockByInviteCode(inviteCode: string): Promise<ListEntity | null> {
-    return this.lists.findOne({ where: { inviteCode }, lock: { mode: 'pessimistic_write' } });
+  /** The list whose code this is and has not expired at `now`, locked; null when none. */
+  lockByInviteCode(inviteCode: string, now: Date): Promise<ListEntity | null> {
+    return this.lists.findOne({
+      where: { inviteCode, inviteExpiresAt: MoreThan(now) },
+      lock: { mode: 'pessimistic_write' },
+    });
   }
 
-  /** False when the user already was a member. */
-  async addMember(listId: string, userId: string): Promise<boolean> {
+  /** False when the user already was a member. `list` is locked: its seq is the member's join point. */
+  async addMember(list: ListEntity, userId: string): Promise<boolean> {
     const inserted = await this.members
       .createQueryBuilder()
       .insert()
-      .values({ listId, userId, role: 'member' })
+      .values({ listId: list.id, userId, role: 'member', joinedSeq: list.seq })
       .orIgnore()
       .execute();
     return (inserted.raw as unknown[]).length > 0;
   }
 
-  /** Gives the list a new invite code and returns it. */
-  rotateInviteCode(listId: string): Promise<string> {
+  /** Gives the list a new invite code, valid until `expiresAt`, and returns it. */
+  rotateInviteCode(listId: string, expiresAt: Date): Promise<string> {
     return this.withFreshCode(async (inviteCode) => {
       const [rows]: [unknown[], number] = await this.txHost.tx.query(
-        `UPDATE lists SET invite_code = $2
+        `UPDATE lists SET invite_code = $2, invite_expires_at = $3
           WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM lists WHERE invite_code = $2)
           RETURNING id`,
-        [listId, inviteCode],
+        [listId, inviteCode, expiresAt],
       );
       return rows.length > 0 ? inviteCode : null;
     });

@@ -1,6 +1,6 @@
 import { NotFoundException } from '@nestjs/common';
 import { mock, MockProxy } from 'jest-mock-extended';
-import { callOrder, serviceUnderTest, ServiceUnderTest } from '../../test/support/unit';
+import { callOrder, NOW, serviceUnderTest, ServiceUnderTest } from '../../test/support/unit';
 import { ListAccess } from '../access/list-access.service';
 import { ApiError } from '../common/http/error-body';
 import { RateLimitRepository } from '../common/rate-limit/rate-limit.repository';
@@ -13,7 +13,8 @@ import { ListsRepository, MemberRow } from './lists.repository';
 import { ListsService } from './lists.service';
 
 const user = { id: 'u1', sessionId: 's1' };
-const config = { invite: { maxFailures: 3, failureWindowMs: 60_000 } };
+const config = { invite: { maxFailures: 3, maxFailuresPerIp: 5, failureWindowMs: 60_000, ttlMs: 7 * 86_400_000 } };
+const client = { userAgent: null, ip: '203.0.113.7' };
 const ana: MemberRow = { id: 'u1', name: 'Ana', email: 'ana@example.com', role: 'owner' };
 const bob: MemberRow = { id: 'u2', name: 'Bob', email: 'bob@example.com', role: 'member' };
 
@@ -21,7 +22,8 @@ function list(overrides: Partial<ListEntity> = {}): ListEntity {
   return Object.assign(new ListEntity(), {
     id: 'l1',
     name: 'Groceries',
-    inviteCode: 'ABCD-EFGH',
+    inviteCode: 'ABC-DEF',
+    inviteExpiresAt: new Date(NOW.getTime() + 86_400_000),
     version: 1,
     seq: '4',
     createdAt: new Date('2026-01-01T00:00:00Z'),
@@ -71,16 +73,31 @@ describe('ListsService', () => {
   describe('join', () => {
     it('should refuse with 429 without looking the code up once the user is over the limit', async () => {
       rateLimits.hit.mockResolvedValue(4);
-      await expect(service.join(user, { inviteCode: 'ABCD-EFGH' })).rejects.toMatchObject({ statusCode: 429 });
-      await expect(service.join(user, { inviteCode: 'ABCD-EFGH' })).rejects.toBeInstanceOf(ApiError);
+      await expect(service.join(user, { inviteCode: 'ABC-DEF' }, client)).rejects.toMatchObject({ statusCode: 429 });
+      await expect(service.join(user, { inviteCode: 'ABC-DEF' }, client)).rejects.toBeInstanceOf(ApiError);
       expect(lists.lockByInviteCode).not.toHaveBeenCalled();
     });
 
-    it('should count a wrong code against the user and answer 404', async () => {
+    it('should count a wrong code against the user and the address and answer 404', async () => {
       lists.lockByInviteCode.mockResolvedValue(null);
-      await expect(service.join(user, { inviteCode: 'ABCD-EFGH' })).rejects.toBeInstanceOf(NotFoundException);
-      expect(rateLimits.hit).toHaveBeenCalledWith('invite-attempts:u1', 60_000);
+      await expect(service.join(user, { inviteCode: 'ABC-DEF' }, client)).rejects.toBeInstanceOf(NotFoundException);
+      expect(rateLimits.hit.mock.calls).toEqual([
+        ['invite-attempts:u1', 60_000],
+        ['invite-attempts-ip:203.0.113.7', 60_000],
+      ]);
       expect(rateLimits.refund).not.toHaveBeenCalled();
+    });
+
+    it('should refuse with 429 when the address is over its limit, whatever the account', async () => {
+      rateLimits.hit.mockImplementation((key) => Promise.resolve(key.startsWith('invite-attempts-ip:') ? 6 : 1));
+      await expect(service.join(user, { inviteCode: 'ABC-DEF' }, client)).rejects.toMatchObject({ statusCode: 429 });
+      expect(lists.lockByInviteCode).not.toHaveBeenCalled();
+    });
+
+    it('should allow up to the address limit itself', async () => {
+      rateLimits.hit.mockImplementation((key) => Promise.resolve(key.startsWith('invite-attempts-ip:') ? 5 : 3));
+      lists.lockByInviteCode.mockResolvedValue(null);
+      await expect(service.join(user, { inviteCode: 'ABC-DEF' }, client)).rejects.toBeInstanceOf(NotFoundException);
     });
 
     it('should count the attempt outside the join unit of work, so a failed join keeps it counted', async () => {
@@ -90,16 +107,16 @@ describe('ListsService', () => {
         return Promise.resolve(1);
       });
       lists.lockByInviteCode.mockResolvedValue(null);
-      await expect(service.join(user, { inviteCode: 'ABCD-EFGH' })).rejects.toBeInstanceOf(NotFoundException);
+      await expect(service.join(user, { inviteCode: 'ABC-DEF' }, client)).rejects.toBeInstanceOf(NotFoundException);
       expect(countedInTransaction).toBe(false);
     });
 
     it('should give the attempt back when the code was right, and emit the new members after adding', async () => {
       lists.lockByInviteCode.mockResolvedValue(list());
       lists.addMember.mockResolvedValue(true);
-      const joined = await service.join(user, { inviteCode: 'ABCD-EFGH' });
+      const joined = await service.join(user, { inviteCode: 'ABC-DEF' }, client);
       expect(joined).toMatchObject({ id: 'l1', role: 'member', seq: 4 });
-      expect(rateLimits.refund).toHaveBeenCalledWith('invite-attempts:u1');
+      expect(rateLimits.refund.mock.calls).toEqual([['invite-attempts:u1'], ['invite-attempts-ip:203.0.113.7']]);
       expect(gateway.emit).toHaveBeenCalledWith(
         'l1',
         'list:updated',
@@ -114,20 +131,20 @@ describe('ListsService', () => {
     it('should emit nothing when the user already was a member', async () => {
       lists.lockByInviteCode.mockResolvedValue(list());
       lists.addMember.mockResolvedValue(false);
-      await service.join(user, { inviteCode: 'ABCD-EFGH' });
+      await service.join(user, { inviteCode: 'ABC-DEF' }, client);
       expect(gateway.emit).not.toHaveBeenCalled();
     });
 
     it('should look the code up in canonical form (upper case, dash, Crockford folding)', async () => {
       lists.lockByInviteCode.mockResolvedValue(null);
-      await expect(service.join(user, { inviteCode: 'abcdefgo' })).rejects.toBeInstanceOf(NotFoundException);
-      expect(lists.lockByInviteCode).toHaveBeenCalledWith('ABCD-EFG0');
+      await expect(service.join(user, { inviteCode: 'abcdeo' }, client)).rejects.toBeInstanceOf(NotFoundException);
+      expect(lists.lockByInviteCode).toHaveBeenCalledWith('ABC-DE0', NOW);
     });
 
-    it('should count a malformed code without querying lists', async () => {
-      await expect(service.join(user, { inviteCode: '!!' })).rejects.toBeInstanceOf(NotFoundException);
+    it('should count a malformed code (per user and per address) without querying lists', async () => {
+      await expect(service.join(user, { inviteCode: '!!' }, client)).rejects.toBeInstanceOf(NotFoundException);
       expect(lists.lockByInviteCode).not.toHaveBeenCalled();
-      expect(rateLimits.hit).toHaveBeenCalledTimes(1);
+      expect(rateLimits.hit).toHaveBeenCalledTimes(2);
     });
   });
 
@@ -161,15 +178,31 @@ describe('ListsService', () => {
   describe('removing members', () => {
     beforeEach(() => access.requireOwner.mockResolvedValue(undefined));
 
-    it('should emit the remaining members after the removal', async () => {
+    it('should replace the invite code and emit it with the remaining members after the removal', async () => {
       lists.removeMember.mockResolvedValue('member');
       lists.ensureOwner.mockResolvedValue(true);
+      lists.rotateInviteCode.mockResolvedValue('XYZ-123');
       lists.membersOf.mockResolvedValue([ana]);
       await service.removeMember(user, 'l1', 'u2');
       expect(lists.removeMember).toHaveBeenCalledWith('l1', 'u2');
-      expect(gateway.emit).toHaveBeenCalledWith('l1', 'list:updated', { id: 'l1', members: [ana] }, user);
+      expect(lists.rotateInviteCode).toHaveBeenCalledWith('l1', new Date(NOW.getTime() + 7 * 86_400_000));
+      expect(gateway.emit).toHaveBeenCalledWith(
+        'l1',
+        'list:updated',
+        { id: 'l1', members: [ana], inviteCode: 'XYZ-123' },
+        user,
+      );
       const [remove, emit] = callOrder(lists.removeMember, gateway.emit);
       expect(remove).toBeLessThan(emit);
+    });
+
+    it('should keep the invite code when a member leaves by themselves', async () => {
+      lists.removeMember.mockResolvedValue('member');
+      lists.ensureOwner.mockResolvedValue(true);
+      lists.membersOf.mockResolvedValue([bob]);
+      await service.leave(user, 'l1');
+      expect(lists.rotateInviteCode).not.toHaveBeenCalled();
+      expect(gateway.emit).toHaveBeenCalledWith('l1', 'list:updated', { id: 'l1', members: [bob] }, user);
     });
 
     it('should delete the list and announce it when the last member leaves', async () => {

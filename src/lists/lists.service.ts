@@ -3,6 +3,8 @@ import { BadRequestException, Inject, Injectable, NotFoundException } from '@nes
 import { ConfigType } from '@nestjs/config';
 import { ListAccess } from '../access/list-access.service';
 import type { ListRole } from '../access/list-role';
+import { Clock } from '../common/clock/clock';
+import { ClientInfo } from '../common/decorators/client-info.decorator';
 import { AuthUser } from '../common/decorators/current-user.decorator';
 import { normalizeInviteCode } from '../common/crypto/secrets';
 import { ApiError } from '../common/http/error-body';
@@ -32,6 +34,7 @@ export class ListsService {
     private readonly access: ListAccess,
     private readonly gateway: RealtimeGateway,
     private readonly rateLimits: RateLimitRepository,
+    private readonly clock: Clock,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
@@ -42,15 +45,29 @@ export class ListsService {
 
   @Transactional()
   async create(user: AuthUser, dto: CreateListDto): Promise<ListResponse> {
-    const listId = await this.lists.createWithOwner(user.id, dto.name);
+    const listId = await this.createWithOwner(user.id, dto.name);
     return this.view(listId, 'owner');
   }
 
-  /** With `storeId`, items come in that store's walking order (unknown positions last). */
+  /** A new list owned by `ownerId`, with a fresh invite code; inside the caller's unit of work (registration too). */
+  createWithOwner(ownerId: string, name: string): Promise<string> {
+    return this.lists.createWithOwner(ownerId, name, this.codeExpiry());
+  }
+
+  /**
+   * With `storeId`, items come in that store's walking order (unknown positions last). A
+   * member reading a list whose invite code expired gets a fresh one (and so do the others,
+   * through `list:updated`).
+   */
   async get(user: AuthUser, listId: string, storeId?: string): Promise<ListResponse> {
     const role = await this.access.requireMember(user.id, listId);
-    if (!storeId) return this.view(listId, role);
-    return this.view(listId, role, (items) => this.stores.inWalkingOrder(listId, storeId.toLowerCase(), items));
+    const order = storeId
+      ? (items: ItemEntity[]) => this.stores.inWalkingOrder(listId, storeId.toLowerCase(), items)
+      : undefined;
+    const list = await this.view(listId, role, order);
+    if (Date.parse(list.inviteCodeExpiresAt) > this.clock.now().getTime()) return list;
+    await this.renewExpiredCode(user, listId);
+    return this.view(listId, role, order);
   }
 
   /** With `If-Match: <version>`, a list renamed meanwhile answers 412 and the current list. */
@@ -77,23 +94,25 @@ export class ListsService {
    * atomic increment, outside the join's transaction, so parallel guesses cannot slip past
    * the limit on any instance); a successful join gives its attempt back.
    */
-  async join(user: AuthUser, dto: JoinListDto): Promise<ListResponse> {
-    const { maxFailures, failureWindowMs } = this.config.invite;
-    const key = `invite-attempts:${user.id}`;
-    if ((await this.rateLimits.hit(key, failureWindowMs)) > maxFailures) {
+  async join(user: AuthUser, dto: JoinListDto, client: ClientInfo): Promise<ListResponse> {
+    const { maxFailures, maxFailuresPerIp, failureWindowMs } = this.config.invite;
+    const counted: [string, number][] = [[`invite-attempts:${user.id}`, maxFailures]];
+    if (client.ip) counted.push([`invite-attempts-ip:${client.ip}`, maxFailuresPerIp]);
+    const hits = await Promise.all(counted.map(([key]) => this.rateLimits.hit(key, failureWindowMs)));
+    if (hits.some((count, i) => count > counted[i][1])) {
       throw new ApiError(429, 'Too many wrong invite codes; please wait a few minutes and try again.');
     }
     const code = normalizeInviteCode(dto.inviteCode);
     const joined = code ? await this.joinByCode(user, code) : null;
     if (!joined) throw new NotFoundException('No list has that invite code.');
-    await this.rateLimits.refund(key);
+    await Promise.all(counted.map(([key]) => this.rateLimits.refund(key)));
     return joined;
   }
 
   @Transactional()
   async rotateInviteCode(user: AuthUser, listId: string): Promise<ListResponse> {
     await this.access.requireOwner(user.id, listId);
-    const inviteCode = await this.lists.rotateInviteCode(listId);
+    const inviteCode = await this.lists.rotateInviteCode(listId, this.codeExpiry());
     await this.gateway.emit(listId, 'list:updated', { id: listId, inviteCode }, user);
     return this.view(listId, 'owner');
   }
@@ -121,23 +140,26 @@ export class ListsService {
 
   @Transactional()
   private async joinByCode(user: AuthUser, inviteCode: string): Promise<ListResponse | null> {
-    const list = await this.lists.lockByInviteCode(inviteCode);
+    const list = await this.lists.lockByInviteCode(inviteCode, this.clock.now());
     if (!list) return null;
-    if (await this.lists.addMember(list.id, user.id)) await this.membersChanged(list.id, user);
+    if (await this.lists.addMember(list, user.id)) await this.membersChanged(list.id, user);
     const role = await this.access.requireMember(user.id, list.id);
     return this.view(list.id, role);
   }
 
   /**
    * When the owner leaves, the longest-standing member becomes owner; when the last member
-   * leaves, the list is deleted. False when that user was not a member.
+   * leaves, the list is deleted. A member removed by someone else has seen the invite code,
+   * so it is replaced in the same unit of work (and `list:updated` says so). False when that
+   * user was not a member.
    */
   @Transactional()
   private async removeFromList(actor: AuthUser, listId: string, userId: string): Promise<boolean> {
     if (!(await this.lists.lock(listId))) return false;
     if (!(await this.lists.removeMember(listId, userId))) return false;
     if (await this.lists.ensureOwner(listId)) {
-      await this.membersChanged(listId, actor);
+      const inviteCode = userId === actor.id ? undefined : await this.lists.rotateInviteCode(listId, this.codeExpiry());
+      await this.membersChanged(listId, actor, inviteCode);
     } else {
       await this.lists.delete(listId);
       await this.gateway.listDeleted(listId);
@@ -145,9 +167,28 @@ export class ListsService {
     return true;
   }
 
-  private async membersChanged(listId: string, actor: AuthUser): Promise<void> {
+  private async membersChanged(listId: string, actor: AuthUser, inviteCode?: string): Promise<void> {
     const members = (await this.lists.membersOf(listId)).map(toMemberResponse);
-    await this.gateway.emit(listId, 'list:updated', { id: listId, members }, actor);
+    await this.gateway.emit(
+      listId,
+      'list:updated',
+      { id: listId, members, ...(inviteCode ? { inviteCode } : {}) },
+      actor,
+    );
+  }
+
+  /** Replaces the invite code once it has expired (checked again under the list's lock: one renewal). */
+  @Transactional()
+  private async renewExpiredCode(user: AuthUser, listId: string): Promise<void> {
+    const now = this.clock.now();
+    const locked = await this.lists.lock(listId);
+    if (!locked || locked.inviteExpiresAt > now) return;
+    const inviteCode = await this.lists.rotateInviteCode(listId, this.codeExpiry());
+    await this.gateway.emit(listId, 'list:updated', { id: listId, inviteCode }, user);
+  }
+
+  private codeExpiry(): Date {
+    return new Date(this.clock.now().getTime() + this.config.invite.ttlMs);
   }
 
   private async view(

@@ -25,11 +25,19 @@ export interface ConnectionLimits {
   checkingPerSecond: number;
 }
 
+/**
+ * What the app's own connection is not sent back of its session's changes: it appends the
+ * answer of its own request, and an echo (often arriving first) would show the item twice.
+ */
+const NO_ECHO = new Set(['item:added', 'item:updated', 'item:removed', 'list:updated']);
+
 /** One WebSocket subscribed to one list: its position in the list's log and its limits. */
 export class ListConnection {
   readonly id = randomUUID();
-  /** The seq of the last durable event this socket was sent (or knows of). */
+  /** The seq of the last durable event this socket was sent, or passed over as an echo. */
   cursor = 0;
+  /** The highest seq the client's pong proved received (heartbeat pings carry the cursor). */
+  acked = -1;
   /** Whether it answered the last heartbeat ping. */
   alive = true;
   /** Since when its send buffer has been over the limit (delivery to it is paused meanwhile). */
@@ -43,6 +51,8 @@ export class ListConnection {
     private readonly limits: ConnectionLimits,
     /** Milliseconds now, from the app's Clock. */
     private readonly now: () => number,
+    /** Asked for the whole stream (`since` or a ticket): echoes included, seq gap-free. */
+    readonly fullStream = true,
   ) {
     this.checking = new TokenBucket(limits.checkingPerSecond, now);
   }
@@ -66,10 +76,21 @@ export class ListConnection {
       this.stalledSince = this.now();
       return false;
     }
-    if (event.seq !== this.cursor + 1) this.send({ type: 'resync', payload: { seq: event.seq - 1 } });
-    this.send(event);
+    if (this.isEcho(event)) {
+      this.cursor = event.seq;
+      return true;
+    }
+    if (event.seq !== this.cursor + 1 && this.fullStream) {
+      this.send({ type: 'resync', payload: { seq: event.seq - 1 } });
+    }
+    this.send({ type: event.type, payload: event.payload, seq: event.seq });
     this.cursor = event.seq;
     return true;
+  }
+
+  /** A change this connection's own session made, which the app's kind of connection is not sent back. */
+  isEcho(event: Pick<StoredEvent, 'type' | 'actorSession'>): boolean {
+    return !this.fullStream && event.actorSession === this.user.sessionId && NO_ECHO.has(event.type);
   }
 
   /**

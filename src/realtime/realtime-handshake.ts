@@ -13,6 +13,7 @@ import { Clock } from '../common/clock/clock';
 import { sha256 } from '../common/crypto/secrets';
 import { AuthUser } from '../common/decorators/current-user.decorator';
 import { appConfig } from '../config/app.config';
+import { realtimeConfig } from '../config/realtime.config';
 import { EventLogRepository, LogPosition } from '../events/event-log.repository';
 import { AccessTokens } from '../sessions/access-tokens';
 import { RealtimeRepository } from './realtime.repository';
@@ -23,9 +24,18 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export interface Handshake {
   listId: string;
   user: AuthUser;
-  since: number | undefined;
-  /** The list's log position, read before the 101: every event committed after the client saw the socket open is delivered. */
+  /**
+   * Where delivery starts. `since`: what the client asked for. `resume`: the app's way of
+   * reconnecting (token, no `since`) within WS_RESUME_WINDOW_SEC of its session's last
+   * proven receipt on this list: what it missed is replayed first.
+   */
+  start: { since?: number; resume?: number };
+  /** The list's log position, read before membership and the 101: nothing committed later is missed. */
   position: LogPosition;
+  /** The list's seq when the user joined: nothing older is replayed to them. */
+  joinedSeq: number;
+  /** Asked for the whole stream (`since` or a ticket): gets the echo of its own session's changes, with gap-free seq. */
+  fullStream: boolean;
 }
 
 /**
@@ -42,6 +52,7 @@ export class RealtimeHandshake {
     private readonly log: EventLogRepository,
     private readonly clock: Clock,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
+    @Inject(realtimeConfig.KEY) private readonly config: ConfigType<typeof realtimeConfig>,
   ) {}
 
   async check(request: IncomingMessage, params: Record<string, string>): Promise<Handshake> {
@@ -53,14 +64,24 @@ export class RealtimeHandshake {
     }
     const query = new URL(request.url ?? '/', 'http://localhost').searchParams;
     const since = this.parseSince(query.get('since'));
-    const user = await this.authenticate(query, listId);
-    if (!(await this.access.roleOf(user.id, listId))) throw new NotFoundException('List not found.');
+    const { user, ticket } = await this.authenticate(query, listId);
+    // Position first, membership second: a removal committed in between is refused here,
+    // one committed later is in the log after this position and closes the socket.
     const position = await this.log.position(listId);
-    if (!position) throw new NotFoundException('List not found.');
-    return { listId, user, since, position };
+    const membership = position ? await this.access.membership(user.id, listId) : null;
+    if (!position || !membership) throw new NotFoundException('List not found.');
+    const fullStream = ticket || since !== undefined;
+    const resume = fullStream ? undefined : await this.lastReceived(user, listId);
+    return { listId, user, start: { since, resume }, position, joinedSeq: membership.joinedSeq, fullStream };
   }
 
-  private async authenticate(query: URLSearchParams, listId: string): Promise<AuthUser> {
+  /** The seq this session's socket on this list provably received, if recent enough to resume from. */
+  private async lastReceived(user: AuthUser, listId: string): Promise<number | undefined> {
+    const after = new Date(this.clock.now().getTime() - this.config.resumeWindowMs);
+    return (await this.repository.lastAck(user.sessionId, listId, after)) ?? undefined;
+  }
+
+  private async authenticate(query: URLSearchParams, listId: string): Promise<{ user: AuthUser; ticket: boolean }> {
     const ticket = query.get('ticket');
     if (ticket) {
       const grant = await this.repository.redeemTicket(sha256(ticket), this.clock.now());
@@ -69,12 +90,12 @@ export class RealtimeHandshake {
       if (!(await this.tokens.isLive(user))) {
         throw new UnauthorizedException('Your session has ended; please sign in again.');
       }
-      return user;
+      return { user, ticket: true };
     }
     const token = query.get('token');
     const user = token ? await this.tokens.verify(token) : null;
     if (!user) throw new UnauthorizedException('Authentication required: pass ?token= or ?ticket=.');
-    return user;
+    return { user, ticket: false };
   }
 
   private parseSince(raw: string | null): number | undefined {

@@ -59,6 +59,8 @@ export class RealtimeGateway
 {
   private readonly logger = new Logger(RealtimeGateway.name);
   private readonly sockets = new WeakMap<WebSocket, ListConnection>();
+  /** Connections whose client proved a new receipt since the last heartbeat round. */
+  private readonly pendingAcks = new Set<ListConnection>();
   private heartbeat: NodeJS.Timeout | undefined;
   private beating = false;
 
@@ -85,7 +87,7 @@ export class RealtimeGateway
     payload: ListEventPayloads[T],
     actor: AuthUser,
   ): Promise<number> {
-    return this.log.append(listId, type, payload, actor.id);
+    return this.log.append(listId, type, payload, actor);
   }
 
   /** Inside the deleting transaction: on commit, the list's sockets are closed with 4404. */
@@ -99,12 +101,13 @@ export class RealtimeGateway
   }
 
   handleConnection(ws: WebSocket, request: IncomingMessage & { handshake: Handshake }): void {
-    const { listId, user, since, position } = request.handshake;
-    const connection = new ListConnection(ws, listId, user, this.config, () => this.clock.now().getTime());
+    const { listId, user, start, position, joinedSeq, fullStream } = request.handshake;
+    const now = () => this.clock.now().getTime();
+    const connection = new ListConnection(ws, listId, user, this.config, now, fullStream);
     this.sockets.set(ws, connection);
-    ws.on('pong', () => (connection.alive = true));
+    ws.on('pong', (data: Buffer) => this.onPong(connection, data));
     ws.on('error', () => ws.terminate());
-    this.hub.join(connection, since, position).catch((error: unknown) => {
+    this.hub.join(connection, start, position, joinedSeq).catch((error: unknown) => {
       this.logger.error({ err: error }, 'could not subscribe a socket');
       connection.close(1011, 'try again');
     });
@@ -114,6 +117,10 @@ export class RealtimeGateway
     const connection = this.sockets.get(ws);
     if (!connection) return;
     this.hub.leave(connection).catch((error: unknown) => this.logger.warn({ err: error }, 'leave failed'));
+    // What it proved before going away is what its session resumes from.
+    if (this.pendingAcks.has(connection)) {
+      this.saveAcks().catch((error: unknown) => this.logger.warn({ err: error }, 'saving receipts failed'));
+    }
   }
 
   @SubscribeMessage('ping')
@@ -149,17 +156,45 @@ export class RealtimeGateway
     clearInterval(this.heartbeat);
   }
 
-  /** Drops peers that missed a ping, and sockets whose session was revoked meanwhile. */
+  /**
+   * Drops peers that missed a ping and sockets whose session was revoked meanwhile. Each
+   * ping carries the connection's cursor: the client's automatic pong echoes it, which
+   * proves every frame before it arrived (frames written into a half-open socket prove
+   * nothing). The proofs of the last round are stored in one statement.
+   */
   private async beat(): Promise<void> {
+    await this.saveAcks();
     for (const connection of this.hub.connections()) {
       if (!connection.alive) {
         connection.ws.terminate();
         continue;
       }
       connection.alive = false;
-      connection.ws.ping();
+      connection.ws.ping(String(connection.cursor));
       const live = await this.tokens.isLive(connection.user).catch(() => true);
       if (!live) connection.close(CloseCode.SessionEnded, 'session ended');
     }
+  }
+
+  private onPong(connection: ListConnection, data: Buffer): void {
+    connection.alive = true;
+    const text = data.toString('latin1');
+    if (!/^\d{1,15}$/.test(text)) return;
+    const seq = Number(text);
+    if (seq <= connection.acked || seq > connection.cursor) return;
+    connection.acked = seq;
+    this.pendingAcks.add(connection);
+  }
+
+  private async saveAcks(): Promise<void> {
+    if (this.pendingAcks.size === 0) return;
+    const latest = new Map<string, { sessionId: string; listId: string; seq: number }>();
+    for (const connection of this.pendingAcks) {
+      const key = `${connection.user.sessionId}:${connection.listId}`;
+      const seq = Math.max(connection.acked, latest.get(key)?.seq ?? 0);
+      latest.set(key, { sessionId: connection.user.sessionId, listId: connection.listId, seq });
+    }
+    this.pendingAcks.clear();
+    await this.repository.saveAcks([...latest.values()], this.clock.now());
   }
 }

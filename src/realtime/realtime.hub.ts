@@ -3,12 +3,14 @@ import { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock/clock';
 import { realtimeConfig } from '../config/realtime.config';
+import { ListAccess } from '../access/list-access.service';
 import { EventLogRepository, LogPosition } from '../events/event-log.repository';
 import { EPHEMERAL_CHANNEL, EVENTS_CHANNEL, StoredEvent } from '../events/stored-event';
 import { FrameRenderers } from './frame-renderers';
 import { CloseCode, ListConnection } from './list-connection';
 import { EphemeralPayloads } from './list-events';
 import { PgListener } from './pg-listener';
+import type { Handshake } from './realtime-handshake';
 import { RealtimeRepository } from './realtime.repository';
 
 const PAGE = 500;
@@ -17,9 +19,15 @@ const STALL_CHECK_MS = 25;
 
 /** What instances tell each other over the ephemeral channel. */
 type EphemeralMessage =
-  | { l: string; t: 'item:checking'; p: EphemeralPayloads['item:checking']; x: string }
+  /** `x`: the sending connection; `s`: its session (the app's other connection of that session gets no relay). */
+  | { l: string; t: 'item:checking'; p: EphemeralPayloads['item:checking']; x: string; s: string }
   | { l: string; t: 'presence' }
   | { l: string; t: 'list:deleted' };
+
+/** `list:updated` with a member list: someone joined, left or was removed. */
+function changesMembers(event: StoredEvent): boolean {
+  return event.type === 'list:updated' && (event.payload as { members?: unknown }).members !== undefined;
+}
 
 /** The sockets of one list on this instance, and the serialised pump that feeds them. */
 class Room {
@@ -66,6 +74,7 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly renderers: FrameRenderers,
     private readonly repository: RealtimeRepository,
     private readonly listener: PgListener,
+    private readonly access: ListAccess,
     private readonly clock: Clock,
     @Inject(realtimeConfig.KEY) private readonly config: ConfigType<typeof realtimeConfig>,
   ) {}
@@ -79,7 +88,7 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
     this.every(this.config.heartbeatMs, () => this.repository.heartbeat(this.instanceId));
     this.every(this.config.trimIntervalMs, async () => {
       await this.log.trim(this.config.eventRetentionMs, this.config.eventRetentionMax);
-      await this.repository.deleteExpired(this.config.heartbeatMs * 10);
+      await this.repository.deleteExpired(this.config.heartbeatMs * 10, this.config.resumeWindowMs);
     });
   }
 
@@ -98,24 +107,22 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
     await this.repository.forgetInstance(this.instanceId).catch(() => undefined);
   }
 
-  /** The list's position in its log (null: no list). The gateway reads it before completing a handshake. */
-  position(listId: string): Promise<LogPosition | null> {
-    return this.log.position(listId);
-  }
-
   /**
    * Subscribes a connection at `position`, read before the handshake completed, so an event
-   * committed after the client saw the socket open is never skipped. Without `since` it gets
-   * what happens after that; with it, every event after `since` first — or `resync` when that
-   * part of the log is gone.
+   * committed after the client saw the socket open is never skipped. Without a start it gets
+   * what happens after that. With `since`, every event after it first — or `resync` when
+   * that part of the log is gone or older than the user's membership. With `resume` (the
+   * app's reconnect), what it missed since its last proven receipt, when still in the log.
    */
-  async join(connection: ListConnection, since: number | undefined, position: LogPosition): Promise<void> {
-    const replayable =
-      since !== undefined &&
-      since <= position.seq &&
-      (since === position.seq || (position.oldest !== null && since + 1 >= position.oldest));
-    connection.cursor = replayable ? since : position.seq;
-    if (since !== undefined && !replayable) connection.send({ type: 'resync', payload: { seq: position.seq } });
+  async join(connection: ListConnection, start: Handshake['start'], position: LogPosition, joinedSeq: number) {
+    const { since, resume } = start;
+    if (since !== undefined) {
+      const replayable = this.replayable(since, position, joinedSeq);
+      connection.cursor = replayable ? since : position.seq;
+      if (!replayable) connection.send({ type: 'resync', payload: { seq: position.seq } });
+    } else {
+      connection.cursor = resume !== undefined && this.replayable(resume, position, joinedSeq) ? resume : position.seq;
+    }
     let room = this.rooms.get(connection.listId);
     if (!room) {
       room = new Room(connection.listId);
@@ -127,6 +134,12 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
     if (!connection.open) return this.leave(connection);
     await this.broadcast({ l: connection.listId, t: 'presence' });
     await this.wake(connection.listId);
+  }
+
+  /** Whether delivery can start after `seq`: nothing missing from the log, nothing from before the user joined. */
+  private replayable(seq: number, position: LogPosition, joinedSeq: number): boolean {
+    if (seq < joinedSeq || seq > position.seq) return false;
+    return seq === position.seq || (position.oldest !== null && seq + 1 >= position.oldest);
   }
 
   async leave(connection: ListConnection): Promise<void> {
@@ -147,6 +160,7 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
       t: 'item:checking',
       p: { itemId, userId: connection.user.id },
       x: connection.id,
+      s: connection.user.sessionId,
     };
     await this.broadcast(message);
   }
@@ -180,9 +194,9 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
       if (active.length > 0) {
         const stored = await this.log.after(room.listId, Math.min(...active.map((c) => c.cursor)), PAGE);
         const events = await this.renderers.render(stored);
+        if (events.some(changesMembers)) await this.enforceMembership(room);
         for (const event of events) {
           for (const connection of active) connection.deliver(event);
-          this.enforceMembership(room, event);
         }
         if (stored.length === PAGE) continue;
       }
@@ -204,13 +218,20 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
     room.stallTimer.unref();
   }
 
-  /** A member who left or was removed loses every socket on the list at once. */
-  private enforceMembership(room: Room, event: StoredEvent): void {
-    const changed = (event.payload as { members?: { id: string }[] }).members;
-    if (event.type !== 'list:updated' || !changed) return;
-    const members = new Set(changed.map((m) => m.id));
-    for (const connection of room.connections) {
-      if (!members.has(connection.user.id)) connection.close(CloseCode.Removed, 'no longer a member of this list');
+  /**
+   * A member who left or was removed loses every socket on the list, before anything
+   * committed after their removal (the new invite code) is sent to them. Decided from who is
+   * a member now, never from the member lists of events being replayed.
+   */
+  private async enforceMembership(...rooms: Room[]): Promise<void> {
+    const members = await this.access.membersOf(rooms.map((room) => room.listId));
+    for (const room of rooms) {
+      const current = members.get(room.listId);
+      for (const connection of room.connections) {
+        if (current && !current.has(connection.user.id)) {
+          connection.close(CloseCode.Removed, 'no longer a member of this list');
+        }
+      }
     }
   }
 
@@ -226,7 +247,10 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
       if (!room) return;
       switch (message.t) {
         case 'item:checking':
-          for (const c of room.connections) if (c.id !== message.x) c.sendEphemeral('item:checking', message.p);
+          for (const c of room.connections) {
+            if (c.id === message.x || (!c.fullStream && c.user.sessionId === message.s)) continue;
+            c.sendEphemeral('item:checking', message.p);
+          }
           break;
         case 'presence':
           void this.sendPresence(room);
@@ -249,17 +273,24 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
-  /** Safety net behind NOTIFY: wake lists whose head moved, close lists that are gone. */
+  /**
+   * Safety net behind NOTIFY: wake lists whose head moved, close lists that are gone, and
+   * re-check membership. Only the rooms whose heads were read are judged: a room opened
+   * while the query ran is not "gone".
+   */
   private async sweep(): Promise<void> {
-    const heads = await this.log.heads([...this.rooms.keys()]);
-    for (const [listId, room] of this.rooms) {
-      const head = heads.get(listId);
+    const listIds = [...this.rooms.keys()];
+    const heads = await this.log.heads(listIds);
+    const rooms = listIds.flatMap((listId) => this.rooms.get(listId) ?? []);
+    for (const room of rooms) {
+      const head = heads.get(room.listId);
       if (head === undefined) {
         for (const c of room.connections) c.close(CloseCode.ListDeleted, 'list deleted');
       } else if ([...room.connections].some((c) => c.open && c.cursor < head)) {
-        void this.wake(listId).catch((error: unknown) => this.pumpFailed(listId, error));
+        void this.wake(room.listId).catch((error: unknown) => this.pumpFailed(room.listId, error));
       }
     }
+    await this.enforceMembership(...rooms.filter((room) => heads.has(room.listId)));
   }
 
   /** A small ephemeral message to every instance (NOTIFY payloads must stay under 8 kB). */

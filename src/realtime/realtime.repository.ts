@@ -77,8 +77,34 @@ export class RealtimeRepository {
     };
   }
 
+  /** The last seq this session's socket provably received on this list, if acknowledged after `after`. */
+  async lastAck(sessionId: string, listId: string, after: Date): Promise<number | null> {
+    const rows: { seq: string }[] = await this.txHost.tx.query(
+      `SELECT seq FROM ws_acks WHERE session_id = $1 AND list_id = $2 AND acked_at > $3`,
+      [sessionId, listId, after],
+    );
+    return rows[0] ? Number(rows[0].seq) : null;
+  }
+
+  /** Records proven receipts (one statement for a heartbeat round); a seq never moves back. */
+  async saveAcks(acks: { sessionId: string; listId: string; seq: number }[], now: Date): Promise<void> {
+    if (acks.length === 0) return;
+    await this.txHost.tx.query(
+      `INSERT INTO ws_acks (session_id, list_id, seq, acked_at)
+       SELECT a.session_id, a.list_id, a.seq, $4
+         FROM unnest($1::uuid[], $2::uuid[], $3::bigint[]) AS a (session_id, list_id, seq)
+         JOIN sessions s ON s.id = a.session_id JOIN lists l ON l.id = a.list_id
+       ON CONFLICT (session_id, list_id)
+       DO UPDATE SET seq = greatest(ws_acks.seq, excluded.seq), acked_at = excluded.acked_at`,
+      [acks.map((a) => a.sessionId), acks.map((a) => a.listId), acks.map((a) => a.seq), now],
+    );
+  }
+
   /** Housekeeping: expired tickets, and connection rows of instances that stopped heartbeating. */
-  async deleteExpired(staleConnectionMs: number): Promise<void> {
+  async deleteExpired(staleConnectionMs: number, ackWindowMs: number): Promise<void> {
+    await this.txHost.tx.query(`DELETE FROM ws_acks WHERE acked_at < now() - make_interval(secs => $1 / 1000.0)`, [
+      ackWindowMs,
+    ]);
     await this.txHost.tx.query(`DELETE FROM ws_tickets WHERE expires_at < now()`);
     await this.txHost.tx.query(
       `DELETE FROM ws_connections WHERE seen_at < now() - make_interval(secs => $1 / 1000.0)`,

@@ -21,8 +21,9 @@ function unitOfWork<T>(t: TestApp, work: () => Promise<T>): Promise<T> {
 
 /** One `item:removed` of a random id, padded to about `bytes`, through the app's own append. */
 function appendOne(t: TestApp, listId: string, bytes: number, actorId: string | null) {
+  const actor = actorId ? { id: actorId, sessionId: randomUUID() } : null;
   const payload = bytes > 0 ? { id: randomUUID(), padding: 'x'.repeat(bytes) } : { id: randomUUID() };
-  return eventLog(t).append(listId, 'item:removed', payload, actorId);
+  return eventLog(t).append(listId, 'item:removed', payload, actor);
 }
 
 /**

@@ -24,6 +24,7 @@ export interface ListBody {
   id: string;
   name: string;
   inviteCode: string;
+  inviteCodeExpiresAt: string;
   members: { id: string; name: string; email: string; role: string }[];
   items: Item[];
   createdAt: string;

@@ -3,17 +3,21 @@ import { createHash, createHmac, hkdfSync, randomBytes, randomInt, timingSafeEqu
 /** Crockford base32: no I, L, O or U, so codes read aloud or typed from a screen survive. */
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
-/** `XXXX-XXXX` from a CSPRNG: 40 bits. */
+/**
+ * `XXX-XXX` from a CSPRNG (30 bits): what the app's join field takes (7 characters, e.g.
+ * `A4F-92K`). Six symbols can be guessed at scale, so codes expire, rotate when a member is
+ * removed, and failed joins are throttled per account and per address.
+ */
 export function newInviteCode(): string {
-  const chars = Array.from({ length: 8 }, () => CROCKFORD[randomInt(CROCKFORD.length)]);
-  return `${chars.slice(0, 4).join('')}-${chars.slice(4).join('')}`;
+  const chars = Array.from({ length: 6 }, () => CROCKFORD[randomInt(CROCKFORD.length)]);
+  return `${chars.slice(0, 3).join('')}-${chars.slice(3).join('')}`;
 }
 
 /** Case-insensitive, tolerant of missing dash and of the letters Crockford folds (I, L → 1; O → 0). */
 export function normalizeInviteCode(input: string): string | null {
   const compact = input.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
-  if (!/^[0-9A-HJKMNP-TV-Z]{8}$/.test(compact)) return null;
-  return `${compact.slice(0, 4)}-${compact.slice(4)}`;
+  if (!/^[0-9A-HJKMNP-TV-Z]{6}$/.test(compact)) return null;
+  return `${compact.slice(0, 3)}-${compact.slice(3)}`;
 }
 
 /** Six digits from a CSPRNG, leading zeros kept. */

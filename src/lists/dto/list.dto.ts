@@ -12,7 +12,7 @@ export class UpdateListDto {
 }
 
 export class JoinListDto {
-  /** The code another member shared, e.g. "K7QF-2MZC" (case and dash optional). */
+  /** The code another member shared, e.g. "A4F-92K" (case and dash optional). */
   @Trim() @IsString() @MaxLength(32) inviteCode!: string;
 }
 

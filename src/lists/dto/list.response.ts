@@ -16,8 +16,10 @@ export class ListResponse {
   id!: string;
   /** @example "Ana's List" */
   name!: string;
-  /** @example "K7QF-2MZC" */
+  /** What a partner types in the app's join field. @example "A4F-92K" */
   inviteCode!: string;
+  /** When the code stops working; a member's next read of the list after that shows a new one. */
+  inviteCodeExpiresAt!: string;
   members!: MemberResponse[];
   items!: ItemResponse[];
   createdAt!: string;
@@ -70,6 +72,7 @@ export function toListResponse(
     id: list.id,
     name: list.name,
     inviteCode: list.inviteCode,
+    inviteCodeExpiresAt: list.inviteExpiresAt.toISOString(),
     members: members.map(toMemberResponse),
     items: items.map(toItemResponse),
     createdAt: list.createdAt.toISOString(),
