@@ -75,6 +75,7 @@ describe('two servers on one data directory', () => {
 
     // The last one out stops it.
     await expect(second.stop()).resolves.toEqual({ code: 0, signal: null });
+    expect(second.output()).toContain(`stopping the embedded PostgreSQL on ${pgDir}: no other CartSync server uses it`);
     expect(isRunning(postgres!)).toBe(false);
     expect(postmasterPid(pgDir)).toBeNull();
   }, 45_000);

@@ -198,7 +198,10 @@ export class EmbeddedPostgres {
     this.stopped = true;
     const log = this.options.log ?? (() => undefined);
     const outcome = await this.membership.leave(this.postmaster.pid);
-    if (outcome === 'last') await stopPostmaster(this.postmaster);
+    if (outcome === 'last') {
+      log(`stopping the embedded PostgreSQL on ${this.options.dataDir}: no other CartSync server uses it`);
+      await stopPostmaster(this.postmaster);
+    }
     if (outcome === 'last' || outcome === 'gone') {
       if (this.options.ephemeral) await rm(this.options.dataDir, { recursive: true, force: true });
     } else {
