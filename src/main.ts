@@ -1,9 +1,9 @@
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { ConfigType } from '@nestjs/config';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { exitOnSignals } from './common/lifecycle/graceful-shutdown';
+import { assertPortFree, explainListenError } from './common/net/ports';
 import { appConfig } from './config/app.config';
 import { ensureDevelopmentSecret } from './config/development-secret';
 import { loadEnvFile } from './config/env-file';
@@ -14,13 +14,17 @@ async function bootstrap(): Promise<void> {
   loadEnvFile();
   validateEnv(process.env);
   ensureDevelopmentSecret(process.env);
+  const { port, host, shutdownTimeoutMs } = appConfig();
+  // A second server on the same PORT stops here, before it starts or joins any database.
+  await assertPortFree(port, host);
   const embedded = await startEmbeddedDatabaseIfNeeded();
   try {
     const app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true, bodyParser: false });
     configureApp(app);
-    const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
-    exitOnSignals(app, { timeoutMs: config.shutdownTimeoutMs, afterClose: () => embedded?.stop() });
-    await app.listen(config.port, config.host);
+    exitOnSignals(app, { timeoutMs: shutdownTimeoutMs, afterClose: () => embedded?.stop() });
+    await app.listen(port, host).catch((error: unknown) => {
+      throw explainListenError(error, port, host);
+    });
   } catch (error) {
     await embedded?.stop();
     throw error;

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { EmbeddedPostgres } from '../src/database/embedded-postgres';
+import { EmbeddedPostgres, isRunning } from '../src/database/embedded-postgres';
+import { postmasterPid } from './support/server-process';
 
 async function query(url: string, sql: string): Promise<unknown[]> {
   const client = new Client({ connectionString: url });
@@ -50,16 +51,69 @@ describe('EmbeddedPostgres (zero-config database)', () => {
     }
   });
 
-  it('should stop an orphaned server left running on the directory and take over', async () => {
-    const orphan = await EmbeddedPostgres.start({ dataDir, port: 0, unsafeFast: true });
-    const successor = await EmbeddedPostgres.start({ dataDir, port: 0, unsafeFast: true });
+  it('should let a second instance share the running cluster, and leave it running until the last one stops', async () => {
+    const first = await EmbeddedPostgres.start({ dataDir, port: 0, unsafeFast: true });
+    const postmaster = postmasterPid(dataDir)!;
+    const messages: string[] = [];
+    const second = await EmbeddedPostgres.start({ dataDir, port: 0, unsafeFast: true, log: (m) => messages.push(m) });
     try {
-      await expect(query(orphan.url(), 'SELECT 1')).rejects.toThrow();
+      expect(second.port).toBe(first.port);
+      expect(postmasterPid(dataDir)).toBe(postmaster);
+      expect(messages).toEqual([
+        `sharing the PostgreSQL already running on ${dataDir} (127.0.0.1:${first.port}) with CartSync server pid ${process.pid}`,
+      ]);
+
+      await first.stop(); // the one that started Postgres
+      await expect(query(second.url(), 'SELECT 1 AS ok')).resolves.toEqual([{ ok: 1 }]);
+    } finally {
+      await second.stop();
+      await first.stop();
+    }
+    await expect(query(second.url(), 'SELECT 1')).rejects.toThrow();
+    expect(isRunning(postmaster)).toBe(false);
+  });
+
+  it('should take over a cluster whose server is gone, and stop it as its last user', async () => {
+    const gone = await EmbeddedPostgres.start({ dataDir, port: 0, unsafeFast: true });
+    const postmaster = postmasterPid(dataDir)!;
+    // Its server dies (SIGKILL): its sessions end, Postgres keeps running.
+    await query(
+      gone.url(),
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'cartsync server %'`,
+    );
+    const messages: string[] = [];
+    const successor = await EmbeddedPostgres.start({
+      dataDir,
+      port: 0,
+      unsafeFast: true,
+      log: (m) => messages.push(m),
+    });
+    try {
+      expect(successor.port).toBe(gone.port);
+      expect(messages).toEqual([
+        `taking over the PostgreSQL (pid ${postmaster}) left running on ${dataDir} (127.0.0.1:${gone.port}) by a server that is gone`,
+      ]);
       await expect(query(successor.url(), 'SELECT 1 AS ok')).resolves.toEqual([{ ok: 1 }]);
     } finally {
       await successor.stop();
-      await orphan.stop();
+      await gone.stop();
     }
+    expect(isRunning(postmaster)).toBe(false);
+  });
+
+  it('should initialise a new directory once when two instances start on it together', async () => {
+    const [a, b] = await Promise.all([
+      EmbeddedPostgres.start({ dataDir, port: 0, unsafeFast: true }),
+      EmbeddedPostgres.start({ dataDir, port: 0, unsafeFast: true }),
+    ]);
+    try {
+      expect(a.port).toBe(b.port);
+      await expect(query(b.url(), 'SELECT 1 AS ok')).resolves.toEqual([{ ok: 1 }]);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+    expect(postmasterPid(dataDir)).toBeNull();
   });
 
   it('should remove an ephemeral cluster on stop', async () => {

@@ -1,17 +1,29 @@
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { constants as fsConstants, existsSync, readFileSync } from 'node:fs';
-import { access, chown, cp, mkdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  constants as fsConstants,
+  existsSync,
+  fchownSync,
+  fstatSync,
+  openSync,
+  readFileSync,
+} from 'node:fs';
+import { access, chown, cp, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
+import { freePort, isPortFree } from '../common/net/ports';
 
 export interface EmbeddedPostgresOptions {
   /** Cluster directory; created and initialised on first use, kept afterwards unless `ephemeral`. */
   dataDir: string;
   /** Preferred port; a free one is taken when it is busy. */
   port: number;
-  /** Remove the data directory on stop (tests). */
+  /**
+   * Private to this process (tests): removed on stop, and Postgres stays in our process group so
+   * that a Ctrl+C of the run stops it too.
+   */
   ephemeral?: boolean;
   /** Trade durability for speed (tests): fsync, synchronous_commit and full_page_writes off. */
   unsafeFast?: boolean;
@@ -23,39 +35,101 @@ interface RunAs {
   gid: number;
 }
 
+/** A live postmaster: its pid, and our child process when this instance started it. */
+interface Postmaster {
+  pid: number;
+  child?: ChildProcess;
+}
+
 const STOP_TIMEOUT_MS = 15_000;
 const READY_TIMEOUT_MS = 30_000;
+const POLL_MS = 50;
+/**
+ * Every server using a cluster holds this advisory lock in shared mode on a connection of its
+ * own, for as long as it runs: the cluster's members. The lock dies with the connection, so a
+ * SIGKILLed server stops counting at once. Leaving, a member takes it exclusively: granted
+ * means nobody else uses the cluster, and nobody can join until it is stopped.
+ */
+const MEMBERS_LOCK = `hashtext('cartsync:embedded-postgres-members')`;
+/** application_name of a member's connection, followed by its server's pid. */
+const MEMBER = 'cartsync server';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * A PostgreSQL cluster run as a child process from the binaries that the
- * `@embedded-postgres/<platform>` package ships (or the system's, as a fallback).
- * Handles what bites on these machines: running as root (Postgres refuses, so it
- * runs as the `postgres` user), binaries that user cannot reach, and a stale
- * `postmaster.pid` left by a SIGKILLed parent.
+ * A PostgreSQL cluster run from the binaries that the `@embedded-postgres/<platform>` package
+ * ships (or the system's, as a fallback), in a data directory that every server started with it
+ * shares: the first one starts Postgres, the next ones join it, and the last one out stops it. A
+ * cluster that a live server uses is never stopped; one left by a SIGKILLed server is taken over.
+ * Handles what bites on these machines: running as root (Postgres refuses, so it runs as the
+ * `postgres` user), binaries that user cannot reach, and a stale `postmaster.pid`.
  */
 export class EmbeddedPostgres {
+  private stopped = false;
+
   private constructor(
     private readonly options: EmbeddedPostgresOptions,
-    private readonly child: ChildProcess,
     readonly port: number,
+    private readonly postmaster: Postmaster,
+    private readonly membership: Membership,
   ) {}
 
+  /** Joins the cluster running on `dataDir`, or starts it (initialising it first if needed). */
   static async start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
     const log = options.log ?? (() => undefined);
     const runAs = postgresUser();
     const binDir = await reachableBinaries(runAs, log);
-    await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-    if (runAs) await chown(options.dataDir, runAs.uid, runAs.gid);
-    if (!existsSync(join(options.dataDir, 'PG_VERSION'))) {
-      log(`initialising a PostgreSQL cluster in ${options.dataDir}`);
-      run(
-        join(binDir, 'initdb'),
-        ['-D', options.dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
-        runAs,
-      );
+    await initialise(options.dataDir, binDir, runAs, log);
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    let seen = '';
+    for (;;) {
+      const running = await runningPostmaster(options.dataDir, log);
+      let cluster: EmbeddedPostgres | null = null;
+      if (running === null) {
+        cluster = await EmbeddedPostgres.launch(options, binDir, runAs, deadline, log);
+      } else if (running !== 'unsettled') {
+        seen = ` (pid ${running.pid}, port ${running.port})`;
+        cluster = await EmbeddedPostgres.join(options, running, log);
+      }
+      if (cluster) return cluster;
+      // Another server is starting or stopping the cluster right now: look again.
+      if (Date.now() > deadline) {
+        throw new Error(
+          `the PostgreSQL running on ${options.dataDir}${seen} did not let this server in within ${READY_TIMEOUT_MS} ms: stop it, or set DATA_DIR or DATABASE_URL`,
+        );
+      }
+      await sleep(POLL_MS);
     }
-    await clearStalePid(options.dataDir, log);
-    const port = options.port > 0 && (await isPortFree(options.port)) ? options.port : await freePort();
+  }
+
+  /** Uses the postmaster that is already running on the directory. */
+  private static async join(
+    options: EmbeddedPostgresOptions,
+    running: { pid: number; port: number },
+    log: (m: string) => void,
+  ): Promise<EmbeddedPostgres | null> {
+    const membership = await Membership.join(running.port, log);
+    if (!membership) return null;
+    const others = await membership.others();
+    const where = `${options.dataDir} (127.0.0.1:${running.port})`;
+    log(
+      others
+        ? `sharing the PostgreSQL already running on ${where} with CartSync server pid ${others}`
+        : `taking over the PostgreSQL (pid ${running.pid}) left running on ${where} by a server that is gone`,
+    );
+    return new EmbeddedPostgres(options, running.port, { pid: running.pid }, membership);
+  }
+
+  /** Starts a postmaster; null when another server's postmaster got the directory first. */
+  private static async launch(
+    options: EmbeddedPostgresOptions,
+    binDir: string,
+    runAs: RunAs | null,
+    deadline: number,
+    log: (m: string) => void,
+  ): Promise<EmbeddedPostgres | null> {
+    const port =
+      options.port > 0 && (await isPortFree(options.port, '127.0.0.1')) ? options.port : await freePort('127.0.0.1');
     const flags = [
       '-D',
       options.dataDir,
@@ -69,23 +143,39 @@ export class EmbeddedPostgres {
     if (options.unsafeFast) {
       flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
     }
+    const serverLog = openServerLog(options.dataDir, runAs);
     const child = spawn(join(binDir, 'postgres'), flags, {
       ...(runAs ?? {}),
-      stdio: ['ignore', 'ignore', 'pipe'],
+      // Its own process group: a Ctrl+C meant for this server must not stop the other members' database.
+      detached: !options.ephemeral,
+      stdio: ['ignore', 'ignore', serverLog.fd],
       env: { ...process.env, LC_ALL: 'C' },
     });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
-    });
-    const cluster = new EmbeddedPostgres(options, child, port);
-    await cluster.waitUntilReady(() => stderr);
-    log(`embedded PostgreSQL listening on 127.0.0.1:${port}`);
-    return cluster;
+    closeSync(serverLog.fd);
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const running = () => child.exitCode === null && child.signalCode === null;
+    while (running()) {
+      const membership = await Membership.join(port, log);
+      if (membership) {
+        log(`embedded PostgreSQL listening on 127.0.0.1:${port}`);
+        return new EmbeddedPostgres(options, port, { pid: child.pid!, child }, membership);
+      }
+      if (Date.now() > deadline) {
+        await stopPostmaster({ pid: child.pid!, child });
+        throw new Error(`PostgreSQL was not ready within ${READY_TIMEOUT_MS} ms:\n${serverLog.tail()}`);
+      }
+      await sleep(POLL_MS);
+    }
+    await exited;
+    const output = serverLog.tail();
+    // Lost the race for the directory to another server's postmaster, or stopped by a member
+    // that left before we joined (a clean shutdown exits 0): join or start again.
+    if (child.exitCode === 0 || /lock file "postmaster\.pid" already exists/.test(output)) return null;
+    throw new Error(`PostgreSQL exited during start-up:\n${output}`);
   }
 
   url(database = 'postgres'): string {
-    return `postgres://postgres@127.0.0.1:${this.port}/${database}`;
+    return postgresUrl(this.port, database);
   }
 
   /** Creates the database unless it exists. */
@@ -102,36 +192,130 @@ export class EmbeddedPostgres {
     return this.url(name);
   }
 
+  /** Leaves the cluster; the last member out stops it (and removes an ephemeral one). */
   async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-      this.child.kill('SIGINT'); // fast shutdown: ends connections, writes a checkpoint
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      await exited;
-      clearTimeout(timer);
+    if (this.stopped) return;
+    this.stopped = true;
+    const log = this.options.log ?? (() => undefined);
+    const outcome = await this.membership.leave(this.postmaster.pid);
+    if (outcome === 'last') {
+      log(`stopping the embedded PostgreSQL on ${this.options.dataDir}: no other CartSync server uses it`);
+      await stopPostmaster(this.postmaster);
     }
-    if (this.options.ephemeral) await rm(this.options.dataDir, { recursive: true, force: true });
+    if (outcome === 'last' || outcome === 'gone') {
+      if (this.options.ephemeral) await rm(this.options.dataDir, { recursive: true, force: true });
+    } else {
+      log(
+        outcome === 'unknown'
+          ? `lost track of who uses the embedded PostgreSQL on ${this.options.dataDir}: leaving it running`
+          : `leaving the embedded PostgreSQL running for CartSync server pid ${outcome.others}`,
+      );
+      this.postmaster.child?.unref();
+    }
+    await this.membership.end();
+  }
+}
+
+/**
+ * This instance's place among the cluster's members: a connection of its own holding a share
+ * of {@link MEMBERS_LOCK} from joining to leaving (or to the process's death).
+ */
+class Membership {
+  private leaving = false;
+
+  private constructor(private readonly client: Client) {}
+
+  /** A share of the members' lock on `port`, or null while Postgres cannot grant one (starting, stopping). */
+  static async join(port: number, log: (m: string) => void): Promise<Membership | null> {
+    const client = new Client({
+      connectionString: postgresUrl(port),
+      application_name: `${MEMBER} ${process.pid}`,
+      connectionTimeoutMillis: 1000,
+    });
+    const membership = new Membership(client);
+    let joined = false;
+    client.on('error', (error) => {
+      if (joined && !membership.leaving)
+        log(`lost the membership connection to the embedded PostgreSQL: ${error.message}`);
+    });
+    try {
+      await client.connect();
+      // Waits only while a leaving member holds the lock to stop the cluster, which ends this session.
+      await client.query(`SET lock_timeout = '5s'`);
+      await client.query(`SELECT pg_advisory_lock_shared(${MEMBERS_LOCK})`);
+      joined = true;
+      return membership;
+    } catch {
+      await client.end().catch(() => undefined);
+      return null;
+    }
   }
 
-  private async waitUntilReady(stderr: () => string): Promise<void> {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      if (this.child.exitCode !== null || this.child.signalCode !== null) {
-        throw new Error(`PostgreSQL exited during start-up:\n${stderr()}`);
-      }
-      const client = new Client({ connectionString: this.url(), connectionTimeoutMillis: 1000 });
-      try {
-        await client.connect();
-        await client.end();
-        return;
-      } catch {
-        await client.end().catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
-    await this.stop();
-    throw new Error(`PostgreSQL was not ready within ${READY_TIMEOUT_MS} ms:\n${stderr()}`);
+  /** The pids of the other servers using the cluster, e.g. "123, 456" ('' when none). */
+  async others(): Promise<string> {
+    const { rows } = await this.client.query<{ pid: string }>(
+      `SELECT DISTINCT substr(application_name, $1) AS pid FROM pg_stat_activity
+        WHERE application_name LIKE $2 AND pid <> pg_backend_pid() ORDER BY 1`,
+      [MEMBER.length + 2, `${MEMBER} %`],
+    );
+    return rows.map((row) => row.pid).join(', ');
   }
+
+  /**
+   * Gives up the share and tries for the whole lock: 'last' when granted (held until Postgres,
+   * stopping, ends this session; nobody can join meanwhile), otherwise who else still uses it.
+   */
+  async leave(postmasterPid: number): Promise<'last' | 'gone' | 'unknown' | { others: string }> {
+    this.leaving = true;
+    try {
+      await this.client.query(`SELECT pg_advisory_unlock_shared(${MEMBERS_LOCK})`);
+      const { rows } = await this.client.query<{ last: boolean }>(
+        `SELECT pg_try_advisory_lock(${MEMBERS_LOCK}) AS last`,
+      );
+      return rows[0].last ? 'last' : { others: (await this.others()) || 'unknown' };
+    } catch {
+      // The connection is gone: Postgres stopped, or someone ended our session and we cannot
+      // tell who else uses it.
+      return isRunning(postmasterPid) ? 'unknown' : 'gone';
+    }
+  }
+
+  end(): Promise<void> {
+    return this.client.end().catch(() => undefined);
+  }
+}
+
+function postgresUrl(port: number, database = 'postgres'): string {
+  return `postgres://postgres@127.0.0.1:${port}/${database}`;
+}
+
+/** SIGINT (fast shutdown: ends connections, writes a checkpoint), SIGKILL after a timeout. */
+async function stopPostmaster({ pid, child }: Postmaster): Promise<void> {
+  const gone = async (timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    while (isRunning(pid) && Date.now() < deadline) await sleep(POLL_MS);
+    return !isRunning(pid);
+  };
+  const signal = (name: NodeJS.Signals) => (child ? child.kill(name) : process.kill(pid, name));
+  if (!isRunning(pid)) return;
+  signal('SIGINT');
+  if (!(await gone(STOP_TIMEOUT_MS))) {
+    signal('SIGKILL');
+    await gone(STOP_TIMEOUT_MS);
+  }
+}
+
+/** Postgres's stderr, appended to `<dataDir>/postgres.log` (it outlives the server that started it). */
+function openServerLog(dataDir: string, runAs: RunAs | null) {
+  const path = join(dataDir, 'postgres.log');
+  const fd = openSync(path, 'a', 0o600);
+  if (runAs) fchownSync(fd, runAs.uid, runAs.gid);
+  const from = fstatSync(fd).size;
+  return {
+    fd,
+    /** What this start wrote, at most its last 4000 characters. */
+    tail: () => readFileSync(path).subarray(from).toString('utf8').slice(-4000),
+  };
 }
 
 function run(file: string, args: string[], runAs: RunAs | null): void {
@@ -201,61 +385,87 @@ async function reachableBinaries(runAs: RunAs | null, log: (m: string) => void):
   throw new Error('No runnable PostgreSQL binaries: install dependencies (npm install) or set DATABASE_URL');
 }
 
-/** A SIGKILLed parent leaves Postgres running (or its pid file behind): stop the orphan, drop the file. */
-async function clearStalePid(dataDir: string, log: (m: string) => void): Promise<void> {
-  const pidFile = join(dataDir, 'postmaster.pid');
-  let pid: number;
+/**
+ * Creates the cluster unless it exists: initdb into a sibling directory, then one rename, so
+ * that two servers started together on a new directory never initialise it over each other.
+ */
+async function initialise(dataDir: string, binDir: string, runAs: RunAs | null, log: (m: string) => void) {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if (runAs) await chown(dataDir, runAs.uid, runAs.gid);
+  if (existsSync(join(dataDir, 'PG_VERSION'))) return;
+  log(`initialising a PostgreSQL cluster in ${dataDir}`);
+  const staging = `${dataDir}.initdb-${process.pid}-${randomBytes(4).toString('hex')}`;
+  await mkdir(staging, { mode: 0o700 });
   try {
-    pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
-  } catch {
-    return;
+    if (runAs) await chown(staging, runAs.uid, runAs.gid);
+    run(
+      join(binDir, 'initdb'),
+      ['-D', staging, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
+      runAs,
+    );
+    await rename(staging, dataDir); // replaces the empty directory
+  } catch (error) {
+    // ENOTEMPTY: another server initialised it first.
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) throw error;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
   }
-  if (isPostgresOf(pid, dataDir)) {
-    log(`stopping an orphaned PostgreSQL (pid ${pid}) left on ${dataDir}`);
-    process.kill(pid, 'SIGINT');
-    const deadline = Date.now() + STOP_TIMEOUT_MS;
-    while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-  }
-  await rm(pidFile, { force: true });
 }
 
-function isAlive(pid: number): boolean {
+/**
+ * The postmaster running on `dataDir` (from its `postmaster.pid`), null when none runs, or
+ * 'unsettled' while one is writing the file. A file naming a process that is not that postmaster
+ * is stale (pid reused after a crash): removed, since Postgres would refuse to start over it. A
+ * dead pid is left to Postgres, which replaces such a file itself.
+ */
+async function runningPostmaster(
+  dataDir: string,
+  log: (m: string) => void,
+): Promise<{ pid: number; port: number } | null | 'unsettled'> {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  let content: string;
+  try {
+    content = await readFile(pidFile, 'utf8');
+  } catch {
+    return null;
+  }
+  const [pid, , , port] = content.split('\n').map(Number);
+  if (!Number.isInteger(pid) || pid <= 0) return 'unsettled';
+  if (isPostgresOf(pid, dataDir)) return Number.isInteger(port) && port > 0 ? { pid, port } : 'unsettled';
+  if (isRunning(pid) && (await readFile(pidFile, 'utf8').catch(() => '')) === content) {
+    log(`removing a stale postmaster.pid (pid ${pid} is another process now) from ${dataDir}`);
+    await rm(pidFile, { force: true });
+  }
+  return null;
+}
+
+/** Whether `pid` runs; a zombie (exited, not yet reaped by its parent) does not. */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-}
-
-function isPostgresOf(pid: number, dataDir: string): boolean {
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return false;
   try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return cmdline.includes('postgres') && cmdline.includes(dataDir);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
-    return false;
+    return existsSync(`/proc/${pid}`) || !existsSync('/proc/self'); // gone meanwhile, or no /proc (macOS)
   }
 }
 
-function isPortFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer()
-      .once('error', () => resolve(false))
-      .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-      .once('error', reject)
-      .listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-      });
-  });
+/** Whether `pid` is a postmaster started with `-D dataDir`. */
+function isPostgresOf(pid: number, dataDir: string): boolean {
+  if (!isRunning(pid)) return false;
+  let command: string;
+  try {
+    command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    const ps = spawnSync('ps', ['-ww', '-o', 'command=', '-p', String(pid)], { encoding: 'utf8' });
+    command = ps.stdout?.trim() ?? '';
+  }
+  const [binary, rest] = command.split(' -D ', 2);
+  return binary.endsWith('postgres') && `${rest} `.startsWith(`${dataDir} `);
 }
 
 /** Whether the `postgres` user (when we are root) can create and use `dir`. */

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../src/common/net/ports';
+import { isRunning } from '../src/database/embedded-postgres';
+import { buildServer, postmasterPid, ServerProcess, stopStrayPostgres } from './support/server-process';
+
+/**
+ * `npm start` twice in one checkout: real server processes on one DATA_DIR, no DATABASE_URL,
+ * so they meet at the embedded PostgreSQL in DATA_DIR/pg.
+ */
+describe('two servers on one data directory', () => {
+  let dataDir: string;
+  let pgDir: string;
+  let pgPort: number;
+
+  beforeAll(() => buildServer(), 120_000);
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'cartsync-shared-'));
+    await chmod(dataDir, 0o755); // the postgres user must reach DATA_DIR/pg
+    pgDir = join(dataDir, 'pg');
+    pgPort = await freePort('127.0.0.1');
+  });
+
+  afterEach(async () => {
+    await ServerProcess.killAll();
+    await stopStrayPostgres(pgDir);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function server(port?: number): Promise<ServerProcess> {
+    return ServerProcess.start({
+      DATA_DIR: dataDir,
+      PORT: port ?? (await freePort('127.0.0.1')),
+      EMBEDDED_PG_PORT: pgPort,
+    });
+  }
+
+  async function register(on: ServerProcess) {
+    const credentials = { email: `user-${randomUUID()}@example.com`, password: 'correct horse battery' };
+    const res = await on.request('POST', '/auth/register', { ...credentials, name: 'Ana' });
+    expect(res.status).toBe(201);
+    return credentials;
+  }
+
+  async function expectServing(on: ServerProcess, ...users: { email: string; password: string }[]) {
+    expect((await on.request('GET', '/ready')).status).toBe(200);
+    await register(on);
+    for (const user of users) expect((await on.request('POST', '/auth/login', user)).status).toBe(200);
+  }
+
+  it('should let a second server share the running database, and keep it for whichever stays', async () => {
+    const first = await server();
+    await first.ready();
+    const ana = await register(first);
+    const postgres = postmasterPid(pgDir);
+
+    const second = await server();
+    await second.ready();
+    expect(postmasterPid(pgDir)).toBe(postgres);
+    const bo = await register(second);
+    await expectServing(first, ana, bo);
+    await expectServing(second, ana, bo);
+    expect(second.output()).toContain(
+      `sharing the PostgreSQL already running on ${pgDir} (127.0.0.1:${pgPort}) with CartSync server pid ${first.pid}`,
+    );
+
+    // Ctrl+C stops the server that started PostgreSQL: it must not take the database with it.
+    await expect(first.interrupt()).resolves.toEqual({ code: 0, signal: null });
+    expect(first.output()).toContain(`leaving the embedded PostgreSQL running for CartSync server pid ${second.pid}`);
+    expect(postmasterPid(pgDir)).toBe(postgres);
+    await expectServing(second, ana, bo);
+
+    // The last one out stops it.
+    await expect(second.stop()).resolves.toEqual({ code: 0, signal: null });
+    expect(second.output()).toContain(`stopping the embedded PostgreSQL on ${pgDir}: no other CartSync server uses it`);
+    expect(isRunning(postgres!)).toBe(false);
+    expect(postmasterPid(pgDir)).toBeNull();
+  }, 45_000);
+
+  it('should refuse a second server on the same PORT with a clear message and leave the database alone', async () => {
+    const first = await server();
+    await first.ready();
+    const ana = await register(first);
+    const postgres = postmasterPid(pgDir);
+
+    const second = await server(first.port);
+    await expect(second.exited).resolves.toEqual({ code: 1, signal: null });
+    expect(postmasterPid(pgDir)).toBe(postgres);
+    await expectServing(first, ana);
+    expect(second.output()).toContain(
+      `CartSync failed to start: port ${first.port} on 127.0.0.1 is already in use (another CartSync server?): stop it or set PORT`,
+    );
+    expect(second.output()).not.toContain('PostgreSQL');
+  }, 30_000);
+
+  it('should take over the database of a server that was SIGKILLed', async () => {
+    const killed = await server();
+    await killed.ready();
+    const ana = await register(killed);
+    await killed.stop('SIGKILL');
+    const orphan = postmasterPid(pgDir);
+    expect(isRunning(orphan!)).toBe(true);
+
+    const next = await server();
+    await next.ready();
+    await expectServing(next, ana);
+    expect(next.output()).toContain(`taking over the PostgreSQL (pid ${orphan}) left running on ${pgDir}`);
+
+    await expect(next.stop()).resolves.toEqual({ code: 0, signal: null });
+    expect(isRunning(orphan!)).toBe(false);
+    expect(postmasterPid(pgDir)).toBeNull();
+  }, 30_000);
+});
