@@ -2,6 +2,7 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { Foundation1763750000000 } from '../../migrations/1763750000000-Foundation';
 import { Realtime1763836400000 } from '../../migrations/1763836400000-Realtime';
 import { StoresTrips1763922800000 } from '../../migrations/1763922800000-StoresTrips';
+import { ReceiptFiles1764100000001 } from '../../migrations/1764100000001-ReceiptFiles';
 import { StoreEntity } from '../stores/store.entity';
 import { TripEntity, TripItemEntity } from '../trips/trip.entity';
 import { DatabaseConnection, externalDatabase } from '../config/database.config';
@@ -24,7 +25,12 @@ export const ENTITIES = [
   TripItemEntity,
 ];
 
-export const MIGRATIONS = [Foundation1763750000000, Realtime1763836400000, StoresTrips1763922800000];
+export const MIGRATIONS = [
+  Foundation1763750000000,
+  Realtime1763836400000,
+  StoresTrips1763922800000,
+  ReceiptFiles1764100000001,
+];
 
 /** One definition of the connection, shared by the app, the tests and the TypeORM CLI. */
 export function dataSourceOptions(connection: DatabaseConnection, poolSize = 10): DataSourceOptions {
