@@ -25,6 +25,8 @@ export class ReceiptFiles1764100000001 implements MigrationInterface {
         CHECK (bytes IS NULL OR octet_length(bytes) = size)
       )`);
     await db.query(`CREATE INDEX receipt_files_trip_id_idx ON receipt_files (trip_id)`);
+    // Photos are JPEG/PNG/WebP and PDFs compressed streams: kept out of line, never recompressed.
+    await db.query(`ALTER TABLE receipt_files ALTER COLUMN bytes SET STORAGE EXTERNAL`);
     // A trip points at a stored file or at none. NOT VALID: receipts written by the earlier disk
     // store have no row; they answer 404, as a missing file did.
     await db.query(`

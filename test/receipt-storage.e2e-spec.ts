@@ -212,6 +212,16 @@ describe('receipt objects in an S3 bucket', () => {
     expect(await bucket.keys()).toEqual([]);
   });
 
+  it('should answer 404 for a receipt whose object is missing from the bucket', async () => {
+    const ana = await registerUser(t);
+    const { receiptUrl } = await steps.attach(ana, await steps.tripOf(ana), await photo('jpeg'));
+    await bucket.empty();
+
+    const res = await steps.open(receiptUrl!).expect(404);
+
+    expectErrorBody(JSON.parse((res.body as Buffer).toString('utf8')), 404);
+  });
+
   it('should serve a receipt kept in PostgreSQL before the switch to S3, and delete it with its list', async () => {
     const ana = await registerUser(t);
     const { receiptUrl } = await receiptSteps(before).attach(ana, await steps.tripOf(ana), await photo('jpeg'));

@@ -56,12 +56,14 @@ export class ReceiptFilesRepository {
     await this.txHost.tx.query(`DELETE FROM receipt_files WHERE key = $1 AND trip_id = $2`, [key, tripId]);
   }
 
-  /** Before an object is written: its deletion after `notBefore`, unless a unit of work claims it first. */
+  /**
+   * Before an object is written: its deletion after `notBefore`, unless a unit of work claims it
+   * first. Committed at once, outside any transaction the caller may have open.
+   */
   async expectUpload(key: string, notBefore: Date): Promise<void> {
-    await this.txHost.tx.query(`INSERT INTO receipt_object_deletions (key, not_before) VALUES ($1, $2)`, [
-      key,
-      notBefore,
-    ]);
+    await this.txHost.withoutTransaction(() =>
+      this.txHost.tx.query(`INSERT INTO receipt_object_deletions (key, not_before) VALUES ($1, $2)`, [key, notBefore]),
+    );
   }
 
   /**
@@ -77,12 +79,14 @@ export class ReceiptFilesRepository {
     return deleted === 1;
   }
 
-  /** Queues the object for deletion now (an upload whose unit of work failed). */
+  /** Queues the object for deletion now (an upload whose unit of work failed), outside any transaction. */
   async queueDeletion(key: string): Promise<void> {
-    await this.txHost.tx.query(
-      `INSERT INTO receipt_object_deletions (key, not_before) VALUES ($1, NULL)
-       ON CONFLICT (key) DO UPDATE SET not_before = NULL`,
-      [key],
+    await this.txHost.withoutTransaction(() =>
+      this.txHost.tx.query(
+        `INSERT INTO receipt_object_deletions (key, not_before) VALUES ($1, NULL)
+         ON CONFLICT (key) DO UPDATE SET not_before = NULL`,
+        [key],
+      ),
     );
   }
 

@@ -150,7 +150,13 @@ export class S3ReceiptStorage extends ReceiptStorage implements OnApplicationBoo
       );
       return object.Body ? Buffer.from(await object.Body.transformToByteArray()) : null;
     } catch (error) {
-      if (error instanceof NoSuchKey) return null;
+      // Some S3-compatible servers answer a bare 404 rather than NoSuchKey.
+      if (
+        error instanceof NoSuchKey ||
+        (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404
+      ) {
+        return null;
+      }
       throw error;
     }
   }
