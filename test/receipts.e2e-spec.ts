@@ -1,54 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { useTestApp } from './support/app';
 import { setNow } from './support/clock';
 import { expectHiddenList, expectInvalid, withoutRequestId } from './support/expect';
-import { expectErrorBody, Registered, registerUser } from './support/factories';
+import { expectErrorBody, registerUser } from './support/factories';
 import { buy, secondList } from './support/lists';
+import { linkParts, photo, receiptSteps, storedReceiptKeys, Trip } from './support/receipts';
 import { TestSocket, wsUrl } from './support/ws-client';
-
-interface Trip {
-  id: string;
-  listId: string;
-  receiptUrl: string | null;
-}
 
 const PUBLIC_URL = 'https://cartsync.example.test';
 const TTL_SEC = 60;
 const MAX_BYTES = 200_000;
 /** A real HEIC photo (64×48, solid red), made with libheif's heif-enc. */
 const HEIC_FIXTURE = join(__dirname, 'fixtures', 'receipt.heic');
-
-/** Buffers a binary response body (supertest only parses text and JSON by itself). */
-function binary(res: unknown, done: (error: Error | null, body: Buffer) => void): void {
-  const stream = res as NodeJS.ReadableStream;
-  const chunks: Buffer[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-  stream.on('end', () => done(null, Buffer.concat(chunks)));
-}
-
-/** A small photo; `gps` adds camera and GPS EXIF tags as phones do. */
-function photo(format: 'jpeg' | 'png' | 'webp', options: { width?: number; height?: number; gps?: boolean } = {}) {
-  let image = sharp({
-    create: { width: options.width ?? 40, height: options.height ?? 30, channels: 3, background: '#c81e1e' },
-  });
-  if (options.gps) {
-    image = image.withExif({
-      IFD0: { Make: 'PhoneCo', Model: 'Pocket 12' },
-      IFD3: {
-        GPSLatitudeRef: 'N',
-        GPSLatitude: '48/1 51/1 2978/100',
-        GPSLongitudeRef: 'E',
-        GPSLongitude: '2/1 17/1 4022/100',
-      },
-    });
-  }
-  return image.toFormat(format).toBuffer();
-}
 
 const PDF = Buffer.from(
   '%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\n' +
@@ -57,60 +23,22 @@ const PDF = Buffer.from(
 );
 
 describe('receipts', () => {
-  let uploadDir: string;
-  const t = useTestApp(async () => {
-    uploadDir = await mkdtemp(join(tmpdir(), 'cartsync-receipts-'));
-    return {
-      UPLOAD_DIR: uploadDir,
-      PUBLIC_URL,
-      RECEIPT_MAX_BYTES: String(MAX_BYTES),
-      RECEIPT_MAX_PIXELS: '1000000',
-      RECEIPT_URL_TTL_SEC: String(TTL_SEC),
-    };
-  });
-  afterAll(() => rm(uploadDir, { recursive: true, force: true }));
-  beforeEach(async () => {
-    for (const entry of await readdir(uploadDir)) await rm(join(uploadDir, entry), { recursive: true, force: true });
+  const t = useTestApp({
+    PUBLIC_URL,
+    RECEIPT_MAX_BYTES: String(MAX_BYTES),
+    RECEIPT_MAX_PIXELS: '1000000',
+    RECEIPT_URL_TTL_SEC: String(TTL_SEC),
   });
   afterEach(() => jest.restoreAllMocks());
+  const { tripOf, upload, attach, open } = receiptSteps(t);
 
-  /** Every file under UPLOAD_DIR, relative to it. */
-  const storedFiles = async (): Promise<string[]> => {
-    const entries = await readdir(uploadDir, { recursive: true, withFileTypes: true });
-    return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(uploadDir.length + 1));
-  };
-  /** A completed trip of `u`'s list (one item bought). */
-  const tripOf = async (u: Registered, listId = u.listId): Promise<Trip> => {
-    await buy(t, u, listId, ['Milk']);
-    return (await t.http.post(`/lists/${listId}/trips`).set(u.auth).send({}).expect(201)).body as Trip;
-  };
-  const upload = (
-    u: Registered,
-    trip: Pick<Trip, 'id' | 'listId'>,
-    body: Buffer,
-    file: { filename?: string; contentType?: string } = {},
-  ) =>
-    t.http
-      .post(`/lists/${trip.listId}/trips/${trip.id}/receipt`)
-      .set(u.auth)
-      .attach('receipt', body, {
-        filename: file.filename ?? 'receipt.jpg',
-        contentType: file.contentType ?? 'image/jpeg',
-      });
-  const attach = async (u: Registered, trip: Trip, body: Buffer, file?: { filename?: string; contentType?: string }) =>
-    (await upload(u, trip, body, file).expect(200)).body as Trip;
-  /** Opens a link the way an image view does: no headers, just the URL's path and query. */
-  const open = (url: string) => {
-    const { pathname, search } = new URL(url);
-    return t.http.get(`${pathname}${search}`).buffer(true).parse(binary);
-  };
-  const linkParts = (url: string) => {
-    const parsed = new URL(url);
-    return {
-      path: parsed.pathname,
-      expires: parsed.searchParams.get('expires')!,
-      sig: parsed.searchParams.get('sig')!,
-    };
+  const storedFiles = () => storedReceiptKeys(t);
+  /** The bytes stored under `key`. */
+  const storedBytes = async (key: string): Promise<Buffer> => {
+    const [row]: { bytes: Buffer }[] = await t.dataSource.query(`SELECT bytes FROM receipt_files WHERE key = $1`, [
+      key,
+    ]);
+    return row.bytes;
   };
 
   describe('POST /lists/:listId/trips/:tripId/receipt', () => {
@@ -262,7 +190,7 @@ describe('receipts', () => {
       expect((await sharp(served).metadata()).exif).toBeUndefined();
       expect(served.includes(Buffer.from('PhoneCo'))).toBe(false);
       const [stored] = await storedFiles();
-      expect(Buffer.compare(await readFile(join(uploadDir, stored)), served)).toBe(0);
+      expect(Buffer.compare(await storedBytes(stored), served)).toBe(0);
     });
 
     it('should re-encode a polyglot JPEG so the script and zip hidden after it are gone', async () => {
@@ -367,7 +295,7 @@ describe('receipts', () => {
       const files = await storedFiles();
       expect(files).toHaveLength(1);
       expect(files[0]).not.toBe(firstFile);
-      expect(existsSync(join(uploadDir, firstFile))).toBe(false);
+      expect(files).not.toContain(firstFile);
       const gone = await t.http
         .get(new URL(first.receiptUrl!).pathname + new URL(first.receiptUrl!).search)
         .expect(404);

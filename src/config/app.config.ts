@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { boolean, configNamespace, Env, integer, matching, oneOf, optionalText, readVariable, text } from './env';
 
 const NODE_ENV = oneOf(['development', 'production', 'test'], 'development');
-/** Working files of a zero-config run: embedded database, generated secret, dev mail, receipts. */
+/** Working files of a zero-config run: embedded database, generated secret, dev mail. */
 const DATA_DIR = text('./.data');
 
 export function isProduction(env: Env): boolean {

@@ -2,6 +2,7 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { Foundation1763750000000 } from '../../migrations/1763750000000-Foundation';
 import { Realtime1763836400000 } from '../../migrations/1763836400000-Realtime';
 import { StoresTrips1763922800000 } from '../../migrations/1763922800000-StoresTrips';
+import { ReceiptFiles1764100000001 } from '../../migrations/1764100000001-ReceiptFiles';
 import { InvitesAndResume1764100000003 } from '../../migrations/1764100000003-InvitesAndResume';
 import { StoreEntity } from '../stores/store.entity';
 import { TripEntity, TripItemEntity } from '../trips/trip.entity';
@@ -29,6 +30,7 @@ export const MIGRATIONS = [
   Foundation1763750000000,
   Realtime1763836400000,
   StoresTrips1763922800000,
+  ReceiptFiles1764100000001,
   InvitesAndResume1764100000003,
 ];
 

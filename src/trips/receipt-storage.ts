@@ -1,48 +1,77 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
-import { tripsConfig } from '../config/trips.config';
+import { Clock } from '../common/clock/clock';
+import { ReceiptFilesRepository } from './receipt-files.repository';
 
-/** Where receipt files live. Swap the provider for an object store; keys are server-generated. */
-export abstract class ReceiptStorage {
-  abstract put(key: string, body: Buffer): Promise<void>;
-  /** null when there is no such file. */
-  abstract get(key: string): Promise<Buffer | null>;
-  abstract remove(key: string): Promise<void>;
+/** A receipt about to be attached to its trip; the key is server-generated (`<tripId>/<uuid>.<ext>`). */
+export interface NewReceiptFile {
+  key: string;
+  tripId: string;
+  listId: string;
+  contentType: string;
+  body: Buffer;
 }
 
-@Injectable()
-export class DiskReceiptStorage extends ReceiptStorage {
-  private readonly root: string;
+/** A stored receipt, as served. */
+export interface ReceiptFile {
+  body: Buffer;
+  contentType: string;
+}
 
-  constructor(@Inject(tripsConfig.KEY) config: ConfigType<typeof tripsConfig>) {
-    super();
-    this.root = resolve(config.uploadDir);
+/**
+ * Where receipt files live. Each file has a row in `receipt_files` (trip, list, type, size),
+ * written and deleted inside the attach unit of work and deleted with its trip or list by the
+ * foreign-key cascades; its bytes are in that row (PostgreSQL) or in a bucket (S3). The attach
+ * use case runs `stage` before its unit of work, `put` and `remove` inside it and `discard`
+ * when it failed, so that a failed attach leaves nothing behind and a committed one is whole.
+ */
+export abstract class ReceiptStorage {
+  constructor(
+    protected readonly files: ReceiptFilesRepository,
+    protected readonly clock: Clock,
+  ) {}
+
+  /** Before the unit of work: writes what cannot take part in a transaction (an object). */
+  abstract stage(file: NewReceiptFile): Promise<void>;
+
+  /** Inside the unit of work: stores the file's row (and its bytes, where they are kept in it). */
+  abstract put(file: NewReceiptFile): Promise<void>;
+
+  /** After a unit of work that failed: removes what `stage` wrote. Never throws. */
+  abstract discard(key: string): Promise<void>;
+
+  /** The bytes of a file whose row does not hold them; null when they are missing. */
+  protected abstract readObject(key: string): Promise<Buffer | null>;
+
+  /** Inside the unit of work: removes the trip's file (a replaced receipt). */
+  remove(tripId: string, key: string): Promise<void> {
+    return this.files.delete(tripId, key);
   }
 
-  async put(key: string, body: Buffer): Promise<void> {
-    const file = this.path(key);
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, body, { mode: 0o600 });
+  /** The trip's file under `key`; null when there is none. */
+  async get(tripId: string, key: string): Promise<ReceiptFile | null> {
+    const row = await this.files.find(tripId, key);
+    const body = row && (row.bytes ?? (await this.readObject(key)));
+    return row && body ? { body, contentType: row.contentType } : null;
   }
 
-  async get(key: string): Promise<Buffer | null> {
-    try {
-      return await readFile(this.path(key));
-    } catch {
-      return null;
-    }
+  protected row(file: NewReceiptFile, bytes: Buffer | null) {
+    const { key, tripId, listId, contentType, body } = file;
+    return { key, tripId, listId, contentType, size: body.length, bytes, createdAt: this.clock.now() };
+  }
+}
+
+/** The default: the bytes are in the file's row, so the file commits and rolls back with it. */
+export class PostgresReceiptStorage extends ReceiptStorage {
+  async stage(): Promise<void> {}
+
+  put(file: NewReceiptFile): Promise<void> {
+    return this.files.insert(this.row(file, file.body));
   }
 
-  async remove(key: string): Promise<void> {
-    await rm(this.path(key), { force: true });
-  }
+  /** The row rolled back with its unit of work: nothing is left to remove. */
+  async discard(): Promise<void> {}
 
-  /** Keys never leave the upload dir, whatever they contain. */
-  private path(key: string): string {
-    const file = resolve(join(this.root, key));
-    if (!file.startsWith(this.root + sep)) throw new Error(`receipt key outside the upload dir: ${key}`);
-    return file;
+  /** Rows of the PostgreSQL store always hold their bytes; one without (an S3 row) has no object here. */
+  protected readObject(): Promise<Buffer | null> {
+    return Promise.resolve(null);
   }
 }

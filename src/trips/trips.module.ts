@@ -4,11 +4,14 @@ import { MulterModule } from '@nestjs/platform-express';
 import { memoryStorage } from 'multer';
 import { tripsConfig } from '../config/trips.config';
 import { AccessModule } from '../access/access.module';
+import { Clock } from '../common/clock/clock';
 import { ItemsModule } from '../items/items.module';
 import { RealtimeModule } from '../realtime/realtime.module';
 import { StoresModule } from '../stores/stores.module';
 import { ReceiptProcessor } from './receipt-processor';
-import { DiskReceiptStorage, ReceiptStorage } from './receipt-storage';
+import { ReceiptFilesRepository } from './receipt-files.repository';
+import { PostgresReceiptStorage, ReceiptStorage } from './receipt-storage';
+import { S3ReceiptStorage, s3Client } from './s3-receipt-storage';
 import { ReceiptUrls } from './receipt-urls';
 import { ReceiptsController } from './receipts.controller';
 import { TripsController } from './trips.controller';
@@ -36,7 +39,15 @@ import { TripsService } from './trips.service';
     TripsService,
     ReceiptProcessor,
     ReceiptUrls,
-    { provide: ReceiptStorage, useClass: DiskReceiptStorage },
+    ReceiptFilesRepository,
+    {
+      provide: ReceiptStorage,
+      inject: [tripsConfig.KEY, ReceiptFilesRepository, Clock],
+      useFactory: (config: ConfigType<typeof tripsConfig>, files: ReceiptFilesRepository, clock: Clock) =>
+        config.s3
+          ? new S3ReceiptStorage(files, clock, s3Client(config.s3), config.s3)
+          : new PostgresReceiptStorage(files, clock),
+    },
   ],
 })
 export class TripsModule {}

@@ -60,10 +60,6 @@ export class TripsRepository {
     return this.trips.existsBy({ id: tripId, listId });
   }
 
-  findByReceipt(tripId: string, receiptKey: string): Promise<TripEntity | null> {
-    return this.trips.findOneBy({ id: tripId, receiptKey });
-  }
-
   /** The current receipt key of each of these trips that has one. */
   async receiptKeys(tripIds: string[]): Promise<Map<string, string>> {
     if (tripIds.length === 0) return new Map();

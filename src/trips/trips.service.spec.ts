@@ -1,4 +1,4 @@
-import { UnprocessableEntityException } from '@nestjs/common';
+import { NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { mock, MockProxy } from 'jest-mock-extended';
 import { callOrder, NOW, serviceUnderTest, ServiceUnderTest } from '../../test/support/unit';
 import { ListAccess } from '../access/list-access.service';
@@ -14,6 +14,8 @@ import { TripsRepository } from './trips.repository';
 import { TripsService } from './trips.service';
 
 const user = { id: 'u1', sessionId: 's1' };
+const RECEIPT_BYTES = Buffer.from('png bytes');
+const upload = { buffer: Buffer.from('uploaded') } as Express.Multer.File;
 
 const milk = Object.assign(new ItemEntity(), {
   id: 'i1',
@@ -60,6 +62,10 @@ describe('TripsService', () => {
   let trips: MockProxy<TripsRepository>;
   let items: MockProxy<ItemsRepository>;
   let gateway: MockProxy<RealtimeGateway>;
+  let processor: MockProxy<ReceiptProcessor>;
+  let storage: MockProxy<ReceiptStorage>;
+  /** Whether each storage call ran inside the unit of work, by method. */
+  let storageInTransaction: Record<string, boolean[]>;
   let unit: ServiceUnderTest<TripsService>;
   let service: TripsService;
   let emittedInTransaction: boolean[];
@@ -68,6 +74,21 @@ describe('TripsService', () => {
     trips = mock<TripsRepository>();
     items = mock<ItemsRepository>();
     gateway = mock<RealtimeGateway>();
+    processor = mock<ReceiptProcessor>();
+    storage = mock<ReceiptStorage>();
+    storageInTransaction = {};
+    for (const method of ['stage', 'put', 'remove', 'discard'] as const) {
+      storage[method].mockImplementation(() => {
+        (storageInTransaction[method] ??= []).push(unit.inTransaction());
+        return Promise.resolve();
+      });
+    }
+    processor.process.mockResolvedValue({ body: RECEIPT_BYTES, contentType: 'image/png', extension: 'png' });
+    trips.exists.mockResolvedValue(true);
+    trips.lockInList.mockResolvedValue({ ...trip, receiptKey: 't1/old.jpg', receiptType: 'image/jpeg' });
+    trips.setReceipt.mockImplementation((locked, receiptKey, receiptType) =>
+      Promise.resolve({ ...locked, receiptKey, receiptType }),
+    );
     const access = mock<ListAccess>();
     access.requireMember.mockResolvedValue('member');
     items.lockChecked.mockResolvedValue([milk]);
@@ -83,8 +104,8 @@ describe('TripsService', () => {
       { provide: StoresService, useValue: mock<StoresService>() },
       { provide: ListAccess, useValue: access },
       { provide: RealtimeGateway, useValue: gateway },
-      { provide: ReceiptProcessor, useValue: mock<ReceiptProcessor>() },
-      { provide: ReceiptStorage, useValue: mock<ReceiptStorage>() },
+      { provide: ReceiptProcessor, useValue: processor },
+      { provide: ReceiptStorage, useValue: storage },
       { provide: ReceiptUrls, useValue: mock<ReceiptUrls>() },
     ]);
     service = unit.service;
@@ -127,5 +148,57 @@ describe('TripsService', () => {
     await expect(service.complete(user, 'l1', {})).rejects.toBeInstanceOf(UnprocessableEntityException);
     expect(trips.create).not.toHaveBeenCalled();
     expect(gateway.emit).not.toHaveBeenCalled();
+  });
+
+  describe('attachReceipt', () => {
+    const NEW_KEY = expect.stringMatching(/^t1\/[0-9a-f-]{36}\.png$/);
+    const newFile = { key: NEW_KEY, tripId: 't1', listId: 'l1', contentType: 'image/png', body: RECEIPT_BYTES };
+
+    it('should stage the file, then put it, point the trip at it and remove the replaced one inside the unit of work, then emit', async () => {
+      await service.attachReceipt(user, 'l1', 't1', upload);
+
+      expect(storage.stage).toHaveBeenCalledWith(newFile);
+      expect(storage.put).toHaveBeenCalledWith(newFile);
+      expect(trips.setReceipt).toHaveBeenCalledWith(expect.objectContaining({ id: 't1' }), NEW_KEY, 'image/png');
+      expect(storage.remove).toHaveBeenCalledWith('t1', 't1/old.jpg');
+      expect(storageInTransaction).toEqual({ stage: [false], put: [true], remove: [true] });
+      const [stage, put, point, remove, emit] = callOrder(
+        storage.stage,
+        storage.put,
+        trips.setReceipt,
+        storage.remove,
+        gateway.emit,
+      );
+      expect(stage).toBeLessThan(put);
+      expect(put).toBeLessThan(point);
+      expect(point).toBeLessThan(remove);
+      expect(remove).toBeLessThan(emit);
+      expect(emittedInTransaction).toEqual([true]);
+      expect(storage.discard).not.toHaveBeenCalled();
+    });
+
+    it('should remove nothing when the trip had no receipt', async () => {
+      trips.lockInList.mockResolvedValue(trip);
+      await service.attachReceipt(user, 'l1', 't1', upload);
+      expect(storage.put).toHaveBeenCalledWith(newFile);
+      expect(storage.remove).not.toHaveBeenCalled();
+    });
+
+    it('should discard the staged file after the unit of work failed, and fail with its error', async () => {
+      gateway.emit.mockRejectedValue(new Error('event log unavailable'));
+
+      await expect(service.attachReceipt(user, 'l1', 't1', upload)).rejects.toThrow('event log unavailable');
+
+      const [key] = storage.stage.mock.calls[0].map((file) => file.key);
+      expect(storage.discard).toHaveBeenCalledWith(key);
+      expect(storageInTransaction.discard).toEqual([false]);
+    });
+
+    it('should answer 404 and stage nothing for a trip that is not in the list', async () => {
+      trips.exists.mockResolvedValue(false);
+      await expect(service.attachReceipt(user, 'l1', 't1', upload)).rejects.toBeInstanceOf(NotFoundException);
+      expect(storage.stage).not.toHaveBeenCalled();
+      expect(processor.process).not.toHaveBeenCalled();
+    });
   });
 });

@@ -19,7 +19,7 @@ import { StoresService } from '../stores/stores.service';
 import { CompleteTripDto, TripHistoryQuery } from './dto/trip.dto';
 import { toTripResponse, TripResponse } from './dto/trip.response';
 import { ReceiptProcessor } from './receipt-processor';
-import { ReceiptStorage } from './receipt-storage';
+import { NewReceiptFile, ReceiptFile, ReceiptStorage } from './receipt-storage';
 import { ReceiptUrls } from './receipt-urls';
 import { TripEntity, TripItemEntity } from './trip.entity';
 import { TripsRepository } from './trips.repository';
@@ -30,11 +30,6 @@ export interface TripPage {
   trips: TripResponse[];
   /** Cursor for the next page, or null on the last one. */
   nextBefore: string | null;
-}
-
-export interface ReceiptFile {
-  body: Buffer;
-  contentType: string;
 }
 
 @Injectable()
@@ -118,7 +113,8 @@ export class TripsService implements OnModuleInit {
 
   /**
    * Stores the receipt under a server-generated name after deciding its type from its bytes
-   * and re-encoding photos; replacing a receipt deletes the old file after commit.
+   * and re-encoding photos. The new file and the removal of the one it replaces commit with the
+   * trip's new pointer, or not at all (see ReceiptStorage for what cannot join the transaction).
    */
   async attachReceipt(
     user: AuthUser,
@@ -129,17 +125,20 @@ export class TripsService implements OnModuleInit {
     await this.access.requireMember(user.id, listId);
     if (!file) throw new BadRequestException('Send the receipt as a multipart file in the field "receipt".');
     if (!(await this.trips.exists(listId, tripId))) throw new NotFoundException('Trip not found.');
-    const receipt = await this.processor.process(file.buffer);
-    const key = `${tripId}/${randomUUID()}.${receipt.extension}`;
-    await this.storage.put(key, receipt.body);
-    const attached = await this.pointAtReceipt(user, listId, tripId, key, receipt.contentType).catch(
-      async (error: unknown) => {
-        await this.storage.remove(key);
-        throw error;
-      },
-    );
-    if (attached.replacedKey) await this.storage.remove(attached.replacedKey);
-    return this.respond(attached.trip);
+    const { body, contentType, extension } = await this.processor.process(file.buffer);
+    const receipt: NewReceiptFile = {
+      key: `${tripId}/${randomUUID()}.${extension}`,
+      tripId,
+      listId,
+      contentType,
+      body,
+    };
+    await this.storage.stage(receipt);
+    const trip = await this.pointAtReceipt(user, receipt).catch(async (error: unknown) => {
+      await this.storage.discard(receipt.key);
+      throw error;
+    });
+    return this.respond(trip);
   }
 
   /** The file behind a signed receipt link; 403 for a bad or expired signature. */
@@ -150,26 +149,21 @@ export class TripsService implements OnModuleInit {
     if (verdict === 'expired') {
       throw new ForbiddenException('This receipt link has expired; reload the trip for a new one.');
     }
-    const trip = await this.trips.findByReceipt(tripId, key);
-    const body = trip?.receiptType ? await this.storage.get(key) : null;
-    if (!trip?.receiptType || !body) throw new NotFoundException('Receipt not found.');
-    return { body, contentType: trip.receiptType };
+    const receipt = await this.storage.get(tripId, key);
+    if (!receipt) throw new NotFoundException('Receipt not found.');
+    return receipt;
   }
 
-  /** Points the trip at its new receipt and emits `trip:updated`; returns the key it replaced. */
+  /** Stores the file, points the trip at it, removes the file it replaces and emits `trip:updated`. */
   @Transactional()
-  private async pointAtReceipt(
-    user: AuthUser,
-    listId: string,
-    tripId: string,
-    key: string,
-    contentType: string,
-  ): Promise<{ trip: TripEntity; replacedKey: string | null }> {
-    const trip = await this.trips.lockInList(listId, tripId);
+  private async pointAtReceipt(user: AuthUser, receipt: NewReceiptFile): Promise<TripEntity> {
+    const trip = await this.trips.lockInList(receipt.listId, receipt.tripId);
     if (!trip) throw new NotFoundException('Trip not found.');
-    const updated = await this.trips.setReceipt(trip, key, contentType);
-    await this.gateway.emit(listId, 'trip:updated', toTripResponse(updated, null), user);
-    return { trip: updated, replacedKey: trip.receiptKey };
+    await this.storage.put(receipt);
+    const updated = await this.trips.setReceipt(trip, receipt.key, receipt.contentType);
+    if (trip.receiptKey) await this.storage.remove(trip.id, trip.receiptKey);
+    await this.gateway.emit(receipt.listId, 'trip:updated', toTripResponse(updated, null), user);
+    return updated;
   }
 
   private respond(trip: TripEntity, items?: TripItemEntity[]): TripResponse {
