@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { databaseConfig } from '../src/config/database.config';
+import { ItemsRepository } from '../src/items/items.repository';
 import { PgListener } from '../src/realtime/pg-listener';
 import { useTestApp } from './support/app';
+import { setNow } from './support/clock';
 import { eventually } from './support/eventually';
 import { expectErrorBody, registerUser } from './support/factories';
 import { ownerAndMember } from './support/lists';
@@ -102,6 +105,35 @@ describe('when the database is unreachable', () => {
       for (let i = 0; i <= POOL_SIZE; i++) await t.http.get('/ready').expect(503);
       await proxy.restore();
       await eventually(() => t.http.get('/ready').expect(200), { timeoutMs: 5000, intervalMs: 100 });
+    });
+  });
+
+  describe('Idempotency-Key', () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    it('should run a retry once the lease ran out when the key could not be freed because the database went down', async () => {
+      const ana = await registerUser(t);
+      const key = randomUUID();
+      const post = () =>
+        t.http.post(`/lists/${ana.listId}/items`).set(ana.auth).set('Idempotency-Key', key).send({ name: 'Milk' });
+      // The database goes away after the key was claimed, before the write: the write fails, and so does freeing the key.
+      const items = t.app.get(ItemsRepository);
+      const add = items.add.bind(items);
+      jest.spyOn(items, 'add').mockImplementationOnce(async (...args) => {
+        await proxy.cut();
+        return add(...args);
+      });
+      expectUnavailable(await post());
+      await backOnline();
+      expectErrorBody((await post().expect(409)).body, 409);
+      setNow(t, new Date(Date.now() + 31_000)); // past IDEMPOTENCY_LEASE_SEC (30 by default)
+      const retry = await post().expect(201);
+      expect(retry.body).toMatchObject({ name: 'Milk', listId: ana.listId });
+      const [{ n }]: { n: number }[] = await t.dataSource.query(
+        `SELECT count(*)::int AS n FROM items WHERE list_id = $1`,
+        [ana.listId],
+      );
+      expect(n).toBe(1);
     });
   });
 

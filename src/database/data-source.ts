@@ -3,6 +3,7 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { Foundation1763750000000 } from '../../migrations/1763750000000-Foundation';
 import { Realtime1763836400000 } from '../../migrations/1763836400000-Realtime';
 import { StoresTrips1763922800000 } from '../../migrations/1763922800000-StoresTrips';
+import { IdempotencyLease1764100000002 } from '../../migrations/1764100000002-IdempotencyLease';
 import { StoreEntity } from '../stores/store.entity';
 import { TripEntity, TripItemEntity } from '../trips/trip.entity';
 import { DatabaseConnection, externalDatabase } from '../config/database.config';
@@ -25,7 +26,12 @@ export const ENTITIES = [
   TripItemEntity,
 ];
 
-export const MIGRATIONS = [Foundation1763750000000, Realtime1763836400000, StoresTrips1763922800000];
+export const MIGRATIONS = [
+  Foundation1763750000000,
+  Realtime1763836400000,
+  StoresTrips1763922800000,
+  IdempotencyLease1764100000002,
+];
 
 export interface PoolSettings {
   poolSize: number;
