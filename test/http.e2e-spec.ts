@@ -1,81 +1,9 @@
-import { createServer, type AddressInfo, type Server, type Socket, connect } from 'node:net';
 import { useTestApp } from './support/app';
 import { withoutTable } from './support/database';
 import { UUID } from './support/expect';
 import { expectErrorBody, registerUser } from './support/factories';
 
 const ONE_MB = 1024 * 1024;
-
-/**
- * A TCP proxy in front of this worker's PostgreSQL, so one app instance can lose its
- * database (connections cut and refused, or left unanswered) while everything else keeps it.
- */
-class DatabaseProxy {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  private mode: 'open' | 'blackhole' = 'open';
-  private port = 0;
-
-  constructor(
-    private readonly targetHost: string,
-    private readonly targetPort: number,
-  ) {}
-
-  /** Starts listening (on the same port as before when restarted) and forwards to PostgreSQL. */
-  async open(): Promise<void> {
-    this.mode = 'open';
-    if (this.server) return;
-    const server = createServer((client) => this.accept(client));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  /** Cuts every connection and refuses new ones: the database host is gone. */
-  async refuse(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    this.cutAll();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  /** Cuts every connection; new ones are accepted but never answered: the database hangs. */
-  blackhole(): void {
-    this.mode = 'blackhole';
-    this.cutAll();
-  }
-
-  url(base: string): string {
-    const url = new URL(base);
-    url.hostname = '127.0.0.1';
-    url.port = String(this.port);
-    return url.toString();
-  }
-
-  private accept(client: Socket): void {
-    this.track(client);
-    if (this.mode === 'blackhole') return;
-    const upstream = connect(this.targetPort, this.targetHost);
-    this.track(upstream);
-    client.pipe(upstream).pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  }
-
-  private track(socket: Socket): void {
-    this.sockets.add(socket);
-    socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.sockets.delete(socket));
-  }
-
-  private cutAll(): void {
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-  }
-}
 
 describe('HTTP cross-cutting behaviour', () => {
   const t = useTestApp();
@@ -334,54 +262,6 @@ describe('HTTP cross-cutting behaviour', () => {
         .set('Access-Control-Request-Method', 'POST');
       expect(res.headers).not.toHaveProperty('access-control-allow-origin');
       expect(res.headers).not.toHaveProperty('access-control-allow-methods');
-    });
-  });
-
-  describe('when the database is unreachable', () => {
-    let proxy: DatabaseProxy;
-    beforeAll(async () => {
-      const direct = new URL(process.env.DATABASE_URL!);
-      proxy = new DatabaseProxy(direct.hostname, Number(direct.port));
-      await proxy.open();
-    });
-    // The app closes through the proxy (hooks run in declaration order); only then is it taken down.
-    afterAll(() => proxy.open());
-    const cut = useTestApp(() => ({ DATABASE_URL: proxy.url(process.env.DATABASE_URL!) }), { reset: false });
-    afterAll(() => proxy.refuse());
-    afterEach(() => proxy.open());
-
-    it('should be ready through the proxy while it forwards', async () => {
-      await cut.http.get('/ready').expect(200);
-    });
-
-    it('should answer GET /ready with 503 and the error body while connections are refused', async () => {
-      await cut.http.get('/ready').expect(200);
-      await proxy.refuse();
-      const res = await cut.http.get('/ready').expect(503);
-      expectErrorBody(res.body, 503);
-      expect(res.body.error).toBe('Service Unavailable');
-      expect(res.body.requestId).toBe(res.headers['x-request-id']);
-    });
-
-    it('should keep answering GET /health with 200 while the database is gone', async () => {
-      await proxy.refuse();
-      const res = await cut.http.get('/health').expect(200);
-      expect(res.body).toEqual({ status: 'ok' });
-    });
-
-    it('should answer GET /ready with 503 within about a second when the database hangs', async () => {
-      proxy.blackhole();
-      const started = Date.now();
-      const res = await cut.http.get('/ready').expect(503);
-      expectErrorBody(res.body, 503);
-      expect(Date.now() - started).toBeLessThan(3000);
-    });
-
-    it('should be ready again once the database is back', async () => {
-      await proxy.refuse();
-      await cut.http.get('/ready').expect(503);
-      await proxy.open();
-      await cut.http.get('/ready').expect(200);
     });
   });
 });

@@ -1,6 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { IdempotencyRepository } from '../src/common/idempotency/idempotency.repository';
+import { ItemsRepository } from '../src/items/items.repository';
 import { useTestApp } from './support/app';
+import { setNow } from './support/clock';
 import { expectErrorBody, Registered, registerUser } from './support/factories';
+
+/** IDEMPOTENCY_LEASE_SEC's default: how long a claimed key waits for its request's outcome. */
+const LEASE_MS = 30_000;
+
+/** What node-postgres throws when the connection under a query went away. */
+function connectionLost(): Error {
+  return new Error('Connection terminated unexpectedly');
+}
 
 describe('safe retries', () => {
   const t = useTestApp();
@@ -90,6 +101,102 @@ describe('safe retries', () => {
       await postItem(ana, { name: '' }, key).expect(400);
       await postItem(ana, { name: '' }, key).expect(400);
       expect(await itemCount(ana.listId)).toBe(0);
+    });
+  });
+
+  describe('Idempotency-Key when a request fails halfway', () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    /**
+     * POSTs Milk with the key on an instance that dies after claiming it, as far as the key
+     * can tell: the write never commits, and nothing frees the key.
+     */
+    async function leaveClaimBehind(user: Registered, key: string): Promise<void> {
+      jest.spyOn(t.app.get(ItemsRepository), 'add').mockRejectedValueOnce(new Error('the instance died'));
+      jest.spyOn(t.app.get(IdempotencyRepository), 'release').mockResolvedValueOnce(undefined);
+      await postItem(user, { name: 'Milk' }, key).expect(500);
+    }
+
+    /** Moves the server's clock just past the lease of a key claimed now. */
+    function afterTheLease() {
+      return setNow(t, new Date(Date.now() + LEASE_MS + 1000));
+    }
+
+    it('should run a retry once the lease of a claim left behind by an instance that died mid-request has run out', async () => {
+      const ana = await registerUser(t);
+      const key = randomUUID();
+      await leaveClaimBehind(ana, key);
+      const meanwhile = await postItem(ana, { name: 'Milk' }, key).expect(409);
+      expectErrorBody(meanwhile.body, 409);
+      afterTheLease();
+      const retry = await postItem(ana, { name: 'Milk' }, key).expect(201);
+      expect(retry.headers['idempotent-replayed']).toBeUndefined();
+      expect(retry.body).toMatchObject({ name: 'Milk', listId: ana.listId });
+      expect(await itemCount(ana.listId)).toBe(1);
+      const replay = await postItem(ana, { name: 'Milk' }, key).expect(201);
+      expect(replay.body).toEqual(retry.body);
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+    });
+
+    it('should still refuse another body with 422 once the lease of a key left behind has run out', async () => {
+      const ana = await registerUser(t);
+      const key = randomUUID();
+      await leaveClaimBehind(ana, key);
+      afterTheLease();
+      const res = await postItem(ana, { name: 'Bread' }, key).expect(422);
+      expectErrorBody(res.body, 422);
+      expect(await itemCount(ana.listId)).toBe(0);
+    });
+
+    it('should not write twice when storing the answer fails after the write', async () => {
+      const ana = await registerUser(t);
+      const key = randomUUID();
+      jest.spyOn(t.app.get(IdempotencyRepository), 'complete').mockRejectedValueOnce(connectionLost());
+      const first = await postItem(ana, { name: 'Milk' }, key).expect(503);
+      expectErrorBody(first.body, 503);
+      const retry = await postItem(ana, { name: 'Milk' }, key).expect(201);
+      expect(retry.headers['idempotent-replayed']).toBeUndefined();
+      expect(await itemCount(ana.listId)).toBe(1);
+      // The first attempt left no trace, not even an event.
+      const list = await t.http.get(`/lists/${ana.listId}`).set(ana.auth).expect(200);
+      expect(list.body.seq).toBe(1);
+      expect(list.body.items.map((item: { id: string }) => item.id)).toEqual([retry.body.id]);
+    });
+
+    it('should not let a request that outlived its lease store its answer over the retry that took the key', async () => {
+      const ana = await registerUser(t);
+      const key = randomUUID();
+      const items = t.app.get(ItemsRepository);
+      const add = items.add.bind(items);
+      let proceed!: () => void;
+      const held = new Promise<void>((resolve) => (proceed = resolve));
+      const reached = new Promise<void>((resolve) => {
+        jest.spyOn(items, 'add').mockImplementationOnce(async (...args) => {
+          resolve();
+          await held;
+          return add(...args);
+        });
+      });
+      const slow = postItem(ana, { name: 'Milk' }, key).then((res) => res);
+      await reached;
+      afterTheLease();
+      const retry = await postItem(ana, { name: 'Milk' }, key)
+        .then((res) => res)
+        .finally(proceed);
+      expect(retry.status).toBe(201);
+      const late = await slow;
+      expect(late.status).toBe(409);
+      expectErrorBody(late.body, 409);
+      expect(await itemCount(ana.listId)).toBe(1);
+      const replay = await postItem(ana, { name: 'Milk' }, key).expect(201);
+      expect(replay.body).toEqual(retry.body);
+    });
+
+    it('should still log out when the answer to a logout cannot be stored (a route outside the transaction)', async () => {
+      const ana = await registerUser(t);
+      jest.spyOn(t.app.get(IdempotencyRepository), 'complete').mockRejectedValueOnce(connectionLost());
+      await t.http.post('/auth/logout').set(ana.auth).set('Idempotency-Key', randomUUID()).send({}).expect(204);
+      await t.http.get('/auth/me').set(ana.auth).expect(401);
     });
   });
 

@@ -5,6 +5,7 @@ import { AuthUser, CurrentUser } from '../common/decorators/current-user.decorat
 import { Public } from '../common/decorators/public.decorator';
 import { ApiAuth, ApiErrors } from '../common/http/api-errors.decorator';
 import { UuidParam } from '../common/http/uuid-param.pipe';
+import { IdempotentOutsideTransaction } from '../common/idempotency/idempotent-outside-transaction.decorator';
 import { UserResponse } from '../users/dto/user.response';
 import { AuthService } from './auth.service';
 import {
@@ -54,7 +55,12 @@ export class AuthController {
     return this.auth.refresh(dto);
   }
 
-  /** Ends this session, or with `everywhere: true` every session of the user. */
+  /**
+   * Ends this session, or with `everywhere: true` every session of the user. Outside the
+   * Idempotency-Key transaction: this instance forgets the cached "live" answers once the
+   * revocation is committed, not before (ending a session twice changes nothing).
+   */
+  @IdempotentOutsideTransaction()
   @Post('logout')
   @HttpCode(204)
   @ApiAuth()

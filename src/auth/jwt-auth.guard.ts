@@ -40,8 +40,11 @@ export class JwtAuthGuard implements CanActivate {
       const middleware = this.passport.authenticate(
         'jwt',
         { session: false },
-        (error: unknown, user: AuthUser | false | undefined, info: unknown) => {
-          if (user && !error) resolve(user);
+        (error: Error | null, user: AuthUser | false | undefined, info: unknown) => {
+          // An error is the session lookup failing (the database is unreachable: 503 by the
+          // filter), not the token: a 401 would sign the app out.
+          if (error) reject(error);
+          else if (user) resolve(user);
           else if (info === SESSION_ENDED)
             reject(new UnauthorizedException('Your session has ended; please sign in again.'));
           else reject(new UnauthorizedException('Authentication required: send a valid bearer token.'));

@@ -17,6 +17,7 @@ export function bearerStrategy(secret: string, tokens: AccessTokens): Strategy {
     (claims: AccessClaims, done: (error: unknown, user?: AuthUser | false, info?: object) => void) => {
       tokens.authenticate(claims).then(
         (user) => (user ? done(null, user) : done(null, false, SESSION_ENDED)),
+        // The lookup failed (database unreachable): an error for the guard to pass on, not a refusal.
         (error: unknown) => done(error),
       );
     },

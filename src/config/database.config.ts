@@ -35,6 +35,8 @@ const variables = {
   DB_NAME: text('cartsync'),
   DB_SSLMODE: oneOf(Object.keys(SSL_BY_MODE), 'disable'),
   DB_POOL_SIZE: integer({ default: 10, min: 1, max: 1000 }),
+  /** Longest wait for a new connection (pool and LISTEN connection): an unreachable server fails this fast. */
+  DB_CONNECT_TIMEOUT_MS: integer({ default: 5000, min: 100, max: 60_000 }),
   /** A free port is taken when this one is busy. */
   EMBEDDED_PG_PORT: integer({ default: 54329, min: 1, max: 65535 }),
 };
@@ -61,6 +63,7 @@ export const databaseConfig = configNamespace(
     /** null: the embedded database (main.ts starts it and sets DATABASE_URL before the app loads). */
     external: connectionOf(v),
     poolSize: v.DB_POOL_SIZE,
+    connectTimeoutMs: v.DB_CONNECT_TIMEOUT_MS,
     embeddedPort: v.EMBEDDED_PG_PORT,
   }),
   (v, env) =>

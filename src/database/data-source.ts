@@ -1,8 +1,10 @@
+import { Logger } from '@nestjs/common';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { Foundation1763750000000 } from '../../migrations/1763750000000-Foundation';
 import { Realtime1763836400000 } from '../../migrations/1763836400000-Realtime';
 import { StoresTrips1763922800000 } from '../../migrations/1763922800000-StoresTrips';
 import { ReceiptFiles1764100000001 } from '../../migrations/1764100000001-ReceiptFiles';
+import { IdempotencyLease1764100000002 } from '../../migrations/1764100000002-IdempotencyLease';
 import { InvitesAndResume1764100000003 } from '../../migrations/1764100000003-InvitesAndResume';
 import { StoreEntity } from '../stores/store.entity';
 import { TripEntity, TripItemEntity } from '../trips/trip.entity';
@@ -31,11 +33,23 @@ export const MIGRATIONS = [
   Realtime1763836400000,
   StoresTrips1763922800000,
   ReceiptFiles1764100000001,
+  IdempotencyLease1764100000002,
   InvitesAndResume1764100000003,
 ];
 
+export interface PoolSettings {
+  poolSize: number;
+  /** Longest wait for a new connection; a server that never answers fails the request this fast. */
+  connectTimeoutMs: number;
+}
+
+const poolLogger = new Logger('Database');
+
 /** One definition of the connection, shared by the app, the tests and the TypeORM CLI. */
-export function dataSourceOptions(connection: DatabaseConnection, poolSize = 10): DataSourceOptions {
+export function dataSourceOptions(
+  connection: DatabaseConnection,
+  pool: PoolSettings = { poolSize: 10, connectTimeoutMs: 5000 },
+): DataSourceOptions {
   return {
     type: 'postgres',
     url: connection.url,
@@ -50,7 +64,17 @@ export function dataSourceOptions(connection: DatabaseConnection, poolSize = 10)
     // DEBUG=typeorm:* shows TypeORM's own logging when wanted.
     logging: ['error'],
     logger: 'debug',
-    extra: { max: poolSize, connectionTimeoutMillis: 5000, application_name: 'cartsync' },
+    // Keepalive lets the OS notice a connection whose server vanished without a word.
+    extra: {
+      max: pool.poolSize,
+      connectionTimeoutMillis: pool.connectTimeoutMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      application_name: 'cartsync',
+    },
+    // An idle connection the server ended (restart, pg_terminate_backend, network): the pool
+    // drops it and opens another when needed; a warning is all it deserves.
+    poolErrorHandler: (error: Error) => poolLogger.warn(`idle database connection lost: ${error.message}`),
   };
 }
 

@@ -13,7 +13,7 @@ import { dataSourceOptions, migrate } from './data-source';
         if (!config.external) {
           throw new Error('No database configured: set DATABASE_URL (main.ts starts an embedded one when unset)');
         }
-        return dataSourceOptions(config.external, config.poolSize);
+        return dataSourceOptions(config.external, config);
       },
       dataSourceFactory: async (options) => {
         const dataSource = await new DataSource(options!).initialize();

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ClientInfo as Client, ClientInfo } from '../common/decorators/client-info.decorator';
+import { IdempotentOutsideTransaction } from '../common/idempotency/idempotent-outside-transaction.decorator';
 import { AuthUser, CurrentUser } from '../common/decorators/current-user.decorator';
 import { ApiAuth, ApiErrors } from '../common/http/api-errors.decorator';
 import { UuidParam } from '../common/http/uuid-param.pipe';
@@ -31,6 +32,8 @@ export class ListsController {
   /** Joins the list with that invite code; joining twice is a no-op. */
   @Post('join')
   @HttpCode(200)
+  // Failed attempts are counted outside any unit of work (they must stay counted); joining twice is a no-op anyway.
+  @IdempotentOutsideTransaction()
   @ApiOkResponse({ type: ListResponse })
   @ApiErrors(400, 404, 429)
   join(@CurrentUser() user: AuthUser, @Body() dto: JoinListDto, @Client() client: ClientInfo): Promise<ListResponse> {

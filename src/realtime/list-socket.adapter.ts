@@ -6,7 +6,7 @@ import { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { EMPTY, Observable, concatMap, filter } from 'rxjs';
 import { RawData, WebSocket, WebSocketServer } from 'ws';
-import { AllExceptionsFilter } from '../common/http/all-exceptions.filter';
+import { AllExceptionsFilter, errorHeaders } from '../common/http/all-exceptions.filter';
 import { requestId } from '../common/logging/logging.module';
 import { TokenBucket } from '../common/rate-limit/token-bucket';
 import { CloseCode } from './list-connection';
@@ -170,7 +170,11 @@ export class ListSocketAdapter extends WsAdapter {
     response.assignSocket(socket as never);
     response.shouldKeepAlive = false;
     const body = this.errors.toBody(error, requestId(request, response));
-    response.writeHead(body.statusCode, { 'Content-Type': 'application/json; charset=utf-8', Connection: 'close' });
+    response.writeHead(body.statusCode, {
+      ...errorHeaders(body.statusCode),
+      'Content-Type': 'application/json; charset=utf-8',
+      Connection: 'close',
+    });
     response.end(JSON.stringify(body), () => socket.destroy());
   }
 }

@@ -54,7 +54,12 @@ export class PgListener implements OnApplicationShutdown {
       connectionString: connection.url,
       ssl: connection.ssl || undefined,
       application_name: 'cartsync-listener',
+      // A server that accepts but never answers fails the attempt (then retried with backoff)
+      // instead of hanging it, with item:checking and presence lost all along; keepalive
+      // lets the OS notice an established connection whose server vanished.
+      connectionTimeoutMillis: this.config.connectTimeoutMs,
       keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
     });
     client.on('notification', (message) => this.handler(message.channel, message.payload ?? ''));
     client.on('error', (error) => this.lost(client, error));

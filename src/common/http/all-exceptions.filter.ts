@@ -1,15 +1,22 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
+import { DATABASE_RETRY_AFTER_SEC, isDatabaseUnavailable } from './database-unavailable';
 import { ApiError, ErrorBody } from './error-body';
 import { RequestValidationException } from './validation.pipe';
 
 const GENERIC_500 = 'Something went wrong on our side; please try again.';
+const DATABASE_DOWN = 'The service is briefly unavailable; please try again in a few seconds.';
 
 interface BodyParserError {
   type?: string;
   status?: number;
   expose?: boolean;
+}
+
+/** Headers that go with an error answer: a 503 says when to come back. */
+export function errorHeaders(statusCode: number): Record<string, string> {
+  return statusCode === 503 ? { 'Retry-After': String(DATABASE_RETRY_AFTER_SEC) } : {};
 }
 
 function messageOf(response: string | object, fallback: string): string {
@@ -35,7 +42,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       response.end();
       return;
     }
-    response.status(body.statusCode).json(body);
+    response.status(body.statusCode).set(errorHeaders(body.statusCode)).json(body);
   }
 
   /**
@@ -79,6 +86,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (parserError?.expose && parserError.status && parserError.status >= 400 && parserError.status < 500) {
       return shape(parserError.status, 'The request body could not be read.');
+    }
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn({ err: exception, requestId }, 'Database unavailable');
+      return shape(HttpStatus.SERVICE_UNAVAILABLE, DATABASE_DOWN);
     }
     this.logger.error({ err: exception, requestId }, 'Unhandled error');
     return shape(HttpStatus.INTERNAL_SERVER_ERROR, GENERIC_500);
