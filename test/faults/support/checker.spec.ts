@@ -65,6 +65,7 @@ function fault(over: Partial<FaultEntry> = {}): FaultEntry {
     start: 2000,
     end: 5000,
     dbUnreachable: ['a', 'b'],
+    dbPartial: [],
     draining: [],
     killed: [],
     ...over,

@@ -397,7 +397,7 @@ function judgeSegment(
 function excusedBy(faults: FaultEntry[], instance: string, start: number, end: number, recoveryMs: number) {
   return faults.find(
     (f) =>
-      (f.dbUnreachable.includes(instance) || f.draining.includes(instance)) &&
+      (f.dbUnreachable.includes(instance) || f.dbPartial.includes(instance) || f.draining.includes(instance)) &&
       start <= f.end + recoveryMs &&
       end >= f.start,
   );
@@ -482,10 +482,10 @@ export function checkReadiness(
     const gone = Math.min(
       ...faults.filter((f) => f.killed.includes(instance) || f.draining.includes(instance)).map((f) => f.start),
     );
-    const windows = faults.filter((f) => f.dbUnreachable.includes(instance));
+    const windows = faults.filter((f) => f.dbUnreachable.includes(instance) || f.dbPartial.includes(instance));
     for (const w of windows) {
       if (w.start >= gone) continue;
-      for (const p of mine) {
+      for (const p of w.dbUnreachable.includes(instance) ? mine : []) {
         if (p.start >= w.start + detectMs && p.end <= w.end && p.status === 200) {
           violations.push({
             rule: 'ready',

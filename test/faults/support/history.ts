@@ -90,8 +90,10 @@ export interface FrameEntry {
 
 /**
  * A fault window. `dbUnreachable` lists the instances that could not reach the database in
- * it (503 with Retry-After is then allowed from them, and /ready must say 503); `draining`
- * the instances that were shutting down; `killed` the instances that died for good.
+ * it (503 with Retry-After is then allowed from them, and /ready must say 503); `dbPartial`
+ * those that could use their open connections but not open new ones (503 allowed, /ready
+ * may say either); `draining` the instances that were shutting down; `killed` the instances
+ * that died for good. After a database window /ready must say 200 again within the recovery time.
  */
 export interface FaultEntry {
   kind: 'fault';
@@ -99,6 +101,7 @@ export interface FaultEntry {
   start: number;
   end: number;
   dbUnreachable: string[];
+  dbPartial: string[];
   draining: string[];
   killed: string[];
   detail?: string;

@@ -81,7 +81,8 @@ export class LoadClient {
     this.items.splice(this.items.indexOf(item), 1);
   }
 
-  private async add(): Promise<void> {
+  /** Adds one item (a keyed POST with a client-generated id). */
+  async add(): Promise<void> {
     const tag = `${this.http.id}-i${++this.added}`;
     const item: OwnItem = { id: randomUUID(), tag, name: tag, checked: false, renames: 0 };
     const op = await this.http.operation(

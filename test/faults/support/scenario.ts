@@ -104,6 +104,7 @@ class ReadyProbe {
 
 interface Effects {
   dbUnreachable?: InstanceName[];
+  dbPartial?: InstanceName[];
   draining?: InstanceName[];
   killed?: InstanceName[];
 }
@@ -156,6 +157,12 @@ export class ScenarioContext {
     for (const http of this.clients) http.close();
   }
 
+  /** `count` item adds by `client`, one after another (e.g. writes made while a fault holds). */
+  async addItems(client: HttpClient, count: number): Promise<void> {
+    const writer = new LoadClient(client, this.listId, new Random(count));
+    for (let i = 0; i < count; i++) await writer.add();
+  }
+
   /** Waits until `ms` after the load started. */
   async at(ms: number): Promise<void> {
     await sleep(Math.max(0, this.startedAt + ms - Date.now()));
@@ -182,6 +189,7 @@ export class ScenarioContext {
           start,
           end: Date.now(),
           dbUnreachable: effects.dbUnreachable ?? [],
+          dbPartial: effects.dbPartial ?? [],
           draining: effects.draining ?? [],
           killed: effects.killed ?? [],
         }),
@@ -253,15 +261,32 @@ export class ScenarioContext {
 
   /** Ends the instance's LISTEN connection in PostgreSQL (found by application name and its proxy's ports). */
   terminateListener(name: InstanceName): Promise<void> {
+    return this.fault(`pg_terminate_backend(listener of ${name})`, {}, () => this.endListener(name), 0);
+  }
+
+  /**
+   * NOTIFY lost for good: `name`'s new database connections are refused (its open pool
+   * connections keep working) and its LISTEN backend is ended, so it cannot listen again
+   * while `meanwhile` runs (writes through the other instance); then connections pass again.
+   * Nothing but the listener's catch-up can bring those writes to `name`'s sockets.
+   */
+  loseNotifications(name: InstanceName, meanwhile: () => Promise<void>, holdMs: number): Promise<void> {
     return this.fault(
-      `pg_terminate_backend(listener of ${name})`,
-      {},
+      `LISTEN of ${name} ended and kept from reconnecting during writes`,
+      { dbPartial: [name] },
       async () => {
-        const ended = await terminateBackends(this.directUrl, 'cartsync-listener', this.proxies[name].upstreamPorts());
-        if (ended !== 1) throw new Error(`expected to end 1 listener backend of ${name}, ended ${ended}`);
+        this.proxies[name].refuseNew();
+        await this.endListener(name);
+        await meanwhile();
       },
-      0,
+      holdMs,
+      () => this.proxies[name].restore(),
     );
+  }
+
+  private async endListener(name: InstanceName): Promise<void> {
+    const ended = await terminateBackends(this.directUrl, 'cartsync-listener', this.proxies[name].upstreamPorts());
+    if (ended !== 1) throw new Error(`expected to end 1 listener backend of ${name}, ended ${ended}`);
   }
 }
 

@@ -1,6 +1,6 @@
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
-/** What happens to connections while the proxy is cut. */
+/** What happens to new connections while the proxy is cut. */
 export type CutMode =
   /** New connections are accepted and reset at once (the peer sees the connection fail). */
   | 'refuse'
@@ -136,6 +136,11 @@ export class TcpProxy {
     this.cutMode = mode;
     for (const link of this.links) link.destroy();
     this.links.clear();
+  }
+
+  /** Refuses new connections until `restore`, leaving the open ones alone (a reconnect cannot succeed). */
+  refuseNew(): void {
+    this.cutMode = 'refuse';
   }
 
   /** Adds `ms` of latency to every chunk from now on, both ways (0: none). */
