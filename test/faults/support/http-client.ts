@@ -97,7 +97,7 @@ function errorMessage(error: unknown): string {
 /**
  * A device's HTTP client, as a careful app would write it: keep-alive connections to its
  * instance, and retries of anything without a definitive answer — no answer (network error,
- * timeout), 5xx (503 after its Retry-After), 409 "still being processed" for a keyed POST —
+ * timeout), 5xx (503 after its Retry-After), 409 "still being processed" to a keyed POST —
  * with the same Idempotency-Key, moving to the other instance when its own is unreachable.
  * Every attempt goes into the history, and the operation's outcome when it ends.
  */
@@ -173,8 +173,10 @@ export class HttpClient {
       } else if (status >= 500) {
         unknownOutcome = true;
         wait = retryAfterMs(entry.retryAfter, Math.min(200 * attempt, 1000));
-      } else if (status === 409 && key && /still being processed/i.test(JSON.stringify(answer?.body ?? ''))) {
-        wait = 500;
+      } else if (status === 409 && key) {
+        // The contract's answer to a keyed retry while the first attempt still runs (no other
+        // 409 can happen here: item ids are fresh UUIDs). Its Retry-After, if any, is honoured.
+        wait = retryAfterMs(entry.retryAfter, 500);
       } else if (req.retryOn?.includes(status)) {
         wait = 200;
       }

@@ -551,7 +551,9 @@ function summarize(
     reconnects: conns.filter((c) => c.event === 'open').length - sockets.size,
     handshakesRefused: conns.filter((c) => c.event === 'refused').length,
     resyncs: entries.filter((e) => e.kind === 'frame' && e.type === 'resync').length,
-    faults: entries.filter((e) => e.kind === 'fault').map((f) => f.name),
+    faults: entries
+      .filter((e) => e.kind === 'fault')
+      .map((f) => `${f.name} (${((f.end - f.start) / 1000).toFixed(1)} s)`),
     finalSeq: db.list.seq,
     lost: byRule['lost-write'] ?? 0,
     duplicates: (byRule['duplicate-write'] ?? 0) + (byRule['duplicate-frame'] ?? 0),

@@ -23,6 +23,7 @@ export interface ScenarioSummary {
   reconnects: number;
   handshakesRefused: number;
   resyncs: number;
+  /** Each fault injected, with how long its window lasted. */
   faults: string[];
   finalSeq: number;
   /** Acknowledged writes missing from the database (must be 0). */
