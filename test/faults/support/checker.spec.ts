@@ -295,6 +295,16 @@ describe('fault-suite checker', () => {
     });
   });
 
+  it('should catch a request a shutting-down instance took and dropped, but not a refused connection', () => {
+    const { history, db } = cleanRun();
+    const term = fault({ name: 'SIGTERM b', start: 2000, end: 7000, dbUnreachable: [], draining: ['b'] });
+    const cut = http({ op: 5, instance: 'b', start: 6990, end: 7000, status: undefined, error: 'ECONNRESET' });
+    expect(rules(check([...history, term, cut], db))).toEqual(['cut-by-shutdown']);
+    expect(check([...history, term, { ...cut, error: 'ECONNREFUSED' }], db)).toEqual([]);
+    // An idle keep-alive connection closed by the signal just as a request went out on it.
+    expect(check([...history, term, { ...cut, start: 2050 }], db)).toEqual([]);
+  });
+
   describe('readiness and processes', () => {
     function probes(instance: string, from: number, to: number, status: (t: number) => number | undefined) {
       const entries: ReadyEntry[] = [];

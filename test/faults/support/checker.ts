@@ -38,6 +38,7 @@ export type Rule =
   | 'unexpected-503'
   | 'ready'
   | 'restart'
+  | 'cut-by-shutdown'
   // membership
   | 'membership-leak'
   | 'not-closed';
@@ -392,7 +393,8 @@ function judgeSegment(
 
 // ---------------------------------------------------------------------------------------
 // Answers: no 401 because of a fault; no 5xx except 503 with Retry-After while the
-// database is unreachable (or the instance is shutting down).
+// database is unreachable (or the instance is shutting down); no request dropped by a
+// shutting-down instance.
 
 function excusedBy(faults: FaultEntry[], instance: string, start: number, end: number, recoveryMs: number) {
   return faults.find(
@@ -400,6 +402,21 @@ function excusedBy(faults: FaultEntry[], instance: string, start: number, end: n
       (f.dbUnreachable.includes(instance) || f.dbPartial.includes(instance) || f.draining.includes(instance)) &&
       start <= f.end + recoveryMs &&
       end >= f.start,
+  );
+}
+
+/**
+ * A request a shutting-down instance took and then dropped: it should have been answered (in
+ * flight: drained) or refused (a new connection: ECONNREFUSED), so the client can move on.
+ * Only the first moments after the signal are spared, when an idle keep-alive connection
+ * may close just as a request is sent on it.
+ */
+const KEEP_ALIVE_RACE_MS = 200;
+
+function cutByShutdown(faults: FaultEntry[], e: HttpEntry): FaultEntry | undefined {
+  if (e.error === 'ECONNREFUSED') return undefined;
+  return faults.find(
+    (f) => f.draining.includes(e.instance) && e.start >= f.start + KEEP_ALIVE_RACE_MS && e.start <= f.end,
   );
 }
 
@@ -434,7 +451,15 @@ export function checkAnswers(
     }
   };
   for (const e of history) {
-    if (e.kind === 'http' && e.status !== undefined) {
+    const draining = e.kind === 'http' && e.status === undefined && cutByShutdown(faults, e);
+    if (draining) {
+      violations.push({
+        rule: 'cut-by-shutdown',
+        t: e.end,
+        entry: e,
+        message: `${e.client} ${e.method} ${e.path} (op ${e.op}, attempt ${e.attempt}) was cut (${e.error}) by instance ${e.instance}, ${e.start - draining.start} ms after its SIGTERM`,
+      });
+    } else if (e.kind === 'http' && e.status !== undefined) {
       judge(
         e,
         `${e.client} ${e.method} ${e.path} (op ${e.op}, attempt ${e.attempt}, instance ${e.instance})`,
