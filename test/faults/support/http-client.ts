@@ -1,6 +1,7 @@
 import { Agent, request } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Action, History, HttpEntry, OpEntry } from './history';
+import { sleep } from './timing';
 
 export interface RawAnswer {
   status: number;
@@ -77,10 +78,6 @@ export type OperationMeta = Omit<
 
 const REQUEST_TIMEOUT_MS = 10_000;
 const MAX_RETRY_AFTER_MS = 5000;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
-}
 
 function retryAfterMs(header: string | undefined, fallbackMs: number): number {
   if (!header) return fallbackMs;

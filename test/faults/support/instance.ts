@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { History } from './history';
 import { httpRequest } from './http-client';
+import { sleep } from './timing';
 
 export const ROOT = resolve(__dirname, '../../..');
 export const MAIN = join(ROOT, 'dist/src/main.js');
@@ -137,7 +138,7 @@ export class ServerInstance {
         () => null,
       );
       if (answer?.status === 200) return;
-      await new Promise((done) => setTimeout(done, 100));
+      await sleep(100);
     }
     await this.stop(1000);
     throw new Error(`instance ${this.name} was not ready within ${timeoutMs} ms:\n${this.logTail()}`);

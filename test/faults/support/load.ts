@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpClient } from './http-client';
 import type { Random } from './random';
+import { sleep } from './timing';
 
 interface OwnItem {
   id: string;
@@ -17,10 +18,6 @@ export interface LoadOptions {
   until: number;
   /** This client also renames the list now and then (one client does, so the final name is decidable). */
   renamesList?: boolean;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
 }
 
 /**

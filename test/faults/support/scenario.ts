@@ -20,6 +20,7 @@ import { Random } from './random';
 import { DeviceSocket } from './socket-client';
 import { recordScenario, scenarioLine, type ScenarioSummary } from './summary';
 import { TcpProxy, type CutMode } from './tcp-proxy';
+import { sleep, waitFor } from './timing';
 
 export type InstanceName = 'a' | 'b';
 export const INSTANCES: readonly InstanceName[] = ['a', 'b'];
@@ -63,10 +64,6 @@ export interface ScenarioResult {
   violations: Violation[];
   history: HistoryEntry[];
   db: DbSnapshot;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
 }
 
 /** Polls /ready on one instance every 250 ms, recording each answer. */
@@ -508,15 +505,6 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
     for (const probe of probes) await probe.stop().catch(() => undefined);
     for (const step of cleanup.reverse()) await Promise.resolve(step()).catch(() => undefined);
   }
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return true;
-    await sleep(50);
-  }
-  return false;
 }
 
 const WRITES = new Set(['add', 'check', 'rename', 'delete', 'renameList', 'removeMember', 'join']);

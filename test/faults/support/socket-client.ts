@@ -3,6 +3,7 @@ import { WebSocket } from 'ws';
 import type { ConnEntry, History } from './history';
 import type { Endpoint, HttpClient } from './http-client';
 import type { Random } from './random';
+import { sleep, waitFor } from './timing';
 
 export interface DeviceSocketOptions {
   id: string;
@@ -37,10 +38,6 @@ interface Frame {
   type: string;
   seq?: number;
   payload?: { seq?: number };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
 }
 
 /**
@@ -85,13 +82,8 @@ export class DeviceSocket {
   }
 
   /** Resolves once this device holds `seq`; false when it did not within `timeoutMs`. */
-  async reaches(seq: number, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.position < seq) {
-      if (Date.now() > deadline) return false;
-      await sleep(50);
-    }
-    return true;
+  reaches(seq: number, timeoutMs: number): Promise<boolean> {
+    return waitFor(() => this.position >= seq, timeoutMs);
   }
 
   private async run(): Promise<void> {
