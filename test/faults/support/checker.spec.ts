@@ -326,6 +326,16 @@ describe('fault-suite checker', () => {
       expect(rules(check([...history, fault(), ...slow], db))).toEqual(['ready']);
     });
 
+    it('should catch a SIGTERM whose drain lasts until the shutdown timeout', () => {
+      const { history, db } = cleanRun();
+      const term = fault({ name: 'SIGTERM b', start: 2000, end: 7000, dbUnreachable: [], draining: ['b'] });
+      const served = http({ op: 5, instance: 'b', start: 4000, end: 4010, status: 200 });
+      const violations = check([...history, term, served], db, { shutdownTimeoutMs: 5000 });
+      expect(rules(violations)).toEqual(['drain-timeout']);
+      expect(violations[0].message).toContain('having taken 1 new requests');
+      expect(check([...history, { ...term, end: 2600 }], db, { shutdownTimeoutMs: 5000 })).toEqual([]);
+    });
+
     it('should catch a server that exits without being killed, and a SIGTERM that does not exit 0', () => {
       const { history, db } = cleanRun();
       const started = { kind: 'instance', instance: 'b', t: 0, event: 'started', pid: 7 } as const;

@@ -39,6 +39,7 @@ export type Rule =
   | 'ready'
   | 'restart'
   | 'cut-by-shutdown'
+  | 'drain-timeout'
   // membership
   | 'membership-leak'
   | 'not-closed';
@@ -60,9 +61,17 @@ export interface CheckOptions {
   detectMs?: number;
   /** Users removed from and re-added to the list during the run. */
   churnedUsers?: string[];
+  /** The servers' SHUTDOWN_TIMEOUT_MS: a drain that lasts this long was cut off, not finished. */
+  shutdownTimeoutMs?: number;
 }
 
-const DEFAULTS: Required<CheckOptions> = { allowResync: false, recoveryMs: 5000, detectMs: 1500, churnedUsers: [] };
+const DEFAULTS: Required<CheckOptions> = {
+  allowResync: false,
+  recoveryMs: 5000,
+  detectMs: 1500,
+  churnedUsers: [],
+  shutdownTimeoutMs: 30_000,
+};
 
 export function check(history: readonly HistoryEntry[], db: DbSnapshot, options: CheckOptions = {}): Violation[] {
   const o = { ...DEFAULTS, ...options };
@@ -71,7 +80,7 @@ export function check(history: readonly HistoryEntry[], db: DbSnapshot, options:
     ...checkStreams(history, db, o),
     ...checkAnswers(history, o),
     ...checkReadiness(history, o),
-    ...checkInstances(history),
+    ...checkInstances(history, o),
     ...checkMembership(history, db, o),
   ].sort((a, b) => a.t - b.t);
 }
@@ -549,11 +558,27 @@ export function checkReadiness(
 }
 
 // ---------------------------------------------------------------------------------------
-// Processes: no server restarts or dies unless a scenario killed it; SIGTERM exits 0.
+// Processes: no server restarts or dies unless a scenario killed it; SIGTERM drains and
+// exits 0 before its shutdown timeout (in-flight requests done, clients told to go).
 
-export function checkInstances(history: readonly HistoryEntry[]): Violation[] {
+export function checkInstances(
+  history: readonly HistoryEntry[],
+  options: Pick<CheckOptions, 'shutdownTimeoutMs'> = {},
+): Violation[] {
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs;
   const faults = ofKind(history, 'fault');
   const violations: Violation[] = [];
+  for (const f of faults.filter((f) => f.draining.length > 0 && f.end - f.start >= shutdownTimeoutMs)) {
+    const served = ofKind(history, 'http').filter(
+      (e) => f.draining.includes(e.instance) && e.status !== undefined && e.start >= f.start + KEEP_ALIVE_RACE_MS,
+    ).length;
+    violations.push({
+      rule: 'drain-timeout',
+      t: f.end,
+      entry: f,
+      message: `${f.draining.join(', ')} took ${f.end - f.start} ms to exit after SIGTERM: the drain ran into the ${shutdownTimeoutMs} ms shutdown timeout (and cut what was still open), having taken ${served} new requests after the signal`,
+    });
+  }
   const byInstance = new Map<string, InstanceEntry[]>();
   for (const e of ofKind(history, 'instance')) byInstance.set(e.instance, [...(byInstance.get(e.instance) ?? []), e]);
   for (const [instance, entries] of byInstance) {

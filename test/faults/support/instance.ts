@@ -8,6 +8,8 @@ import { sleep } from './timing';
 
 export const ROOT = resolve(__dirname, '../../..');
 export const MAIN = join(ROOT, 'dist/src/main.js');
+/** The servers' drain bound after SIGTERM (short, so a stuck drain shows within the scenario). */
+export const SHUTDOWN_TIMEOUT_MS = 5000;
 
 export function freePort(): Promise<number> {
   return new Promise((done, fail) => {
@@ -86,7 +88,7 @@ export class ServerInstance {
         LOG_LEVEL: 'warn',
         ARGON2_MEMORY_KIB: '4096',
         ARGON2_TIME_COST: '1',
-        SHUTDOWN_TIMEOUT_MS: '5000',
+        SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
         ...env,
       },
     });

@@ -14,7 +14,7 @@ import {
 } from './database';
 import { History, type DbSnapshot, type FaultEntry, type HistoryEntry } from './history';
 import { HttpClient, httpRequest, type Endpoint } from './http-client';
-import { runDir, ServerInstance } from './instance';
+import { runDir, ServerInstance, SHUTDOWN_TIMEOUT_MS } from './instance';
 import { LoadClient } from './load';
 import { Random } from './random';
 import { DeviceSocket } from './socket-client';
@@ -491,6 +491,7 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
     const violations = check(entries, db, {
       ...spec.check,
       recoveryMs: RECOVERY_MS,
+      shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS,
       churnedUsers: churned ? [churned.id] : [],
     });
     const summary = summarize(spec, entries, db, violations, Date.now() - began);
