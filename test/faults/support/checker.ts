@@ -502,6 +502,12 @@ export function checkAnswers(
 // Readiness: /ready is 503 while the database is unreachable, 200 again within
 // `recoveryMs` of its return, and 200 otherwise.
 
+/**
+ * A window's end is when the suite saw the database back (a restarted cluster answers a
+ * little before its start-up check returns): /ready is held to 503 only until this long before it.
+ */
+const RETURN_MARGIN_MS = 500;
+
 export function checkReadiness(
   history: readonly HistoryEntry[],
   options: Pick<CheckOptions, 'recoveryMs' | 'detectMs'> = {},
@@ -520,7 +526,7 @@ export function checkReadiness(
     for (const w of windows) {
       if (w.start >= gone) continue;
       for (const p of w.dbUnreachable.includes(instance) ? mine : []) {
-        if (p.start >= w.start + detectMs && p.end <= w.end && p.status === 200) {
+        if (p.start >= w.start + detectMs && p.end <= w.end - RETURN_MARGIN_MS && p.status === 200) {
           violations.push({
             rule: 'ready',
             t: p.end,
