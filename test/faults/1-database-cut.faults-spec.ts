@@ -14,7 +14,7 @@ describe('fault 1: database connections cut and restored under load', () => {
         await ctx.at(6500);
         await ctx.delayDatabase(['a', 'b'], 100, 2000);
         await ctx.at(9500);
-        await ctx.cutDatabase(['a', 'b'], 'blackhole', 2500);
+        await ctx.cutDatabase(['a', 'b'], 'blackhole', 3500);
       },
     });
     expectNoViolations(result);

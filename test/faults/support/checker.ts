@@ -57,7 +57,7 @@ export interface CheckOptions {
   allowResync?: boolean;
   /** After the database is back: how long 503s are still accepted, and within which /ready must say 200 again. */
   recoveryMs?: number;
-  /** After the database became unreachable: how long /ready may still say 200 (its own check takes up to 1 s). */
+  /** After the database became unreachable: how long /ready may still answer 200 (its own check takes up to 1 s). */
   detectMs?: number;
   /** Users removed from and re-added to the list during the run. */
   churnedUsers?: string[];
@@ -504,7 +504,8 @@ export function checkAnswers(
 
 /**
  * A window's end is when the suite saw the database back (a restarted cluster answers a
- * little before its start-up check returns): /ready is held to 503 only until this long before it.
+ * little before its start-up check returns): /ready is held to 503 for answers given up to
+ * this long before it.
  */
 const RETURN_MARGIN_MS = 500;
 
@@ -526,7 +527,7 @@ export function checkReadiness(
     for (const w of windows) {
       if (w.start >= gone) continue;
       for (const p of w.dbUnreachable.includes(instance) ? mine : []) {
-        if (p.start >= w.start + detectMs && p.end <= w.end - RETURN_MARGIN_MS && p.status === 200) {
+        if (p.end >= w.start + detectMs && p.end <= w.end - RETURN_MARGIN_MS && p.status === 200) {
           violations.push({
             rule: 'ready',
             t: p.end,
