@@ -104,7 +104,6 @@ export interface FaultEntry {
   dbPartial: string[];
   draining: string[];
   killed: string[];
-  detail?: string;
 }
 
 export interface ReadyEntry {

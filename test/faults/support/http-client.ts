@@ -86,7 +86,8 @@ function retryAfterMs(header: string | undefined, fallbackMs: number): number {
   return Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
 }
 
-function errorMessage(error: unknown): string {
+/** A network error's code (ECONNRESET, ECONNREFUSED…) or message. */
+export function errorMessage(error: unknown): string {
   const e = error as { code?: string; message?: string };
   return e.code ?? e.message ?? String(error);
 }

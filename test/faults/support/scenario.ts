@@ -13,7 +13,7 @@ import {
   terminateBackends,
 } from './database';
 import { History, type DbSnapshot, type FaultEntry, type HistoryEntry } from './history';
-import { HttpClient, httpRequest, type Endpoint } from './http-client';
+import { errorMessage, HttpClient, httpRequest, type Endpoint } from './http-client';
 import { runDir, ServerInstance, SHUTDOWN_TIMEOUT_MS } from './instance';
 import { LoadClient } from './load';
 import { Random } from './random';
@@ -79,13 +79,12 @@ class ReadyProbe {
           const answer = await httpRequest({ port: instance.port, method: 'GET', path: '/ready', timeoutMs: 2000 });
           history.record({ kind: 'ready', instance: instance.name, start, end: Date.now(), status: answer.status });
         } catch (error) {
-          const e = error as { code?: string; message?: string };
           history.record({
             kind: 'ready',
             instance: instance.name,
             start,
             end: Date.now(),
-            error: e.code ?? e.message,
+            error: errorMessage(error),
           });
         }
         await sleep(250);
