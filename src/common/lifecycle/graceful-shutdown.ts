@@ -1,5 +1,5 @@
 import { INestApplication, Logger } from '@nestjs/common';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Draining } from './draining';
 
 export interface ShutdownOptions {
@@ -18,9 +18,19 @@ export async function shutdownGracefully(app: INestApplication, options: Shutdow
   const server = app.getHttpServer() as Server;
   const cutOff = setTimeout(() => server.closeAllConnections(), options.timeoutMs);
   cutOff.unref();
+  // Keep-alive connections would otherwise bring new requests until the cut-off: every
+  // answer from now on closes its connection, and connections that go idle are closed, so
+  // clients move to another instance while what was accepted here still finishes.
+  server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+    if (!response.headersSent) response.setHeader('Connection', 'close');
+  });
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const idle = setInterval(() => server.closeIdleConnections(), 50);
+  idle.unref();
   await app.get(Draining, { strict: false }).start();
   await closed;
+  clearInterval(idle);
   clearTimeout(cutOff);
   await app.close();
   await options.afterClose?.();

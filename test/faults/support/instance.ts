@@ -89,6 +89,8 @@ export class ServerInstance {
         ARGON2_MEMORY_KIB: '4096',
         ARGON2_TIME_COST: '1',
         SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+        // A claim whose request died with its instance is free again within the clients' retry budget (20 s).
+        IDEMPOTENCY_LEASE_SEC: '5',
         ...env,
       },
     });
