@@ -1,6 +1,6 @@
 import { ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import { DatabaseError } from 'pg';
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { isDatabaseUnavailable } from './database-unavailable';
 
 /** An error as node-postgres raises it for a server answer with this SQLSTATE. */
@@ -37,6 +37,10 @@ describe('isDatabaseUnavailable', () => {
     const failed = new QueryFailedError('SELECT 1', [], new Error('Connection terminated unexpectedly'));
     expect(isDatabaseUnavailable(failed)).toBe(true);
     expect(isDatabaseUnavailable(new QueryFailedError('SELECT 1', [], sqlState('57P01')))).toBe(true);
+  });
+
+  it('should recognise a unit of work whose connection died under it (TypeORM released it)', () => {
+    expect(isDatabaseUnavailable(new QueryRunnerProviderAlreadyReleasedError())).toBe(true);
   });
 
   it('should look inside an AggregateError (one refused attempt per address) and a cause', () => {

@@ -1,3 +1,5 @@
+import { QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
+
 /** What a client hears while the database cannot be reached: try again in this many seconds. */
 export const DATABASE_RETRY_AFTER_SEC = 5;
 
@@ -52,6 +54,9 @@ function isConnectionFailure(error: DriverError): boolean {
  */
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (typeof error !== 'object' || error === null || depth > 3) return false;
+  // The connection of a unit of work died under it (a restart): TypeORM released it, the
+  // transaction rolled back with it, and the next query of that unit of work says so.
+  if (error instanceof QueryRunnerProviderAlreadyReleasedError) return true;
   const candidate = error as DriverError;
   if (isConnectionFailure(candidate)) return true;
   const nested = [
