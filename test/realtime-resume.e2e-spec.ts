@@ -87,3 +87,26 @@ describe('realtime: the app’s reconnect without since misses nothing', () => {
     await again.close();
   });
 });
+
+describe('realtime: the app’s connection dropped before its first heartbeat', () => {
+  // The default heartbeat (30 s): no ping reaches the phone before its network drops.
+  const t = useTestApp();
+
+  it('should replay from where the socket started, which the app had loaded just before', async () => {
+    const { owner: ana, member: bob, listId } = await ownerAndMember(t, { owner: 'Ana', member: 'Bob' });
+    const start = await seqOf(t, ana, listId);
+    const phone = await TestSocket.open(wsUrl(t, `/ws/lists/${listId}?token=${ana.token}`));
+    await phone.sync();
+    (phone.ws as unknown as { _socket: Socket })._socket.destroy();
+    await phone.waitForClose();
+    const bread = await addItem(t, bob, listId, { name: 'Bread' });
+
+    const again = await TestSocket.open(wsUrl(t, `/ws/lists/${listId}?token=${ana.token}`));
+    await again.waitForSeq(start + 1);
+    await again.sync();
+    expect(again.durable().map((f) => [f.type, f.seq, f.payload.id as string])).toEqual([
+      ['item:added', start + 1, bread.id],
+    ]);
+    await again.close();
+  });
+});

@@ -107,10 +107,16 @@ export class RealtimeGateway
     this.sockets.set(ws, connection);
     ws.on('pong', (data: Buffer) => this.onPong(connection, data));
     ws.on('error', () => ws.terminate());
-    this.hub.join(connection, start, position, joinedSeq).catch((error: unknown) => {
-      this.logger.error({ err: error }, 'could not subscribe a socket');
-      connection.close(1011, 'try again');
-    });
+    this.hub.join(connection, start, position, joinedSeq).then(
+      () =>
+        this.startingPointProven(connection).catch((error: unknown) =>
+          this.logger.warn({ err: error }, 'saving the starting point failed'),
+        ),
+      (error: unknown) => {
+        this.logger.error({ err: error }, 'could not subscribe a socket');
+        connection.close(1011, 'try again');
+      },
+    );
   }
 
   handleDisconnect(ws: WebSocket): void {
@@ -174,6 +180,21 @@ export class RealtimeGateway
       const live = await this.tokens.isLive(connection.user).catch(() => true);
       if (!live) connection.close(CloseCode.SessionEnded, 'session ended');
     }
+  }
+
+  /**
+   * The app opens its socket right after loading the list (or resumes from a proof), so where
+   * delivery starts is known to it: recorded at once, a drop before the first heartbeat still
+   * resumes from there.
+   */
+  private async startingPointProven(connection: ListConnection): Promise<void> {
+    if (connection.fullStream || !connection.open) return;
+    connection.acked = connection.cursor;
+    const { sessionId } = connection.user;
+    await this.repository.saveAcks(
+      [{ sessionId, listId: connection.listId, seq: connection.cursor }],
+      this.clock.now(),
+    );
   }
 
   private onPong(connection: ListConnection, data: Buffer): void {
