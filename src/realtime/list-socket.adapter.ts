@@ -16,6 +16,8 @@ export type HandshakeCheck = (request: IncomingMessage, params: Record<string, s
 
 export interface ListSocketOptions {
   check: HandshakeCheck;
+  /** What `check` admitted did not become a socket (the WebSocket layer refused the upgrade, or the client left). */
+  abandoned: (handshake: unknown) => void;
   /** Largest client frame; bigger ones close the socket (1009). */
   maxPayload: number;
   /** Client frames per second per connection (burst twice that); beyond: closed with 1008. */
@@ -149,8 +151,15 @@ export class ListSocketAdapter extends WsAdapter {
         const match = route.pattern.exec(pathname);
         if (!match) continue;
         const params = Object.fromEntries(route.keys.map((key, i) => [key, decodeURIComponent(match[i + 1])]));
-        (request as IncomingMessage & { handshake?: unknown }).handshake = await this.options.check(request, params);
-        route.server.handleUpgrade(request, socket, head, (ws) => route.server.emit('connection', ws, request));
+        const handshake = await this.options.check(request, params);
+        (request as IncomingMessage & { handshake?: unknown }).handshake = handshake;
+        // `ws` calls back at once, or never (it answered the refusal itself, or the socket is gone).
+        let upgraded = false;
+        route.server.handleUpgrade(request, socket, head, (ws) => {
+          upgraded = true;
+          route.server.emit('connection', ws, request);
+        });
+        if (!upgraded) this.options.abandoned(handshake);
         return;
       }
       throw new NotFoundException('No WebSocket endpoint at this path.');
