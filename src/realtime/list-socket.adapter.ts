@@ -62,8 +62,9 @@ function text(data: RawData): string {
 /**
  * `WsAdapter` as the app's socket protocol needs it, the rest left as Nest builds it:
  * - gateway paths may hold parameters (`/ws/lists/:listId`), where WsAdapter matches exactly;
- * - `check` runs before the 101, so a refusal is a real HTTP answer (401/403/404, the
- *   contract's error body) instead of a socket that opens and closes;
+ * - `check` runs before the 101, so a refusal is a real HTTP answer (401/403/404/409, the
+ *   contract's error body) instead of a socket that opens and closes; what it admitted
+ *   but `ws` did not upgrade goes to `abandoned` (a reserved socket slot is given back);
  * - frames are `{type, payload}` instead of `{event, data}`, handled one at a time per
  *   socket in arrival order, with a flood limit; an unknown or unreadable frame gets an
  *   `error` frame.
