@@ -7,7 +7,7 @@ import { appConfig } from './config/app.config';
 import { realtimeConfig } from './config/realtime.config';
 import { Clock } from './common/clock/clock';
 import { ListSocketAdapter } from './realtime/list-socket.adapter';
-import { RealtimeHandshake } from './realtime/realtime-handshake';
+import { Handshake, RealtimeHandshake } from './realtime/realtime-handshake';
 import { assignRequestId } from './common/logging/logging.module';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { createValidationPipe } from './common/http/validation.pipe';
@@ -29,6 +29,7 @@ function listSocketAdapter(app: NestExpressApplication): ListSocketAdapter {
   const handshake = app.get(RealtimeHandshake);
   return new ListSocketAdapter(app, {
     check: (request, params) => handshake.check(request, params),
+    abandoned: (admitted) => handshake.abandoned(admitted as Handshake),
     maxPayload: realtime.maxPayloadBytes,
     messagesPerSecond: realtime.messagesPerSecond,
     now: () => clock.now().getTime(),

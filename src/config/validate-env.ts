@@ -4,6 +4,7 @@ import { databaseConfig } from './database.config';
 import { configurationError } from './env';
 import { idempotencyConfig } from './idempotency.config';
 import { mailConfig } from './mail.config';
+import { quotaConfig } from './quota.config';
 import { realtimeConfig } from './realtime.config';
 import { tripsConfig } from './trips.config';
 
@@ -14,6 +15,7 @@ export const CONFIG_NAMESPACES = [
   databaseConfig,
   idempotencyConfig,
   mailConfig,
+  quotaConfig,
   realtimeConfig,
   tripsConfig,
 ];

@@ -3,6 +3,7 @@ import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, Api
 import { AuthUser, CurrentUser } from '../common/decorators/current-user.decorator';
 import { ApiAuth, ApiErrors } from '../common/http/api-errors.decorator';
 import { UuidParam } from '../common/http/uuid-param.pipe';
+import { ApiQuota } from '../quotas/api-quota.decorator';
 import { CreateItemDto, UpdateItemDto } from './dto/item.dto';
 import { ItemResponse } from './dto/item.response';
 import { ItemsService } from './items.service';
@@ -15,7 +16,8 @@ export class ItemsController {
 
   @Post()
   @ApiCreatedResponse({ type: ItemResponse })
-  @ApiErrors(400, 404, 409)
+  @ApiErrors(400, 404)
+  @ApiQuota(['MAX_ITEMS_PER_LIST'], 'the client-generated id is used on another list.')
   add(
     @CurrentUser() user: AuthUser,
     @Param('listId', UuidParam('listId')) listId: string,

@@ -2,6 +2,8 @@ import { NotFoundException } from '@nestjs/common';
 import { mock, MockProxy } from 'jest-mock-extended';
 import { callOrder, NOW, serviceUnderTest, ServiceUnderTest } from '../../test/support/unit';
 import { ListAccess } from '../access/list-access.service';
+import { QuotaExceeded } from '../quotas/quota-exceeded';
+import { Quotas } from '../quotas/quotas.service';
 import { RealtimeGateway } from '../realtime/realtime.gateway';
 import { ItemEntity } from './item.entity';
 import { ItemsRepository } from './items.repository';
@@ -50,6 +52,7 @@ describe('ItemsService', () => {
   let items: MockProxy<ItemsRepository>;
   let access: MockProxy<ListAccess>;
   let gateway: MockProxy<RealtimeGateway>;
+  let quotas: MockProxy<Quotas>;
   let unit: ServiceUnderTest<ItemsService>;
   let service: ItemsService;
   /** Whether each emit happened inside the unit of work. */
@@ -59,6 +62,7 @@ describe('ItemsService', () => {
     items = mock<ItemsRepository>();
     access = mock<ListAccess>();
     gateway = mock<RealtimeGateway>();
+    quotas = mock<Quotas>();
     access.requireMember.mockResolvedValue('member');
     items.save.mockImplementation((item) => Promise.resolve(item));
     emittedInTransaction = [];
@@ -70,6 +74,7 @@ describe('ItemsService', () => {
       { provide: ItemsRepository, useValue: items },
       { provide: ListAccess, useValue: access },
       { provide: RealtimeGateway, useValue: gateway },
+      { provide: Quotas, useValue: quotas },
     ]);
     service = unit.service;
   });
@@ -84,6 +89,33 @@ describe('ItemsService', () => {
       expect(emittedInTransaction).toEqual([true]);
     });
 
+    it('should check the list’s item quota after the insert and before the event, inside the unit of work', async () => {
+      let checkedInTransaction = false;
+      quotas.itemAdded.mockImplementation(() => {
+        checkedInTransaction = unit.inTransaction();
+        return Promise.resolve();
+      });
+      items.add.mockResolvedValue({ kind: 'added', item: entity() });
+      await service.add(user, 'l1', { name: 'Milk' });
+      expect(quotas.itemAdded).toHaveBeenCalledWith('l1');
+      const [write, check, emit] = callOrder(items.add, quotas.itemAdded, gateway.emit);
+      expect(write).toBeLessThan(check);
+      expect(check).toBeLessThan(emit);
+      expect(checkedInTransaction).toBe(true);
+    });
+
+    it('should emit nothing when the list is over its item quota, and fail with the 409', async () => {
+      items.add.mockResolvedValue({ kind: 'added', item: entity() });
+      quotas.itemAdded.mockRejectedValue(
+        new QuotaExceeded('itemsPerList', 2, 'This list already has 2 items, the most a list can hold.'),
+      );
+      await expect(service.add(user, 'l1', { name: 'Milk' })).rejects.toMatchObject({
+        statusCode: 409,
+        quota: 'itemsPerList',
+      });
+      expect(gateway.emit).not.toHaveBeenCalled();
+    });
+
     it('should emit nothing when the write fails', async () => {
       items.add.mockRejectedValue(new Error('connection lost'));
       await expect(service.add(user, 'l1', { name: 'Milk' })).rejects.toThrow('connection lost');
@@ -95,6 +127,7 @@ describe('ItemsService', () => {
       await expect(service.add(user, 'l1', { name: 'Milk', id: 'I1' })).resolves.toEqual(milkResponse);
       expect(items.add).toHaveBeenCalledWith('l1', 'u1', expect.anything(), 'i1');
       expect(gateway.emit).not.toHaveBeenCalled();
+      expect(quotas.itemAdded).not.toHaveBeenCalled();
     });
 
     it('should answer 409 for an id used on another list and emit nothing', async () => {

@@ -5,6 +5,7 @@ import { Clock } from '../common/clock/clock';
 import { AuthUser } from '../common/decorators/current-user.decorator';
 import { ApiError } from '../common/http/error-body';
 import { parseIfMatch } from '../common/http/if-match';
+import { Quotas } from '../quotas/quotas.service';
 import { RealtimeGateway } from '../realtime/realtime.gateway';
 import { CreateItemDto, UpdateItemDto } from './dto/item.dto';
 import { ItemResponse, toItemResponse } from './dto/item.response';
@@ -21,10 +22,14 @@ export class ItemsService {
     private readonly items: ItemsRepository,
     private readonly access: ListAccess,
     private readonly gateway: RealtimeGateway,
+    private readonly quotas: Quotas,
     private readonly clock: Clock,
   ) {}
 
-  /** A retried add with the same client id answers the item it made, and emits nothing new. */
+  /**
+   * A retried add with the same client id answers the item it made, and emits nothing new
+   * (nor is it refused by the list's quota: it adds nothing).
+   */
   @Transactional()
   async add(user: AuthUser, listId: string, dto: CreateItemDto): Promise<ItemResponse> {
     await this.access.requireMember(user.id, listId);
@@ -42,7 +47,10 @@ export class ItemsService {
     );
     if (outcome.kind === 'id-taken') throw new ConflictException('That item id is already in use.');
     const item = toItemResponse(outcome.item);
-    if (outcome.kind === 'added') await this.gateway.emit(listId, 'item:added', item, user);
+    if (outcome.kind === 'added') {
+      await this.quotas.itemAdded(listId);
+      await this.gateway.emit(listId, 'item:added', item, user);
+    }
     return item;
   }
 

@@ -5,6 +5,7 @@ import { IdempotentOutsideTransaction } from '../common/idempotency/idempotent-o
 import { AuthUser, CurrentUser } from '../common/decorators/current-user.decorator';
 import { ApiAuth, ApiErrors } from '../common/http/api-errors.decorator';
 import { UuidParam } from '../common/http/uuid-param.pipe';
+import { ApiQuota } from '../quotas/api-quota.decorator';
 import { CreateListDto, JoinListDto, ListQuery, UpdateListDto } from './dto/list.dto';
 import { ListResponse, ListSummaryResponse } from './dto/list.response';
 import { ListsService } from './lists.service';
@@ -25,6 +26,7 @@ export class ListsController {
   @Post()
   @ApiCreatedResponse({ type: ListResponse })
   @ApiErrors(400)
+  @ApiQuota(['MAX_LISTS_PER_USER'])
   create(@CurrentUser() user: AuthUser, @Body() dto: CreateListDto): Promise<ListResponse> {
     return this.lists.create(user, dto);
   }
@@ -36,6 +38,7 @@ export class ListsController {
   @IdempotentOutsideTransaction()
   @ApiOkResponse({ type: ListResponse })
   @ApiErrors(400, 404, 429)
+  @ApiQuota(['MAX_MEMBERS_PER_LIST', 'MAX_LISTS_PER_USER'])
   join(@CurrentUser() user: AuthUser, @Body() dto: JoinListDto, @Client() client: ClientInfo): Promise<ListResponse> {
     return this.lists.join(user, dto, client);
   }

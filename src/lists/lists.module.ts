@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AccessModule } from '../access/access.module';
 import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
 import { ItemsModule } from '../items/items.module';
+import { QuotasModule } from '../quotas/quotas.module';
 import { RealtimeModule } from '../realtime/realtime.module';
 import { StoresModule } from '../stores/stores.module';
 import { ListsController } from './lists.controller';
@@ -9,7 +10,7 @@ import { ListsRepository } from './lists.repository';
 import { ListsService } from './lists.service';
 
 @Module({
-  imports: [AccessModule, ItemsModule, StoresModule, RealtimeModule, RateLimitModule],
+  imports: [AccessModule, ItemsModule, StoresModule, QuotasModule, RealtimeModule, RateLimitModule],
   controllers: [ListsController],
   providers: [ListsRepository, ListsService],
   exports: [ListsRepository, ListsService],

@@ -2,6 +2,8 @@ import { NotFoundException } from '@nestjs/common';
 import { mock, MockProxy } from 'jest-mock-extended';
 import { callOrder, NOW, serviceUnderTest, ServiceUnderTest } from '../../test/support/unit';
 import { ListAccess } from '../access/list-access.service';
+import { QuotaExceeded } from '../quotas/quota-exceeded';
+import { Quotas } from '../quotas/quotas.service';
 import { ApiError } from '../common/http/error-body';
 import { RateLimitRepository } from '../common/rate-limit/rate-limit.repository';
 import { authConfig } from '../config/auth.config';
@@ -41,7 +43,9 @@ describe('ListsService', () => {
   let service: ListsService;
   let emittedInTransaction: boolean[];
 
+  let quotas: MockProxy<Quotas>;
   beforeEach(async () => {
+    quotas = mock<Quotas>();
     lists = mock<ListsRepository>();
     rateLimits = mock<RateLimitRepository>();
     access = mock<ListAccess>();
@@ -65,6 +69,7 @@ describe('ListsService', () => {
       { provide: ListAccess, useValue: access },
       { provide: RealtimeGateway, useValue: gateway },
       { provide: RateLimitRepository, useValue: rateLimits },
+      { provide: Quotas, useValue: quotas },
       { provide: authConfig.KEY, useValue: config },
     ]);
     service = unit.service;
@@ -133,6 +138,27 @@ describe('ListsService', () => {
       lists.addMember.mockResolvedValue(false);
       await service.join(user, { inviteCode: 'ABC-DEF' }, client);
       expect(gateway.emit).not.toHaveBeenCalled();
+      expect(quotas.memberAdded).not.toHaveBeenCalled();
+    });
+
+    it('should check the quotas after adding the member, and emit nothing but give the attempt back when over one', async () => {
+      lists.lockByInviteCode.mockResolvedValue(list());
+      lists.addMember.mockResolvedValue(true);
+      quotas.memberAdded.mockRejectedValue(
+        new QuotaExceeded('membersPerList', 2, 'This list already has 2 members, the most a list can have.'),
+      );
+      await expect(service.join(user, { inviteCode: 'ABC-DEF' }, client)).rejects.toMatchObject({ statusCode: 409 });
+      expect(quotas.memberAdded).toHaveBeenCalledWith('l1', 'u1');
+      const [add, check] = callOrder(lists.addMember, quotas.memberAdded);
+      expect(add).toBeLessThan(check);
+      expect(gateway.emit).not.toHaveBeenCalled();
+      expect(rateLimits.refund).toHaveBeenCalledTimes(2);
+    });
+
+    it('should keep the attempt counted when the join fails otherwise', async () => {
+      lists.lockByInviteCode.mockRejectedValue(new Error('connection lost'));
+      await expect(service.join(user, { inviteCode: 'ABC-DEF' }, client)).rejects.toThrow('connection lost');
+      expect(rateLimits.refund).not.toHaveBeenCalled();
     });
 
     it('should look the code up in canonical form (upper case, dash, Crockford folding)', async () => {
@@ -145,6 +171,22 @@ describe('ListsService', () => {
       await expect(service.join(user, { inviteCode: '!!' }, client)).rejects.toBeInstanceOf(NotFoundException);
       expect(lists.lockByInviteCode).not.toHaveBeenCalled();
       expect(rateLimits.hit).toHaveBeenCalledTimes(2);
+    });
+  });
+
+  describe('create', () => {
+    it('should count the new list against the creator’s quota after writing it, inside the unit of work', async () => {
+      let checkedInTransaction = false;
+      lists.createWithOwner.mockResolvedValue('l1');
+      quotas.listAdded.mockImplementation(() => {
+        checkedInTransaction = unit.inTransaction();
+        return Promise.resolve();
+      });
+      await service.create(user, { name: 'Cabin' });
+      expect(quotas.listAdded).toHaveBeenCalledWith('u1');
+      const [write, check] = callOrder(lists.createWithOwner, quotas.listAdded);
+      expect(write).toBeLessThan(check);
+      expect(checkedInTransaction).toBe(true);
     });
   });
 

@@ -13,6 +13,8 @@ import { RateLimitRepository } from '../common/rate-limit/rate-limit.repository'
 import { authConfig } from '../config/auth.config';
 import { ItemEntity } from '../items/item.entity';
 import { ItemsRepository } from '../items/items.repository';
+import { QuotaExceeded } from '../quotas/quota-exceeded';
+import { Quotas } from '../quotas/quotas.service';
 import { RealtimeGateway } from '../realtime/realtime.gateway';
 import { StoresService } from '../stores/stores.service';
 import { CreateListDto, JoinListDto, UpdateListDto } from './dto/list.dto';
@@ -34,6 +36,7 @@ export class ListsService {
     private readonly access: ListAccess,
     private readonly gateway: RealtimeGateway,
     private readonly rateLimits: RateLimitRepository,
+    private readonly quotas: Quotas,
     private readonly clock: Clock,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
@@ -43,9 +46,11 @@ export class ListsService {
     return rows.map(toListSummaryResponse);
   }
 
+  /** Counts against the creator's list quota (registration's first list is the first of it). */
   @Transactional()
   async create(user: AuthUser, dto: CreateListDto): Promise<ListResponse> {
     const listId = await this.createWithOwner(user.id, dto.name);
+    await this.quotas.listAdded(user.id);
     return this.view(listId, 'owner');
   }
 
@@ -92,7 +97,8 @@ export class ListsService {
   /**
    * Joining twice is a no-op. Join attempts are counted per user before the lookup (one
    * atomic increment, outside the join's transaction, so parallel guesses cannot slip past
-   * the limit on any instance); a successful join gives its attempt back.
+   * the limit on any instance); a right code gives its attempt back, also when a quota (the
+   * list's members, the joiner's lists) refuses the join.
    */
   async join(user: AuthUser, dto: JoinListDto, client: ClientInfo): Promise<ListResponse> {
     const { maxFailures, maxFailuresPerIp, failureWindowMs } = this.config.invite;
@@ -102,10 +108,16 @@ export class ListsService {
     if (hits.some((count, i) => count > counted[i][1])) {
       throw new ApiError(429, 'Too many wrong invite codes; please wait a few minutes and try again.');
     }
+    const refund = () => Promise.all(counted.map(([key]) => this.rateLimits.refund(key)));
     const code = normalizeInviteCode(dto.inviteCode);
-    const joined = code ? await this.joinByCode(user, code) : null;
+    const joined = code
+      ? await this.joinByCode(user, code).catch(async (error: unknown) => {
+          if (error instanceof QuotaExceeded) await refund();
+          throw error;
+        })
+      : null;
     if (!joined) throw new NotFoundException('No list has that invite code.');
-    await Promise.all(counted.map(([key]) => this.rateLimits.refund(key)));
+    await refund();
     return joined;
   }
 
@@ -138,11 +150,15 @@ export class ListsService {
     }
   }
 
+  /** Joining counts against the list's member quota and the joiner's list quota; joining twice adds nothing. */
   @Transactional()
   private async joinByCode(user: AuthUser, inviteCode: string): Promise<ListResponse | null> {
     const list = await this.lists.lockByInviteCode(inviteCode, this.clock.now());
     if (!list) return null;
-    if (await this.lists.addMember(list, user.id)) await this.membersChanged(list.id, user);
+    if (await this.lists.addMember(list, user.id)) {
+      await this.quotas.memberAdded(list.id, user.id);
+      await this.membersChanged(list.id, user);
+    }
     const role = await this.access.requireMember(user.id, list.id);
     return this.view(list.id, role);
   }

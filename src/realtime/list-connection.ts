@@ -33,7 +33,6 @@ const NO_ECHO = new Set(['item:added', 'item:updated', 'item:removed', 'list:upd
 
 /** One WebSocket subscribed to one list: its position in the list's log and its limits. */
 export class ListConnection {
-  readonly id = randomUUID();
   /** The seq of the last durable event this socket was sent, or passed over as an echo. */
   cursor = 0;
   /** The highest seq the client's pong proved received (heartbeat pings carry the cursor). */
@@ -53,6 +52,8 @@ export class ListConnection {
     private readonly now: () => number,
     /** Asked for the whole stream (`since` or a ticket): echoes included, seq gap-free. */
     readonly fullStream = true,
+    /** Its row in ws_connections (reserved by the handshake). */
+    readonly id: string = randomUUID(),
   ) {
     this.checking = new TokenBucket(limits.checkingPerSecond, now);
   }

@@ -16,6 +16,8 @@ export type HandshakeCheck = (request: IncomingMessage, params: Record<string, s
 
 export interface ListSocketOptions {
   check: HandshakeCheck;
+  /** What `check` admitted did not become a socket (the WebSocket layer refused the upgrade, or the client left). */
+  abandoned: (handshake: unknown) => void;
   /** Largest client frame; bigger ones close the socket (1009). */
   maxPayload: number;
   /** Client frames per second per connection (burst twice that); beyond: closed with 1008. */
@@ -60,8 +62,9 @@ function text(data: RawData): string {
 /**
  * `WsAdapter` as the app's socket protocol needs it, the rest left as Nest builds it:
  * - gateway paths may hold parameters (`/ws/lists/:listId`), where WsAdapter matches exactly;
- * - `check` runs before the 101, so a refusal is a real HTTP answer (401/403/404, the
- *   contract's error body) instead of a socket that opens and closes;
+ * - `check` runs before the 101, so a refusal is a real HTTP answer (401/403/404/409, the
+ *   contract's error body) instead of a socket that opens and closes; what it admitted
+ *   but `ws` did not upgrade goes to `abandoned` (a reserved socket slot is given back);
  * - frames are `{type, payload}` instead of `{event, data}`, handled one at a time per
  *   socket in arrival order, with a flood limit; an unknown or unreadable frame gets an
  *   `error` frame.
@@ -149,8 +152,15 @@ export class ListSocketAdapter extends WsAdapter {
         const match = route.pattern.exec(pathname);
         if (!match) continue;
         const params = Object.fromEntries(route.keys.map((key, i) => [key, decodeURIComponent(match[i + 1])]));
-        (request as IncomingMessage & { handshake?: unknown }).handshake = await this.options.check(request, params);
-        route.server.handleUpgrade(request, socket, head, (ws) => route.server.emit('connection', ws, request));
+        const handshake = await this.options.check(request, params);
+        (request as IncomingMessage & { handshake?: unknown }).handshake = handshake;
+        // `ws` calls back at once, or never (it answered the refusal itself, or the socket is gone).
+        let upgraded = false;
+        route.server.handleUpgrade(request, socket, head, (ws) => {
+          upgraded = true;
+          route.server.emit('connection', ws, request);
+        });
+        if (!upgraded) this.options.abandoned(handshake);
         return;
       }
       throw new NotFoundException('No WebSocket endpoint at this path.');

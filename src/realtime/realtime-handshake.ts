@@ -17,6 +17,7 @@ import { realtimeConfig } from '../config/realtime.config';
 import { EventLogRepository, LogPosition } from '../events/event-log.repository';
 import { AccessTokens } from '../sessions/access-tokens';
 import { RealtimeRepository } from './realtime.repository';
+import { SocketSlots } from './socket-slots';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -36,6 +37,8 @@ export interface Handshake {
   joinedSeq: number;
   /** Asked for the whole stream (`since` or a ticket): gets the echo of its own session's changes, with gap-free seq. */
   fullStream: boolean;
+  /** The connection's row in ws_connections, reserved last (within the socket limits). */
+  connectionId: string;
 }
 
 /**
@@ -50,6 +53,7 @@ export class RealtimeHandshake {
     private readonly access: ListAccess,
     private readonly repository: RealtimeRepository,
     private readonly log: EventLogRepository,
+    private readonly slots: SocketSlots,
     private readonly clock: Clock,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
     @Inject(realtimeConfig.KEY) private readonly config: ConfigType<typeof realtimeConfig>,
@@ -72,7 +76,21 @@ export class RealtimeHandshake {
     if (!position || !membership) throw new NotFoundException('List not found.');
     const fullStream = ticket || since !== undefined;
     const resume = fullStream ? undefined : await this.lastReceived(user, listId);
-    return { listId, user, start: { since, resume }, position, joinedSeq: membership.joinedSeq, fullStream };
+    const connectionId = await this.slots.reserve(user.id, listId);
+    return {
+      listId,
+      user,
+      start: { since, resume },
+      position,
+      joinedSeq: membership.joinedSeq,
+      fullStream,
+      connectionId,
+    };
+  }
+
+  /** An admitted handshake that did not become a socket gives its slot back. */
+  abandoned(handshake: Handshake): void {
+    this.slots.release(handshake.connectionId);
   }
 
   /** The seq this session's socket on this list provably received, if recent enough to resume from. */

@@ -101,9 +101,9 @@ export class RealtimeGateway
   }
 
   handleConnection(ws: WebSocket, request: IncomingMessage & { handshake: Handshake }): void {
-    const { listId, user, start, position, joinedSeq, fullStream } = request.handshake;
+    const { listId, user, start, position, joinedSeq, fullStream, connectionId } = request.handshake;
     const now = () => this.clock.now().getTime();
-    const connection = new ListConnection(ws, listId, user, this.config, now, fullStream);
+    const connection = new ListConnection(ws, listId, user, this.config, now, fullStream, connectionId);
     this.sockets.set(ws, connection);
     ws.on('pong', (data: Buffer) => this.onPong(connection, data));
     ws.on('error', () => ws.terminate());

@@ -14,6 +14,8 @@ import type { Handshake } from './realtime-handshake';
 import { RealtimeRepository } from './realtime.repository';
 
 const PAGE = 500;
+/** A connection row counts (presence, socket limits) while refreshed within this many heartbeats. */
+export const LIVE_WITHIN_HEARTBEATS = 3;
 const CLOSE_GRACE_MS = 1000;
 const STALL_CHECK_MS = 25;
 
@@ -85,7 +87,12 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
     );
     this.listener.onReconnect(() => this.wakeAll());
     this.every(this.config.sweepMs, () => this.sweep());
-    this.every(this.config.heartbeatMs, () => this.repository.heartbeat(this.instanceId));
+    this.every(this.config.heartbeatMs, () =>
+      this.repository.heartbeat(
+        this.instanceId,
+        this.connections().map((c) => c.id),
+      ),
+    );
     this.every(this.config.trimIntervalMs, async () => {
       await this.log.trim(this.config.eventRetentionMs, this.config.eventRetentionMax);
       await this.repository.deleteExpired(this.config.heartbeatMs * 10, this.config.resumeWindowMs);
@@ -128,9 +135,8 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
       room = new Room(connection.listId);
       this.rooms.set(connection.listId, room);
     }
+    // Its row in ws_connections was written by the handshake, before the 101 (SocketSlots).
     room.connections.add(connection);
-    await this.repository.registerConnection(connection.id, this.instanceId, connection.listId, connection.user.id);
-    // Closed while registering: its `leave` ran before the row existed, so remove it now.
     if (!connection.open) return this.leave(connection);
     await this.broadcast({ l: connection.listId, t: 'presence' });
     await this.wake(connection.listId);
@@ -266,7 +272,8 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
 
   private async sendPresence(room: Room): Promise<void> {
     try {
-      const presence = await this.repository.presence(room.listId, this.config.heartbeatMs * 3);
+      const liveWithinMs = this.config.heartbeatMs * LIVE_WITHIN_HEARTBEATS;
+      const presence = await this.repository.presence(room.listId, liveWithinMs);
       for (const connection of room.connections) connection.sendEphemeral('presence', presence);
     } catch (error) {
       this.logger.warn({ err: error }, 'presence lookup failed');

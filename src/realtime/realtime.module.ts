@@ -8,6 +8,7 @@ import { RealtimeHandshake } from './realtime-handshake';
 import { RealtimeGateway } from './realtime.gateway';
 import { RealtimeHub } from './realtime.hub';
 import { RealtimeRepository } from './realtime.repository';
+import { SocketSlots } from './socket-slots';
 import { TicketsController } from './tickets.controller';
 import { TicketsService } from './tickets.service';
 
@@ -24,6 +25,7 @@ import { TicketsService } from './tickets.service';
     RealtimeHub,
     RealtimeHandshake,
     RealtimeRepository,
+    SocketSlots,
     FrameRenderers,
     PgListener,
     TicketsService,

@@ -2,6 +2,16 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 
+/** A connection's row in `ws_connections`: which instance holds it, on which list, for whom. */
+export interface ConnectionRow {
+  id: string;
+  instanceId: string;
+  listId: string;
+  userId: string;
+}
+
+export type Reservation = 'reserved' | 'user-full' | 'list-full';
+
 export interface TicketGrant {
   userId: string;
   sessionId: string;
@@ -39,20 +49,53 @@ export class RealtimeRepository {
     return rows.length > 0;
   }
 
-  async registerConnection(id: string, instanceId: string, listId: string, userId: string): Promise<void> {
-    await this.txHost.tx.query(
-      `INSERT INTO ws_connections (id, instance_id, list_id, user_id) VALUES ($1, $2, $3, $4)`,
-      [id, instanceId, listId, userId],
-    );
+  /**
+   * Registers a connection unless its user already has `maxPerUser` live connections, or its
+   * list `maxPerList`, on any instance (rows not refreshed within `liveWithinMs` belong to an
+   * instance that stopped, and do not count). Advisory locks on the user and on the list, always
+   * in that order, serialise the count and the insert: racing handshakes cannot overshoot. In a
+   * transaction of its own, so the row is visible to every instance's count as soon as it returns.
+   */
+  async reserveConnection(
+    row: ConnectionRow,
+    limits: { maxPerUser: number; maxPerList: number },
+    liveWithinMs: number,
+  ): Promise<Reservation> {
+    return this.txHost.withTransaction(async () => {
+      for (const key of [`ws-user:${row.userId}`, `ws-list:${row.listId}`]) {
+        await this.txHost.tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [key]);
+      }
+      // A statement after the locks: it sees every reservation committed before they were granted.
+      const [live]: { user: number; list: number }[] = await this.txHost.tx.query(
+        `SELECT count(*) FILTER (WHERE user_id = $1)::int AS user, count(*) FILTER (WHERE list_id = $2)::int AS list
+           FROM ws_connections
+          WHERE (user_id = $1 OR list_id = $2) AND seen_at > now() - make_interval(secs => $3 / 1000.0)`,
+        [row.userId, row.listId, liveWithinMs],
+      );
+      if (live.user >= limits.maxPerUser) return 'user-full';
+      if (live.list >= limits.maxPerList) return 'list-full';
+      await this.txHost.tx.query(
+        `INSERT INTO ws_connections (id, instance_id, list_id, user_id) VALUES ($1, $2, $3, $4)`,
+        [row.id, row.instanceId, row.listId, row.userId],
+      );
+      return 'reserved';
+    });
   }
 
   async unregisterConnection(id: string): Promise<void> {
     await this.txHost.tx.query(`DELETE FROM ws_connections WHERE id = $1`, [id]);
   }
 
-  /** Marks this instance's connections as seen; rows of instances that stopped heartbeating go stale. */
-  async heartbeat(instanceId: string): Promise<void> {
-    await this.txHost.tx.query(`UPDATE ws_connections SET seen_at = now() WHERE instance_id = $1`, [instanceId]);
+  /**
+   * Marks the connections this instance holds as seen. Rows of instances that stopped
+   * heartbeating go stale, and so does a row this instance no longer holds (an admitted
+   * handshake whose release failed): stale rows count for no limit and no presence.
+   */
+  async heartbeat(instanceId: string, connectionIds: string[]): Promise<void> {
+    await this.txHost.tx.query(
+      `UPDATE ws_connections SET seen_at = now() WHERE instance_id = $1 AND id = ANY($2::uuid[])`,
+      [instanceId, connectionIds],
+    );
   }
 
   async forgetInstance(instanceId: string): Promise<void> {

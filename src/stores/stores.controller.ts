@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthUser, CurrentUser } from '../common/decorators/current-user.decorator';
 import { ApiAuth, ApiErrors } from '../common/http/api-errors.decorator';
+import { ApiQuota } from '../quotas/api-quota.decorator';
 import { UuidParam } from '../common/http/uuid-param.pipe';
 import { CreateStoreDto, PostOrderDto } from './dto/store.dto';
 import { StoreResponse } from './dto/store.response';
@@ -22,7 +23,8 @@ export class StoresController {
 
   @Post()
   @ApiCreatedResponse({ type: StoreResponse })
-  @ApiErrors(400, 404, 409)
+  @ApiErrors(400, 404)
+  @ApiQuota(['MAX_STORES_PER_LIST'], 'the list already has a store of that name.')
   create(
     @CurrentUser() user: AuthUser,
     @Param('listId', UuidParam('listId')) listId: string,

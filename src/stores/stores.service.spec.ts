@@ -3,6 +3,8 @@ import { mock, MockProxy } from 'jest-mock-extended';
 import { callOrder, NOW, serviceUnderTest, ServiceUnderTest } from '../../test/support/unit';
 import { ListAccess } from '../access/list-access.service';
 import { ItemsRepository } from '../items/items.repository';
+import { QuotaExceeded } from '../quotas/quota-exceeded';
+import { Quotas } from '../quotas/quotas.service';
 import { RealtimeGateway } from '../realtime/realtime.gateway';
 import { StoreEntity } from './store.entity';
 import { StoresRepository } from './stores.repository';
@@ -34,7 +36,9 @@ describe('StoresService', () => {
   let service: StoresService;
   let emittedInTransaction: boolean[];
 
+  let quotas: MockProxy<Quotas>;
   beforeEach(async () => {
+    quotas = mock<Quotas>();
     stores = mock<StoresRepository>();
     items = mock<ItemsRepository>();
     gateway = mock<RealtimeGateway>();
@@ -53,6 +57,7 @@ describe('StoresService', () => {
       { provide: ItemsRepository, useValue: items },
       { provide: ListAccess, useValue: access },
       { provide: RealtimeGateway, useValue: gateway },
+      { provide: Quotas, useValue: quotas },
     ]);
     service = unit.service;
   });
@@ -79,6 +84,19 @@ describe('StoresService', () => {
     it('should answer 409 for a name the list has, and emit nothing', async () => {
       stores.create.mockResolvedValue(null);
       await expect(service.create(user, 'l1', { name: 'lidl' })).rejects.toBeInstanceOf(ConflictException);
+      expect(gateway.emit).not.toHaveBeenCalled();
+      expect(quotas.storeAdded).not.toHaveBeenCalled();
+    });
+
+    it('should check the store quota after the insert and emit nothing when the list is over it', async () => {
+      stores.create.mockResolvedValue(store({ tripCount: 0 }));
+      quotas.storeAdded.mockRejectedValue(
+        new QuotaExceeded('storesPerList', 1, 'This list already has 1 stores, the most a list can hold.'),
+      );
+      await expect(service.create(user, 'l1', { name: 'Lidl' })).rejects.toMatchObject({ statusCode: 409 });
+      expect(quotas.storeAdded).toHaveBeenCalledWith('l1');
+      const [insert, check] = callOrder(stores.create, quotas.storeAdded);
+      expect(insert).toBeLessThan(check);
       expect(gateway.emit).not.toHaveBeenCalled();
     });
 

@@ -5,6 +5,7 @@ import { Clock } from '../common/clock/clock';
 import { AuthUser } from '../common/decorators/current-user.decorator';
 import { productKey } from '../common/product-key';
 import { ItemsRepository } from '../items/items.repository';
+import { Quotas } from '../quotas/quotas.service';
 import { RealtimeGateway } from '../realtime/realtime.gateway';
 import { CreateStoreDto, PostOrderDto } from './dto/store.dto';
 import { StoreResponse, toStoreResponse } from './dto/store.response';
@@ -29,6 +30,7 @@ export class StoresService {
     private readonly items: ItemsRepository,
     private readonly access: ListAccess,
     private readonly gateway: RealtimeGateway,
+    private readonly quotas: Quotas,
     private readonly clock: Clock,
   ) {}
 
@@ -44,6 +46,7 @@ export class StoresService {
     await this.access.requireMember(user.id, listId);
     const store = await this.stores.create(listId, dto.name);
     if (!store) throw new ConflictException('This list already has a store with that name.');
+    await this.quotas.storeAdded(listId);
     const [view] = await this.views([store], []);
     await this.gateway.emit(listId, 'store:updated', view, user);
     return view;

@@ -16,6 +16,7 @@ import type { Response } from 'express';
 import { AuthUser, CurrentUser } from '../common/decorators/current-user.decorator';
 import { ApiAuth, ApiErrors } from '../common/http/api-errors.decorator';
 import { UuidParam } from '../common/http/uuid-param.pipe';
+import { ApiQuota } from '../quotas/api-quota.decorator';
 import { CompleteTripDto, TripHistoryQuery } from './dto/trip.dto';
 import { TripResponse } from './dto/trip.response';
 import { TripsService } from './trips.service';
@@ -41,7 +42,10 @@ export class TripsController {
     return page.trips;
   }
 
-  /** Completes the trip: the checked items move into it, unchecked ones stay, the store learns. */
+  /**
+   * Completes the trip: the checked items move into it, unchecked ones stay, the store learns.
+   * The list keeps its newest trips (TRIPS_KEPT_PER_LIST, TRIP_ITEMS_KEPT_PER_LIST): older ones go.
+   */
   @Post()
   @ApiCreatedResponse({ type: TripResponse })
   @ApiErrors(400, 404, 422)
@@ -74,6 +78,7 @@ export class TripsController {
   })
   @ApiResponse({ status: 200, type: TripResponse })
   @ApiErrors(400, 404, 413, 415, 422)
+  @ApiQuota(['MAX_RECEIPT_BYTES_PER_LIST'])
   attachReceipt(
     @CurrentUser() user: AuthUser,
     @Param('listId', UuidParam('listId')) listId: string,

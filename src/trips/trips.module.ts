@@ -6,6 +6,7 @@ import { tripsConfig } from '../config/trips.config';
 import { AccessModule } from '../access/access.module';
 import { Clock } from '../common/clock/clock';
 import { ItemsModule } from '../items/items.module';
+import { QuotasModule } from '../quotas/quotas.module';
 import { RealtimeModule } from '../realtime/realtime.module';
 import { StoresModule } from '../stores/stores.module';
 import { ReceiptProcessor } from './receipt-processor';
@@ -23,6 +24,7 @@ import { TripsService } from './trips.service';
     AccessModule,
     ItemsModule,
     StoresModule,
+    QuotasModule,
     RealtimeModule,
     MulterModule.registerAsync({
       inject: [tripsConfig.KEY],

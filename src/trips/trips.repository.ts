@@ -33,6 +33,26 @@ export class TripsRepository {
     return { trip: saved, items: rows };
   }
 
+  /**
+   * Keeps the list's newest `maxTrips` trips, and of those only the newest whose bought items
+   * add up to at most `maxItems`; the rest go, with their items and receipt files (cascades).
+   * `keepId` (the trip just completed) always stays. Run under the list's lock, after the
+   * trip's event: it sees every trip committed before, so racing completions cannot keep more.
+   */
+  async trimHistory(listId: string, keepId: string, maxTrips: number, maxItems: number): Promise<void> {
+    await this.txHost.tx.query(
+      `DELETE FROM trips WHERE list_id = $1 AND id <> $2 AND id IN (
+         SELECT id FROM (
+           SELECT id, row_number() OVER newest AS n, sum(item_count) OVER newest AS items
+             FROM trips WHERE list_id = $1
+           WINDOW newest AS (ORDER BY completed_at DESC, id DESC)
+         ) ranked
+         WHERE n > $3 OR items > $4
+       )`,
+      [listId, keepId, maxTrips, maxItems],
+    );
+  }
+
   /** Newest first; `before` is the id of the last trip of the previous page; null when it is not a trip of this list. */
   async history(listId: string, limit: number, before?: string): Promise<TripEntity[] | null> {
     const query = this.trips

@@ -3,7 +3,10 @@ import { mock, MockProxy } from 'jest-mock-extended';
 import { callOrder, NOW, serviceUnderTest, ServiceUnderTest } from '../../test/support/unit';
 import { ListAccess } from '../access/list-access.service';
 import { ItemEntity } from '../items/item.entity';
+import { quotaConfig } from '../config/quota.config';
 import { ItemsRepository } from '../items/items.repository';
+import { QuotaExceeded } from '../quotas/quota-exceeded';
+import { Quotas } from '../quotas/quotas.service';
 import { RealtimeGateway } from '../realtime/realtime.gateway';
 import { StoresService } from '../stores/stores.service';
 import { ReceiptProcessor } from './receipt-processor';
@@ -64,6 +67,7 @@ describe('TripsService', () => {
   let gateway: MockProxy<RealtimeGateway>;
   let processor: MockProxy<ReceiptProcessor>;
   let storage: MockProxy<ReceiptStorage>;
+  let quotas: MockProxy<Quotas>;
   /** Whether each storage call ran inside the unit of work, by method. */
   let storageInTransaction: Record<string, boolean[]>;
   let unit: ServiceUnderTest<TripsService>;
@@ -76,6 +80,7 @@ describe('TripsService', () => {
     gateway = mock<RealtimeGateway>();
     processor = mock<ReceiptProcessor>();
     storage = mock<ReceiptStorage>();
+    quotas = mock<Quotas>();
     storageInTransaction = {};
     for (const method of ['stage', 'put', 'remove', 'discard'] as const) {
       storage[method].mockImplementation(() => {
@@ -107,6 +112,11 @@ describe('TripsService', () => {
       { provide: ReceiptProcessor, useValue: processor },
       { provide: ReceiptStorage, useValue: storage },
       { provide: ReceiptUrls, useValue: mock<ReceiptUrls>() },
+      { provide: Quotas, useValue: quotas },
+      {
+        provide: quotaConfig.KEY,
+        useValue: quotaConfig({ TRIPS_KEPT_PER_LIST: '30', TRIP_ITEMS_KEPT_PER_LIST: '900' }),
+      },
     ]);
     service = unit.service;
   });
@@ -135,6 +145,13 @@ describe('TripsService', () => {
     expect(create).toBeLessThan(remove);
     expect(remove).toBeLessThan(emit);
     expect(emittedInTransaction).toEqual([true]);
+  });
+
+  it('should trim the history after the trip’s event (under the list’s lock), keeping the trip just completed', async () => {
+    await service.complete(user, 'l1', {});
+    expect(trips.trimHistory).toHaveBeenCalledWith('l1', 't1', 30, 900);
+    const [emit, trim] = callOrder(gateway.emit, trips.trimHistory);
+    expect(emit).toBeLessThan(trim);
   });
 
   it('should emit nothing when removing the bought items fails', async () => {
@@ -175,6 +192,30 @@ describe('TripsService', () => {
       expect(remove).toBeLessThan(emit);
       expect(emittedInTransaction).toEqual([true]);
       expect(storage.discard).not.toHaveBeenCalled();
+    });
+
+    it('should check the list’s receipt bytes first in the unit of work (the list before the trip), counting the new file', async () => {
+      let checkedInTransaction = false;
+      quotas.roomForReceipt.mockImplementation(() => {
+        checkedInTransaction = unit.inTransaction();
+        return Promise.resolve();
+      });
+      await service.attachReceipt(user, 'l1', 't1', upload);
+      expect(quotas.roomForReceipt).toHaveBeenCalledWith('l1', 't1', RECEIPT_BYTES.length);
+      const [check, lock] = callOrder(quotas.roomForReceipt, trips.lockInList);
+      expect(check).toBeLessThan(lock);
+      expect(checkedInTransaction).toBe(true);
+    });
+
+    it('should store nothing, emit nothing and discard the staged file when the receipt would pass the budget', async () => {
+      quotas.roomForReceipt.mockRejectedValue(
+        new QuotaExceeded('receiptBytesPerList', 5, "This receipt would take this list's receipts past 5 bytes."),
+      );
+      await expect(service.attachReceipt(user, 'l1', 't1', upload)).rejects.toMatchObject({ statusCode: 409 });
+      expect(storage.put).not.toHaveBeenCalled();
+      expect(trips.setReceipt).not.toHaveBeenCalled();
+      expect(gateway.emit).not.toHaveBeenCalled();
+      expect(storage.discard).toHaveBeenCalledWith(storage.stage.mock.calls[0][0].key);
     });
 
     it('should remove nothing when the trip had no receipt', async () => {

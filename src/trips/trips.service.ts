@@ -2,18 +2,22 @@ import { Transactional } from '@nestjs-cls/transactional';
 import {
   BadRequestException,
   ForbiddenException,
+  Inject,
   Injectable,
   NotFoundException,
   OnModuleInit,
   UnprocessableEntityException,
 } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { ListAccess } from '../access/list-access.service';
 import { Clock } from '../common/clock/clock';
 import { AuthUser } from '../common/decorators/current-user.decorator';
 import { productKey } from '../common/product-key';
+import { quotaConfig } from '../config/quota.config';
 import type { StoredEvent } from '../events/stored-event';
 import { ItemsRepository } from '../items/items.repository';
+import { Quotas } from '../quotas/quotas.service';
 import { RealtimeGateway } from '../realtime/realtime.gateway';
 import { StoresService } from '../stores/stores.service';
 import { CompleteTripDto, TripHistoryQuery } from './dto/trip.dto';
@@ -43,7 +47,9 @@ export class TripsService implements OnModuleInit {
     private readonly processor: ReceiptProcessor,
     private readonly storage: ReceiptStorage,
     private readonly urls: ReceiptUrls,
+    private readonly quotas: Quotas,
     private readonly clock: Clock,
+    @Inject(quotaConfig.KEY) private readonly limits: ConfigType<typeof quotaConfig>,
   ) {}
 
   /** Trip frames carry the trip's current receipt, signed as they are sent (the log keeps no link). */
@@ -54,7 +60,8 @@ export class TripsService implements OnModuleInit {
   /**
    * One unit of work: lock the checked items, snapshot them into the trip, remove exactly
    * those (unchecked items stay), learn the store's walking order from this trip and count
-   * it (`store:updated`), then `trip:completed`. Nothing checked → 422.
+   * it (`store:updated`), then `trip:completed`. Nothing checked → 422. History is kept within
+   * TRIPS_KEPT_PER_LIST and TRIP_ITEMS_KEPT_PER_LIST: the oldest trips beyond go (never this one).
    */
   @Transactional()
   async complete(user: AuthUser, listId: string, dto: CompleteTripDto): Promise<TripResponse> {
@@ -90,6 +97,9 @@ export class TripsService implements OnModuleInit {
     await this.items.removeMany(listId, removedItemIds);
     if (store) await this.stores.learnTrip(user, store, checked, now);
     await this.gateway.emit(listId, 'trip:completed', { ...toTripResponse(trip, null, items), removedItemIds }, user);
+    // After the event: its append holds the list's lock, so this sees every trip committed before.
+    const { tripsKeptPerList, tripItemsKeptPerList } = this.limits;
+    await this.trips.trimHistory(listId, trip.id, tripsKeptPerList, tripItemsKeptPerList);
     return { ...this.respond(trip, items), removedItemIds };
   }
 
@@ -154,9 +164,14 @@ export class TripsService implements OnModuleInit {
     return receipt;
   }
 
-  /** Stores the file, points the trip at it, removes the file it replaces and emits `trip:updated`. */
+  /**
+   * Stores the file, points the trip at it, removes the file it replaces and emits `trip:updated`;
+   * 409 when the list's receipts would pass MAX_RECEIPT_BYTES_PER_LIST (the replaced file does not
+   * count). The list is locked before the trip, as trip completion takes them when it trims history.
+   */
   @Transactional()
   private async pointAtReceipt(user: AuthUser, receipt: NewReceiptFile): Promise<TripEntity> {
+    await this.quotas.roomForReceipt(receipt.listId, receipt.tripId, receipt.body.length);
     const trip = await this.trips.lockInList(receipt.listId, receipt.tripId);
     if (!trip) throw new NotFoundException('Trip not found.');
     await this.storage.put(receipt);
