@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Response, Test } from 'supertest';
+import { INestApplication } from '@nestjs/common';
+import { DiscoveryService, ModulesContainer } from '@nestjs/core';
+import { GATEWAY_METADATA, GATEWAY_OPTIONS, MESSAGE_METADATA } from '@nestjs/websockets/constants';
 import { ListAccess } from '../src/access/list-access.service';
 import { useTestApp } from './support/app';
 import { withoutRequestId } from './support/expect';
@@ -186,6 +189,17 @@ const NO_FOREIGN_ID: Record<string, string> = {
     'takes an invite code: a shared secret that grants membership by design (guessing is throttled), not an id',
 };
 
+/**
+ * The WebSocket surface, which /docs-json does not describe: read from the app's gateways (each
+ * path, each client frame type) and covered here, by the cells of `runMatrix` or as taking no id.
+ */
+const WS_SURFACE: Record<string, string> = {
+  'path /ws/lists/:listId':
+    'cells: the handshake with my token, with a ticket for my list, with a ticket issued before a removal',
+  'frame ping': 'takes no id',
+  'frame item:checking': 'payload.itemId: cell "mine with your item" on my own socket',
+};
+
 interface OpenApiParameter {
   name: string;
   in: string;
@@ -227,6 +241,24 @@ function idsTaken(doc: OpenApiDocument, op: OpenApiOperation): string[] {
     .filter(([, property]) => property.format === 'uuid')
     .map(([name]) => `body:${name}`);
   return [...params, ...body].sort();
+}
+
+/** `path <gateway path>` and `frame <type>` for every gateway the app runs. */
+function wsSurface(app: INestApplication): string[] {
+  const surface: string[] = [];
+  for (const wrapper of new DiscoveryService(app.get(ModulesContainer)).getProviders()) {
+    const gateway = wrapper.metatype as (new (...args: never[]) => object) | null;
+    if (!gateway || !Reflect.getMetadata(GATEWAY_METADATA, gateway)) continue;
+    const options = Reflect.getMetadata(GATEWAY_OPTIONS, gateway) as { path: string };
+    surface.push(`path ${options.path}`);
+    const proto = gateway.prototype as Record<string, unknown>;
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const message =
+        typeof proto[name] === 'function' ? Reflect.getMetadata(MESSAGE_METADATA, proto[name]) : undefined;
+      if (typeof message === 'string') surface.push(`frame ${message}`);
+    }
+  }
+  return surface.sort();
 }
 
 /** One user's list with one of everything, as the ids the matrix fills in. */
@@ -597,6 +629,10 @@ describe('access control matrix (OWASP API1: object-level authorization)', () =>
     for (const op of Object.keys(NO_FOREIGN_ID)) {
       expect({ op, ids: idsTaken(doc, ops.get(op)!) }).toEqual({ op, ids: [] });
     }
+  });
+
+  it('should cover every WebSocket path and client frame type the app’s gateways handle', () => {
+    expect(wsSurface(t.app)).toEqual(Object.keys(WS_SURFACE).sort());
   });
 
   it.each([['a stranger'], ['a removed former member']])(
