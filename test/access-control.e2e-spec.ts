@@ -5,11 +5,12 @@ import { DiscoveryService, ModulesContainer } from '@nestjs/core';
 import { GATEWAY_METADATA, GATEWAY_OPTIONS, MESSAGE_METADATA } from '@nestjs/websockets/constants';
 import { ListAccess } from '../src/access/list-access.service';
 import { useTestApp } from './support/app';
+import { eventually } from './support/eventually';
 import { withoutRequestId } from './support/expect';
 import { Registered, registerUser } from './support/factories';
 import { addItem, buy, getList } from './support/lists';
 import { keyOf, linkParts, photo, receiptSteps, Trip } from './support/receipts';
-import { RefusedHandshake, TestSocket, wsUrl } from './support/ws-client';
+import { Frame, RefusedHandshake, TestSocket, wsUrl } from './support/ws-client';
 
 /**
  * OWASP API1 (broken object-level authorization), generated from the app's own route table.
@@ -533,9 +534,23 @@ describe('access control matrix (OWASP API1: object-level authorization)', () =>
     return got;
   };
 
-  const markFrames = async (sockets: TestSocket[]): Promise<number[]> => {
-    for (const socket of sockets) await socket.sync();
-    return sockets.map((socket) => socket.frames.length);
+  /**
+   * Waits until the sockets' own bookkeeping, written just after their 101, is in the database
+   * (a `ws_connections` row per open socket, a first `ws_acks` proof per app-style socket) and
+   * the presence frame of each victim socket's arrival has reached the owner's socket; then
+   * syncs the victim sockets and returns how many frames each holds.
+   */
+  const settle = async (victims: TestSocket[], expected: { connections: number; acks: number }): Promise<number[]> => {
+    await eventually(async () => {
+      const [counts]: { connections: number; acks: number }[] = await t.dataSource.query(
+        `SELECT (SELECT count(*)::int FROM ws_connections) AS connections, (SELECT count(*)::int FROM ws_acks) AS acks`,
+      );
+      expect(counts).toEqual(expected);
+    });
+    const presences = (frames: Frame[]) => frames.filter((f) => f.type === 'presence').length;
+    await victims[0].waitFor((frames) => presences(frames) >= victims.length, 5000, 'presence frames');
+    for (const socket of victims) await socket.sync();
+    return victims.map((socket) => socket.frames.length);
   };
 
   /**
@@ -547,8 +562,7 @@ describe('access control matrix (OWASP API1: object-level authorization)', () =>
   const runMatrix = async (victim: Party, caller: Party, sockets: TestSocket[], extra: WsCell[] = []) => {
     const callerSocket = await TestSocket.open(wsUrl(t, `/ws/lists/${caller.ids.list}?token=${caller.user.token}`));
     const tickets = [await ticketFor(caller.user, caller.ids.list), await ticketFor(caller.user, caller.ids.list)];
-    await callerSocket.sync();
-    const seen = await markFrames(sockets);
+    const seen = await settle(sockets, { connections: 3, acks: 2 });
     const before = withoutCallersTickets(await dump(), caller.user);
 
     const requireOwner = jest.spyOn(t.app.get(ListAccess), 'requireOwner');
@@ -669,7 +683,7 @@ describe('access control matrix (OWASP API1: object-level authorization)', () =>
   it('should answer 403 to a plain member for every owner-only operation, leaving the list exactly as it was', async () => {
     const { victim, olga, max, mia } = await victimWorld();
     const sockets = await victimSockets(olga, mia);
-    const seen = await markFrames(sockets);
+    const seen = await settle(sockets, { connections: 2, acks: 1 });
     const before = await dump();
     const member: Party = { ...victim, user: max };
 
