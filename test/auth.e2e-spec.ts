@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { TestApp, useTestApp } from './support/app';
+import { setNow } from './support/clock';
 import { eventually } from './support/eventually';
 import { expectInvalidExactly, ISO, UUID } from './support/expect';
 import { expectErrorBody, registerUser } from './support/factories';
@@ -597,6 +598,21 @@ describe('auth (default session cache, 2 s)', () => {
         .set(u.auth)
         .expect(204);
       await me(other.body.token, cached).expect(401);
+    });
+
+    it('should reject the token at once after its session is deleted by its id in upper case', async () => {
+      // Time stands still, so the live answer cached by the first call could be reused for the whole test.
+      const frozen = setNow(cached, new Date());
+      try {
+        const u = await registerUser(cached);
+        const other = await login(u.email, u.password, cached).expect(200);
+        await me(other.body.token, cached).expect(200);
+        const sid = decodeJwt(other.body.token).payload.sid as string;
+        await cached.http.delete(`/auth/sessions/${sid.toUpperCase()}`).set(u.auth).expect(204);
+        await me(other.body.token, cached).expect(401);
+      } finally {
+        frozen.mockRestore();
+      }
     });
 
     it('should reject every token at once after logout everywhere', async () => {

@@ -611,6 +611,23 @@ describe('lists', () => {
       expect((await getList(t, owner, listId)).role).toBe('owner');
     });
 
+    it('should answer 400 when the owner names themselves with an upper-case id, and stay owner', async () => {
+      const { owner, member, listId } = await ownerAndMember(t);
+      const { inviteCode } = await getList(t, owner, listId);
+      const res = await t.http
+        .delete(`/lists/${listId}/members/${owner.userId.toUpperCase()}`)
+        .set(owner.auth)
+        .expect(400);
+      expect(res.body.message).toBe('To leave your own list, use POST /lists/:id/leave.');
+      const list = await getList(t, owner, listId);
+      expect({ role: list.role, members: list.members.length, inviteCode: list.inviteCode }).toEqual({
+        role: 'owner',
+        members: 2,
+        inviteCode,
+      });
+      expect((await getList(t, member, listId)).role).toBe('member');
+    });
+
     it('should answer 404 for a user who is not a member of the list', async () => {
       const { owner, listId } = await ownerAndMember(t);
       const outsider = await registerUser(t);

@@ -100,10 +100,12 @@ export class AuthService {
   }
 
   async revokeSession(user: AuthUser, sessionId: string): Promise<void> {
-    if (!(await this.sessions.revoke(sessionId, user.id, this.clock.now()))) {
+    // In the server's spelling: the database matches any, the cache of live sessions only this one.
+    const id = sessionId.toLowerCase();
+    if (!(await this.sessions.revoke(id, user.id, this.clock.now()))) {
       throw new NotFoundException('Session not found.');
     }
-    this.liveness.forget([sessionId]);
+    this.liveness.forget([id]);
   }
 
   @Transactional()

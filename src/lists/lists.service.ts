@@ -144,8 +144,10 @@ export class ListsService {
 
   async removeMember(user: AuthUser, listId: string, memberId: string): Promise<void> {
     await this.access.requireOwner(user.id, listId);
-    if (memberId === user.id) throw new BadRequestException('To leave your own list, use POST /lists/:id/leave.');
-    if (!(await this.removeFromList(user, listId, memberId))) {
+    // Ids are compared as the server writes them: an upper-case spelling of your own id is still you.
+    const userId = memberId.toLowerCase();
+    if (userId === user.id) throw new BadRequestException('To leave your own list, use POST /lists/:id/leave.');
+    if (!(await this.removeFromList(user, listId, userId))) {
       throw new NotFoundException('That user is not a member of this list.');
     }
   }
