@@ -5,13 +5,14 @@ import { ItemsModule } from '../items/items.module';
 import { RealtimeModule } from '../realtime/realtime.module';
 import { StoresModule } from '../stores/stores.module';
 import { ListsController } from './lists.controller';
+import { InviteCodes } from './invite-codes';
 import { ListsRepository } from './lists.repository';
 import { ListsService } from './lists.service';
 
 @Module({
   imports: [AccessModule, ItemsModule, StoresModule, RealtimeModule, RateLimitModule],
   controllers: [ListsController],
-  providers: [ListsRepository, ListsService],
+  providers: [InviteCodes, ListsRepository, ListsService],
   exports: [ListsRepository, ListsService],
 })
 export class ListsModule {}
