@@ -1,8 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/database/data-source';
 import { createTestApp, useTestApp } from './support/app';
+import { eventually } from './support/eventually';
 import { Registered, registerUser } from './support/factories';
 import { getList, ownerAndMember } from './support/lists';
 import { TestSocket, wsUrl } from './support/ws-client';
@@ -120,6 +123,35 @@ describe('secrets at rest', () => {
     const ticket = await t.http.post('/ws/ticket').set(ana.auth).send({ listId: ana.listId }).expect(201);
     await t.http.post('/auth/password-reset/request').send({ email: ana.email }).expect(202);
     await expectNotInDump(ana.token, ana.refreshToken, ticket.body.ticket as string, ana.password);
+    // Six digits could turn up in any timestamp of the dump: the code's own row is what must not hold it.
+    const code = await resetCodeFromOutbox(ana.email);
+    const rows: { row: string }[] = await t.dataSource.query(`SELECT t::text AS row FROM password_reset_codes t`);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].row).not.toContain(code);
+  });
+
+  it('should ignore Idempotency-Key on the public auth routes: their tokens are never stored or replayed', async () => {
+    const ana = await registerUser(t);
+    const key = randomUUID();
+    const login = () =>
+      t.http.post('/auth/login').set('Idempotency-Key', key).send({ email: ana.email, password: ana.password });
+    const first = await login().expect(200);
+    const second = await login().expect(200);
+    expect(second.headers['idempotent-replayed']).toBeUndefined();
+    expect(second.body.refreshToken).not.toBe(first.body.refreshToken);
+    const refreshed = await t.http
+      .post('/auth/refresh')
+      .set('Idempotency-Key', key)
+      .send({ refreshToken: second.body.refreshToken })
+      .expect(200);
+    await t.http
+      .post('/auth/register')
+      .set('Idempotency-Key', key)
+      .send({ email: `other-${randomUUID()}@example.com`, password: 'correct horse battery', name: 'Bo' })
+      .expect(201);
+    const [{ n }]: { n: number }[] = await t.dataSource.query(`SELECT count(*)::int AS n FROM idempotency_keys`);
+    expect(n).toBe(0);
+    await expectNotInDump(first.body.token, second.body.token, refreshed.body.refreshToken);
   });
 
   describe('stored answers that cannot be opened are never run again', () => {
@@ -250,3 +282,17 @@ describe('upgrading a database that kept secrets in clear', () => {
     }
   });
 });
+
+/** The dev outbox (no SMTP configured): the reset code in the newest message to `to`. */
+function resetCodeFromOutbox(to: string): Promise<string> {
+  const outbox = join(process.env.DATA_DIR!, 'mail');
+  return eventually(async () => {
+    const files = (await readdir(outbox).catch(() => [] as string[])).sort().reverse();
+    for (const file of files) {
+      const text = await readFile(join(outbox, file), 'utf8');
+      const match = /code is (\d{6})/.exec(text);
+      if (text.includes(`To: ${to}`) && match) return match[1];
+    }
+    throw new Error(`no reset mail to ${to} in ${outbox}`);
+  });
+}
