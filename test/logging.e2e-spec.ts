@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { useTestApp } from './support/app';
@@ -156,6 +157,42 @@ describe('logging', () => {
       // Nothing else (e.g. the ORM's own console logger) writes plain text next to the JSON lines.
       expect(() => JSON.parse(line) as unknown).not.toThrow();
       expect({ line, leaks: line.includes(password) }).toEqual({ line, leaks: false });
+    }
+  });
+
+  it('should log a failed query without its parameters or values: no email, password or password hash in any line', async () => {
+    const email = `never-logged-${randomUUID()}@example.com`;
+    const password = 'a-password-of-a-failed-signup';
+    // Every new user is refused, as a broken constraint would: the INSERT carrying the email,
+    // the name and the password hash fails, with the email in the error's detail too.
+    await t.dataSource.query(`
+      CREATE FUNCTION refuse_new_users() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'refused by the test' USING DETAIL = 'Key (email)=(' || NEW.email || ')'; END $$`);
+    await t.dataSource.query(
+      `CREATE TRIGGER refuse_new_users BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION refuse_new_users()`,
+    );
+    try {
+      await t.http
+        .post('/auth/register')
+        .set('X-Request-ID', 'log-query-failed-1')
+        .send({ email, password, name: 'Ana' })
+        .expect(500);
+    } finally {
+      await t.dataSource.query(`DROP TRIGGER refuse_new_users ON users`);
+      await t.dataSource.query(`DROP FUNCTION refuse_new_users()`);
+    }
+    // A login whose lookup fails: the email is that query's only parameter.
+    await withoutTable(t, 'users', () =>
+      t.http.post('/auth/login').set('X-Request-ID', 'log-query-failed-2').send({ email, password }).expect(500),
+    );
+
+    const register = await capture.waitFor((l) => l.requestId === 'log-query-failed-1' && l.err !== undefined);
+    expect(register.err).toMatchObject({ type: 'QueryFailedError', message: 'refused by the test', code: 'P0001' });
+    const login = await capture.waitFor((l) => l.requestId === 'log-query-failed-2' && l.err !== undefined);
+    expect(login.err).toMatchObject({ type: 'QueryFailedError', code: '42P01' });
+    for (const line of capture.lines) {
+      const leaks = [email, password, '$argon2', 'parameters'].filter((secret) => line.includes(secret));
+      expect({ line, leaks }).toEqual({ line, leaks: [] });
     }
   });
 });

@@ -67,7 +67,7 @@ describe('safe retries', () => {
       const scope = `user:${ana.userId}`;
       const first = await postItem(ana, { name: 'Milk' }, key).expect(201);
       expect(first.body.name).toBe('Milk');
-      await t.dataSource.query(`UPDATE idempotency_keys SET status_code = NULL, response = NULL WHERE scope = $1`, [
+      await t.dataSource.query(`UPDATE idempotency_keys SET status_code = NULL, response_sealed = NULL WHERE scope = $1`, [
         scope,
       ]);
       const running = await postItem(ana, { name: 'Milk' }, key).expect(409);

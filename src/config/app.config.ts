@@ -1,5 +1,15 @@
 import { resolve } from 'node:path';
-import { boolean, configNamespace, Env, integer, matching, oneOf, optionalText, readVariable, text } from './env';
+import {
+  configNamespace,
+  Env,
+  integer,
+  matching,
+  oneOf,
+  optionalBoolean,
+  optionalText,
+  readVariable,
+  text,
+} from './env';
 
 const NODE_ENV = oneOf(['development', 'production', 'test'], 'development');
 /** Working files of a zero-config run: embedded database, generated secret, dev mail. */
@@ -20,7 +30,10 @@ export const appConfig = configNamespace(
     NODE_ENV,
     PORT: integer({ default: 3000, min: 0, max: 65535 }),
     HOST: text('0.0.0.0'),
-    /** Absolute base for links the server hands out (signed receipt URLs); default http://localhost:PORT. */
+    /**
+     * Absolute base for links the server hands out (signed receipt URLs). Required in
+     * production, https there (http only for localhost); elsewhere default http://localhost:PORT.
+     */
     PUBLIC_URL: optionalText(),
     DATA_DIR,
     /** Comma-separated allowlist of browser origins; empty: none. */
@@ -33,8 +46,8 @@ export const appConfig = configNamespace(
     LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     /** SIGTERM: longest wait for in-flight requests. */
     SHUTDOWN_TIMEOUT_MS: integer({ default: 30_000, min: 0, max: 600_000 }),
-    /** Serves /docs and /docs-json. */
-    SWAGGER_ENABLED: boolean(true),
+    /** Serves /docs and /docs-json; default: false in production, true otherwise. */
+    SWAGGER_ENABLED: optionalBoolean(),
   },
   (v, env) => ({
     nodeEnv: v.NODE_ENV,
@@ -50,8 +63,42 @@ export const appConfig = configNamespace(
     bodyLimit: v.BODY_LIMIT,
     logLevel: v.LOG_LEVEL ?? (v.NODE_ENV === 'test' ? 'silent' : 'info'),
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
-    swaggerEnabled: v.SWAGGER_ENABLED,
+    swaggerEnabled: v.SWAGGER_ENABLED ?? !isProduction(env),
   }),
+  (v, env) => publicUrlProblems(v.PUBLIC_URL, isProduction(env)),
 );
+
+const LOCALHOST = /^(localhost|[^.]+\.localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/** PUBLIC_URL's rules; the value is never repeated (the problems are printed at boot). */
+function publicUrlProblems(publicUrl: string | undefined, production: boolean): string[] {
+  if (publicUrl === undefined) {
+    return production
+      ? [
+          'PUBLIC_URL: required in production: the https address clients reach, used in the links the server hands out (e.g. https://cartsync.example.com)',
+        ]
+      : [];
+  }
+  const url = URL.parse(publicUrl);
+  const absolute =
+    url !== null &&
+    (url.protocol === 'https:' || url.protocol === 'http:') &&
+    url.hostname !== '' &&
+    url.search === '' &&
+    url.hash === '' &&
+    !publicUrl.includes('?') &&
+    !publicUrl.includes('#') &&
+    url.username === '' &&
+    url.password === '';
+  if (!absolute) {
+    return [
+      'PUBLIC_URL: must be an absolute http(s) URL with no query, fragment or credentials, e.g. https://cartsync.example.com',
+    ];
+  }
+  if (production && url.protocol === 'http:' && !LOCALHOST.test(url.hostname)) {
+    return ['PUBLIC_URL: must use https in production (http only for localhost)'];
+  }
+  return [];
+}
 
 export type AppConfig = ReturnType<typeof appConfig>;

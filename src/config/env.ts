@@ -57,6 +57,11 @@ export function boolean(fallback: boolean): Variable<boolean> {
   };
 }
 
+/** No default: unset or empty means "decided elsewhere" (e.g. by NODE_ENV). */
+export function optionalBoolean(): Variable<boolean | undefined> {
+  return (raw) => (raw === undefined || raw === '' ? undefined : boolean(false)(raw));
+}
+
 export function matching(pattern: RegExp, expected: string, fallback: string): Variable<string> {
   return (raw) => (raw === undefined ? fallback : pattern.test(raw) ? raw : refuse(expected));
 }

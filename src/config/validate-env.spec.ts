@@ -6,6 +6,8 @@ const PRODUCTION = {
   NODE_ENV: 'production',
   DATABASE_URL: 'postgres://cartsync:secret@db.internal:5432/cartsync',
   JWT_SECRET: 'k'.repeat(32),
+  PUBLIC_URL: 'https://cartsync.example.com',
+  SMTP_URL: 'smtp://cartsync:secret@smtp.example.com:587',
 };
 
 /** The "Invalid configuration" message validateEnv throws, or '' when it accepts the environment. */
@@ -75,6 +77,15 @@ describe('validateEnv', () => {
       const message = problemsOf({ ...PRODUCTION, JWT_SECRET: secret });
       expect(message).toMatch(/JWT_SECRET/);
       expect(message).not.toContain(secret);
+    });
+
+    it('should refuse to boot without PUBLIC_URL and SMTP_URL, naming both', () => {
+      const { PUBLIC_URL: _url, SMTP_URL: _smtp, ...rest } = PRODUCTION;
+      const message = problemsOf(rest);
+      expect(message).toMatch(/^Invalid configuration:\n/);
+      expect(message).toContain('\n  - PUBLIC_URL: required in production');
+      expect(message).toContain('\n  - SMTP_URL: required in production');
+      expect(message).not.toMatch(/DATABASE_URL|JWT_SECRET/);
     });
 
     it('should name every bad variable at once', () => {

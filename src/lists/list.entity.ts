@@ -5,8 +5,13 @@ import type { ListRole } from '../access/list-role';
 export class ListEntity {
   @PrimaryGeneratedColumn('uuid') id!: string;
   @Column('text') name!: string;
-  @Column('text', { name: 'invite_code' }) inviteCode!: string;
+  /** Keyed digest of the invite code: how a typed code is looked up (InviteCodes). */
+  @Column('text', { name: 'invite_code_digest', nullable: true }) inviteCodeDigest!: string | null;
+  /** The invite code, sealed (InviteCodes). */
+  @Column('bytea', { name: 'invite_code_sealed', nullable: true }) inviteCodeSealed!: Buffer | null;
   @Column('timestamptz', { name: 'invite_expires_at' }) inviteExpiresAt!: Date;
+  /** Not a column: the invite code, opened by ListsRepository. */
+  inviteCode!: string;
   @Column('int') version!: number;
   /** Per-list event counter (realtime log); bigint arrives as a string. */
   @Column('bigint') seq!: string;

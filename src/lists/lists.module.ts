@@ -6,13 +6,14 @@ import { QuotasModule } from '../quotas/quotas.module';
 import { RealtimeModule } from '../realtime/realtime.module';
 import { StoresModule } from '../stores/stores.module';
 import { ListsController } from './lists.controller';
+import { InviteCodes } from './invite-codes';
 import { ListsRepository } from './lists.repository';
 import { ListsService } from './lists.service';
 
 @Module({
   imports: [AccessModule, ItemsModule, StoresModule, QuotasModule, RealtimeModule, RateLimitModule],
   controllers: [ListsController],
-  providers: [ListsRepository, ListsService],
+  providers: [InviteCodes, ListsRepository, ListsService],
   exports: [ListsRepository, ListsService],
 })
 export class ListsModule {}

@@ -1,9 +1,11 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import type { ListRole } from '../access/list-role';
 import { newInviteCode } from '../common/crypto/secrets';
 import { MoreThan } from 'typeorm';
+import { InviteCodes } from './invite-codes';
 import { ListEntity, ListMemberEntity } from './list.entity';
 
 export interface MemberRow {
@@ -28,10 +30,17 @@ export interface ListSummaryRow {
 /** Tries before giving up on a free invite code (a collision is already one in billions). */
 const CODE_ATTEMPTS = 5;
 
-/** The one writer of `lists` and `list_members`; every method takes part in the caller's transaction. */
+/**
+ * The one writer of `lists` and `list_members`; every method takes part in the caller's
+ * transaction. Invite codes are never stored in clear (InviteCodes): lists come back with
+ * theirs opened.
+ */
 @Injectable()
 export class ListsRepository {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly codes: InviteCodes,
+  ) {}
 
   private get lists() {
     return this.txHost.tx.getRepository(ListEntity);
@@ -46,26 +55,31 @@ export class ListsRepository {
     return rows.map((row) => row.listId);
   }
 
-  summariesOf(userId: string): Promise<ListSummaryRow[]> {
-    return this.txHost.tx.query(
-      `SELECT l.id, l.name, m.role, l.invite_code AS "inviteCode", l.created_at AS "createdAt", l.seq,
+  async summariesOf(userId: string): Promise<ListSummaryRow[]> {
+    const rows: (Omit<ListSummaryRow, 'inviteCode'> & { inviteCodeSealed: Buffer | null })[] =
+      await this.txHost.tx.query(
+        `SELECT l.id, l.name, m.role, l.invite_code_sealed AS "inviteCodeSealed", l.created_at AS "createdAt", l.seq,
               (SELECT count(*)::int FROM list_members x WHERE x.list_id = l.id) AS "memberCount",
               (SELECT count(*)::int FROM items i WHERE i.list_id = l.id) AS "itemCount",
               (SELECT count(*)::int FROM items i WHERE i.list_id = l.id AND NOT i.checked) AS "uncheckedCount"
          FROM list_members m JOIN lists l ON l.id = m.list_id
         WHERE m.user_id = $1
         ORDER BY m.joined_at, l.id`,
-      [userId],
-    );
+        [userId],
+      );
+    return rows.map(({ inviteCodeSealed, ...row }) => ({
+      ...row,
+      inviteCode: this.codes.open(row.id, inviteCodeSealed) ?? '',
+    }));
   }
 
-  find(listId: string): Promise<ListEntity | null> {
-    return this.lists.findOneBy({ id: listId });
+  async find(listId: string): Promise<ListEntity | null> {
+    return this.opened(await this.lists.findOneBy({ id: listId }));
   }
 
   /** The list under a row lock until the transaction ends (membership changes, renames). */
-  lock(listId: string): Promise<ListEntity | null> {
-    return this.lists.findOne({ where: { id: listId }, lock: { mode: 'pessimistic_write' } });
+  async lock(listId: string): Promise<ListEntity | null> {
+    return this.opened(await this.lists.findOne({ where: { id: listId }, lock: { mode: 'pessimistic_write' } }));
   }
 
   /** Members in the order they joined. */
@@ -81,11 +95,12 @@ export class ListsRepository {
 
   /** A new list with a fresh invite code (valid until `codeExpiresAt`), owned by its creator. */
   async createWithOwner(ownerId: string, name: string, codeExpiresAt: Date): Promise<string> {
+    const id = randomUUID();
     const listId = await this.withFreshCode(async (inviteCode) => {
       const inserted = await this.lists
         .createQueryBuilder()
         .insert()
-        .values({ name, inviteCode, inviteExpiresAt: codeExpiresAt })
+        .values({ id, name, ...this.stored(id, inviteCode), inviteExpiresAt: codeExpiresAt })
         .orIgnore()
         .returning(['id'])
         .execute();
@@ -100,11 +115,12 @@ export class ListsRepository {
   }
 
   /** The list whose code this is and has not expired at `now`, locked; null when none. */
-  lockByInviteCode(inviteCode: string, now: Date): Promise<ListEntity | null> {
-    return this.lists.findOne({
-      where: { inviteCode, inviteExpiresAt: MoreThan(now) },
+  async lockByInviteCode(inviteCode: string, now: Date): Promise<ListEntity | null> {
+    const list = await this.lists.findOne({
+      where: { inviteCodeDigest: this.codes.digest(inviteCode), inviteExpiresAt: MoreThan(now) },
       lock: { mode: 'pessimistic_write' },
     });
+    return this.opened(list);
   }
 
   /** False when the user already was a member. `list` is locked: its seq is the member's join point. */
@@ -121,11 +137,12 @@ export class ListsRepository {
   /** Gives the list a new invite code, valid until `expiresAt`, and returns it. */
   rotateInviteCode(listId: string, expiresAt: Date): Promise<string> {
     return this.withFreshCode(async (inviteCode) => {
+      const { inviteCodeDigest, inviteCodeSealed } = this.stored(listId, inviteCode);
       const [rows]: [unknown[], number] = await this.txHost.tx.query(
-        `UPDATE lists SET invite_code = $2, invite_expires_at = $3
-          WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM lists WHERE invite_code = $2)
+        `UPDATE lists SET invite_code_digest = $2, invite_code_sealed = $3, invite_expires_at = $4
+          WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM lists WHERE invite_code_digest = $2)
           RETURNING id`,
-        [listId, inviteCode, expiresAt],
+        [listId, inviteCodeDigest, inviteCodeSealed, expiresAt],
       );
       return rows.length > 0 ? inviteCode : null;
     });
@@ -152,6 +169,51 @@ export class ListsRepository {
       await this.members.update({ listId, userId: next.userId }, { role: 'owner' });
     }
     return true;
+  }
+
+  /**
+   * Codes of lists from before they were sealed (SealedSecrets1764200000004) still in the
+   * plain column: up to `limit` of them get their digest and sealed copy, and leave it. Runs
+   * in the caller's transaction; instances booting together share the rows (SKIP LOCKED).
+   * Returns how many it took. A plain code that (one in a billion) equals a newer sealed one
+   * is dropped and the list's code expired, so the next member's read gives it a fresh one.
+   */
+  async sealPlainCodes(limit: number, now: Date): Promise<number> {
+    const rows: { id: string; code: string }[] = await this.txHost.tx.query(
+      `SELECT id, invite_code AS code FROM lists WHERE invite_code IS NOT NULL LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+    for (const { id, code } of rows) {
+      const { inviteCodeDigest, inviteCodeSealed } = this.stored(id, code);
+      await this.txHost.tx.query(
+        `UPDATE lists
+            SET invite_code = NULL,
+                invite_code_digest = CASE WHEN taken THEN NULL ELSE $2 END,
+                invite_code_sealed = CASE WHEN taken THEN NULL ELSE $3::bytea END,
+                invite_expires_at = CASE WHEN taken THEN LEAST(invite_expires_at, $4) ELSE invite_expires_at END
+           FROM (SELECT EXISTS (SELECT 1 FROM lists WHERE invite_code_digest = $2) AS taken) AS t
+          WHERE id = $1`,
+        [id, inviteCodeDigest, inviteCodeSealed, now],
+      );
+    }
+    return rows.length;
+  }
+
+  /** What `lists` keeps of a list's code. */
+  private stored(listId: string, code: string): Pick<ListEntity, 'inviteCodeDigest' | 'inviteCodeSealed'> {
+    return { inviteCodeDigest: this.codes.digest(code), inviteCodeSealed: this.codes.seal(listId, code) };
+  }
+
+  /**
+   * The list with its code opened. One that cannot be opened (sealed under another
+   * JWT_SECRET, or dropped) counts as expired: the next member's read of the list replaces it.
+   */
+  private opened(list: ListEntity | null): ListEntity | null {
+    if (!list) return null;
+    const code = this.codes.open(list.id, list.inviteCodeSealed);
+    list.inviteCode = code ?? '';
+    if (code === null) list.inviteExpiresAt = new Date(0);
+    return list;
   }
 
   /**

@@ -1,4 +1,5 @@
 import { NotFoundException } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { mock, MockProxy } from 'jest-mock-extended';
 import { callOrder, NOW, serviceUnderTest, ServiceUnderTest } from '../../test/support/unit';
 import { ListAccess } from '../access/list-access.service';
@@ -10,6 +11,8 @@ import { authConfig } from '../config/auth.config';
 import { ItemsRepository } from '../items/items.repository';
 import { RealtimeGateway } from '../realtime/realtime.gateway';
 import { StoresService } from '../stores/stores.service';
+import { StoredEvent } from '../events/stored-event';
+import { InviteCodes } from './invite-codes';
 import { ListEntity } from './list.entity';
 import { ListsRepository, MemberRow } from './lists.repository';
 import { ListsService } from './lists.service';
@@ -17,6 +20,7 @@ import { ListsService } from './lists.service';
 const user = { id: 'u1', sessionId: 's1' };
 const config = { invite: { maxFailures: 3, maxFailuresPerIp: 5, failureWindowMs: 60_000, ttlMs: 7 * 86_400_000 } };
 const client = { userAgent: null, ip: '203.0.113.7' };
+const codes = new InviteCodes({ jwtSecret: 'a-test-secret-of-at-least-32-bytes!!' } as ConfigType<typeof authConfig>);
 const ana: MemberRow = { id: 'u1', name: 'Ana', email: 'ana@example.com', role: 'owner' };
 const bob: MemberRow = { id: 'u2', name: 'Bob', email: 'bob@example.com', role: 'member' };
 
@@ -70,6 +74,7 @@ describe('ListsService', () => {
       { provide: RealtimeGateway, useValue: gateway },
       { provide: RateLimitRepository, useValue: rateLimits },
       { provide: Quotas, useValue: quotas },
+      { provide: InviteCodes, useValue: codes },
       { provide: authConfig.KEY, useValue: config },
     ]);
     service = unit.service;
@@ -231,9 +236,13 @@ describe('ListsService', () => {
       expect(gateway.emit).toHaveBeenCalledWith(
         'l1',
         'list:updated',
-        { id: 'l1', members: [ana], inviteCode: 'XYZ-123' },
+        { id: 'l1', members: [ana], inviteCode: expect.any(String) },
         user,
       );
+      // The log gets the code sealed, never in clear.
+      const logged = gateway.emit.mock.calls[0][2] as { inviteCode: string };
+      expect(logged.inviteCode).not.toContain('XYZ');
+      expect(codes.openFromLog('l1', logged.inviteCode)).toBe('XYZ-123');
       const [remove, emit] = callOrder(lists.removeMember, gateway.emit);
       expect(remove).toBeLessThan(emit);
     });
@@ -267,6 +276,29 @@ describe('ListsService', () => {
       await expect(service.removeMember(user, 'l1', 'u2')).rejects.toThrow('deadlock');
       expect(gateway.emit).not.toHaveBeenCalled();
       expect(gateway.listDeleted).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('list:updated frames', () => {
+    function renderer(): (events: StoredEvent[]) => Promise<StoredEvent[]> {
+      const calls = gateway.renderWith.mock.calls.filter(([types]) => types.includes('list:updated'));
+      expect(calls).toHaveLength(1);
+      return calls[0][1];
+    }
+
+    function event(payload: object): StoredEvent {
+      return { type: 'list:updated', payload, seq: 5, actorSession: null };
+    }
+
+    it('should send the invite code the log keeps sealed in clear', async () => {
+      const sent = await renderer()([event({ id: 'l1', inviteCode: codes.sealForLog('l1', 'XYZ-123') })]);
+      expect(sent).toEqual([event({ id: 'l1', inviteCode: 'XYZ-123' })]);
+    });
+
+    it('should leave out a code sealed for another list (or under another secret), and pass other changes through', async () => {
+      const moved = event({ id: 'l2', name: 'Party', inviteCode: codes.sealForLog('l1', 'XYZ-123') });
+      const renamed = event({ id: 'l1', name: 'Weekend', version: 2 });
+      expect(await renderer()([moved, renamed])).toEqual([event({ id: 'l2', name: 'Party' }), renamed]);
     });
   });
 });

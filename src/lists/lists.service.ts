@@ -1,5 +1,12 @@
 import { Transactional } from '@nestjs-cls/transactional';
-import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { ListAccess } from '../access/list-access.service';
 import type { ListRole } from '../access/list-role';
@@ -12,6 +19,7 @@ import { parseIfMatch } from '../common/http/if-match';
 import { RateLimitRepository } from '../common/rate-limit/rate-limit.repository';
 import { authConfig } from '../config/auth.config';
 import { ItemEntity } from '../items/item.entity';
+import { StoredEvent } from '../events/stored-event';
 import { ItemsRepository } from '../items/items.repository';
 import { QuotaExceeded } from '../quotas/quota-exceeded';
 import { Quotas } from '../quotas/quotas.service';
@@ -23,12 +31,19 @@ import {
   ListSummaryResponse,
   toListResponse,
   toListSummaryResponse,
+  ListUpdatedPayload,
   toMemberResponse,
 } from './dto/list.response';
+import { InviteCodes } from './invite-codes';
 import { ListsRepository } from './lists.repository';
 
+/** Plain codes of existing lists sealed per transaction at boot (see onApplicationBootstrap). */
+const SEAL_BATCH = 500;
+
 @Injectable()
-export class ListsService {
+export class ListsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(ListsService.name);
+
   constructor(
     private readonly lists: ListsRepository,
     private readonly items: ItemsRepository,
@@ -38,8 +53,23 @@ export class ListsService {
     private readonly rateLimits: RateLimitRepository,
     private readonly quotas: Quotas,
     private readonly clock: Clock,
+    private readonly codes: InviteCodes,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
-  ) {}
+  ) {
+    // The log keeps invite codes sealed; members get them in clear when the frame is sent.
+    this.gateway.renderWith(['list:updated'], (events) => Promise.resolve(events.map((e) => this.withInviteCode(e))));
+  }
+
+  /** Lists from before codes were sealed (SealedSecrets1764200000004): their codes are sealed before the server serves. */
+  async onApplicationBootstrap(): Promise<void> {
+    let sealed = 0;
+    for (;;) {
+      const taken = await this.sealPlainCodes();
+      sealed += taken;
+      if (taken < SEAL_BATCH) break;
+    }
+    if (sealed > 0) this.logger.log(`sealed the invite codes of ${sealed} lists`);
+  }
 
   async mine(user: AuthUser): Promise<ListSummaryResponse[]> {
     const rows = await this.lists.summariesOf(user.id);
@@ -125,7 +155,12 @@ export class ListsService {
   async rotateInviteCode(user: AuthUser, listId: string): Promise<ListResponse> {
     await this.access.requireOwner(user.id, listId);
     const inviteCode = await this.lists.rotateInviteCode(listId, this.codeExpiry());
-    await this.gateway.emit(listId, 'list:updated', { id: listId, inviteCode }, user);
+    await this.gateway.emit(
+      listId,
+      'list:updated',
+      { id: listId, inviteCode: this.codes.sealForLog(listId, inviteCode) },
+      user,
+    );
     return this.view(listId, 'owner');
   }
 
@@ -190,7 +225,7 @@ export class ListsService {
     await this.gateway.emit(
       listId,
       'list:updated',
-      { id: listId, members, ...(inviteCode ? { inviteCode } : {}) },
+      { id: listId, members, ...(inviteCode ? { inviteCode: this.codes.sealForLog(listId, inviteCode) } : {}) },
       actor,
     );
   }
@@ -202,7 +237,25 @@ export class ListsService {
     const locked = await this.lists.lock(listId);
     if (!locked || locked.inviteExpiresAt > now) return;
     const inviteCode = await this.lists.rotateInviteCode(listId, this.codeExpiry());
-    await this.gateway.emit(listId, 'list:updated', { id: listId, inviteCode }, user);
+    await this.gateway.emit(
+      listId,
+      'list:updated',
+      { id: listId, inviteCode: this.codes.sealForLog(listId, inviteCode) },
+      user,
+    );
+  }
+
+  @Transactional()
+  private sealPlainCodes(): Promise<number> {
+    return this.lists.sealPlainCodes(SEAL_BATCH, this.clock.now());
+  }
+
+  /** A `list:updated` from the log as it is sent: its invite code opened (left out if it cannot be). */
+  private withInviteCode(event: StoredEvent): StoredEvent {
+    const { inviteCode, ...rest } = event.payload as ListUpdatedPayload;
+    if (inviteCode === undefined) return event;
+    const opened = this.codes.openFromLog(rest.id, inviteCode);
+    return { ...event, payload: opened === null ? rest : { ...rest, inviteCode: opened } };
   }
 
   private codeExpiry(): Date {

@@ -52,7 +52,8 @@ export class PgListener implements OnApplicationShutdown {
     const connection = this.config.external!;
     const client = new Client({
       connectionString: connection.url,
-      ssl: connection.ssl || undefined,
+      // false, not undefined: node-postgres would read PGSSLMODE from the environment instead.
+      ssl: connection.ssl,
       application_name: 'cartsync-listener',
       // A server that accepts but never answers fails the attempt (then retried with backoff)
       // instead of hanging it, with item:checking and presence lost all along; keepalive

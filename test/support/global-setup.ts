@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ declare global {
  * a temp dir, removed by the teardown. Each jest worker then uses its own database on it.
  */
 export default async function globalSetup(): Promise<void> {
+  // Work done once per run by whichever worker needs it first (buildServer).
+  process.env.TEST_RUN_ID = randomUUID();
   if (process.env.DATABASE_URL) {
     process.env.TEST_DATABASE_URL = process.env.DATABASE_URL;
     return;

@@ -1,5 +1,7 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { isRunning } from '../../src/database/embedded-postgres';
@@ -7,9 +9,39 @@ import { eventually } from './eventually';
 
 const ROOT = resolve(__dirname, '../..');
 
-/** `npm run build`, run by the project's own Node: the server the processes below run. */
+/**
+ * `npm run build`, run by the project's own Node: the server the processes below run. Once
+ * per test run (TEST_RUN_ID, set by the global setup): specs in other workers that need it
+ * wait for the first one's build instead of building (and emptying dist/) under its feet.
+ */
 export async function buildServer(): Promise<void> {
-  await promisify(execFile)(process.execPath, [require.resolve('@nestjs/cli/bin/nest.js'), 'build'], { cwd: ROOT });
+  const run = process.env.TEST_RUN_ID ?? `pid-${process.pid}`;
+  const built = join(ROOT, 'dist', `.built-for-test-run-${run}`);
+  const lock = join(tmpdir(), `cartsync-build-${run}.lock`);
+  // Whoever takes the lock builds; the others wait until the build is done.
+  const holding = await eventually(
+    async () => {
+      if (existsSync(built)) return false;
+      if (
+        await mkdir(lock).then(
+          () => true,
+          () => false,
+        )
+      )
+        return true;
+      throw new Error(`another worker's build still holds ${lock}`);
+    },
+    { timeoutMs: 180_000, intervalMs: 200 },
+  );
+  if (!holding) return;
+  try {
+    // The lock was free: a build that finished just before it was taken is not repeated.
+    if (existsSync(built)) return;
+    await promisify(execFile)(process.execPath, [require.resolve('@nestjs/cli/bin/nest.js'), 'build'], { cwd: ROOT });
+    await writeFile(built, '');
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
 }
 
 export interface Exit {

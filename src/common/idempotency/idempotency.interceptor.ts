@@ -16,9 +16,11 @@ import { ConfigType } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, mergeMap, Observable, of, throwError } from 'rxjs';
+import { authConfig } from '../../config/auth.config';
 import { idempotencyConfig } from '../../config/idempotency.config';
 import { Clock } from '../clock/clock';
-import { sha256 } from '../crypto/secrets';
+import { SecretBox } from '../crypto/secret-box';
+import { deriveKey, hmac, sha256 } from '../crypto/secrets';
 import { AuthUser } from '../decorators/current-user.decorator';
 import { RequestValidationException } from '../http/validation.pipe';
 import { OUTSIDE_TRANSACTION } from './idempotent-outside-transaction.decorator';
@@ -26,6 +28,7 @@ import { Claim, IdempotencyRepository, StoredRequest } from './idempotency.repos
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 const STILL_RUNNING = 'A request with this Idempotency-Key is still being processed.';
+const ANSWER_GONE = 'This request was already processed; its answer can no longer be replayed.';
 
 /**
  * `Idempotency-Key` on an authenticated POST: the first request with a key runs and its
@@ -42,11 +45,20 @@ const STILL_RUNNING = 'A request with this Idempotency-Key is still being proces
  *
  * Public routes (login, register…) ignore the header: replaying them would hand one
  * caller's tokens to whoever sends the same key. So do multipart uploads (see below).
+ *
+ * Nothing of a request or its answer is kept in clear (answers carry WebSocket tickets and
+ * invite codes, request bodies invite codes): the request is known by a keyed digest (HMAC,
+ * not a plain hash a short invite code could be found again from) and the answer is sealed
+ * (AES-256-GCM, `SecretBox`) with the row's identity (user, key, request digest) as
+ * associated data. A stored answer that cannot be opened (JWT_SECRET changed; answers
+ * stored before they were sealed) is never run again: 409.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(IdempotencyInterceptor.name);
   private timer: NodeJS.Timeout | undefined;
+  private readonly answers: SecretBox;
+  private readonly requestKey: Buffer;
 
   constructor(
     private readonly keys: IdempotencyRepository,
@@ -54,7 +66,11 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationBoo
     private readonly reflector: Reflector,
     private readonly clock: Clock,
     @Inject(idempotencyConfig.KEY) private readonly config: ConfigType<typeof idempotencyConfig>,
-  ) {}
+    @Inject(authConfig.KEY) auth: ConfigType<typeof authConfig>,
+  ) {
+    this.answers = new SecretBox(auth.jwtSecret, 'idempotency-answer');
+    this.requestKey = deriveKey(auth.jwtSecret, 'idempotency-request');
+  }
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(
@@ -86,14 +102,14 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationBoo
       );
     }
     const scope = `user:${request.user.id}`;
-    const hash = sha256(`${request.method} ${request.originalUrl}\n${JSON.stringify(request.body ?? null)}`);
+    const described = `${request.method} ${request.originalUrl}\n${JSON.stringify(request.body ?? null)}`;
     const response = http.getResponse<Response>();
     const outside = this.reflector.get<boolean | undefined>(OUTSIDE_TRANSACTION, context.getHandler()) === true;
-    return from(this.begin(scope, key, hash)).pipe(
+    return from(this.begin(scope, key, described)).pipe(
       mergeMap((outcome) => {
         if ('replay' in outcome) {
-          response.status(outcome.replay.statusCode!).setHeader('Idempotent-Replayed', 'true');
-          return of(outcome.replay.response);
+          response.status(outcome.replay.statusCode).setHeader('Idempotent-Replayed', 'true');
+          return of(outcome.replay.body);
         }
         const run = outside
           ? this.runThenStore(outcome.claim, next, response)
@@ -103,12 +119,13 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationBoo
     );
   }
 
-  /** This request claims the key and runs, or gets the stored answer to replay. */
+  /** This request (`described`: method, URL and body) claims the key and runs, or gets the stored answer to replay. */
   private async begin(
     scope: string,
     key: string,
-    requestHash: string,
-  ): Promise<{ claim: Claim } | { replay: StoredRequest }> {
+    described: string,
+  ): Promise<{ claim: Claim } | { replay: { statusCode: number; body: unknown } }> {
+    const requestHash = hmac(this.requestKey, described);
     for (let attempt = 0; attempt < 2; attempt++) {
       const terms = { requestHash, now: this.clock.now(), leaseMs: this.config.leaseMs, ttlMs: this.config.ttlMs };
       const claim = await this.keys.claim(scope, key, terms);
@@ -116,12 +133,31 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationBoo
       const stored = await this.keys.find(scope, key);
       if (!stored) continue; // freed meanwhile: claim it now
       if (stored.requestHash !== requestHash) {
+        // Answered before answers were sealed (SealedSecrets1764200000004, a plain digest): the same request.
+        if (stored.statusCode !== null && stored.requestHash === sha256(described)) {
+          throw new ConflictException(ANSWER_GONE);
+        }
         throw new UnprocessableEntityException('This Idempotency-Key was used with a different request.');
       }
       if (stored.statusCode === null) throw new ConflictException(STILL_RUNNING);
-      return { replay: stored };
+      return { replay: { statusCode: stored.statusCode, body: this.open({ scope, key, requestHash }, stored) } };
     }
     throw new ConflictException(STILL_RUNNING);
+  }
+
+  /** The row's identity, authenticated with its sealed answer: an answer moved to another row does not open. */
+  private context(claim: Pick<Claim, 'scope' | 'key' | 'requestHash'>): string {
+    return `idempotency_keys\n${claim.scope}\n${claim.key}\n${claim.requestHash}`;
+  }
+
+  private seal(claim: Claim, body: unknown): Buffer {
+    return this.answers.seal(JSON.stringify(body ?? null), this.context(claim));
+  }
+
+  private open(row: Pick<Claim, 'scope' | 'key' | 'requestHash'>, stored: StoredRequest): unknown {
+    const json = stored.sealedResponse && this.answers.open(stored.sealedResponse, this.context(row));
+    if (!json) throw new ConflictException(ANSWER_GONE);
+    return JSON.parse(json) as unknown;
   }
 
   /**
@@ -133,7 +169,8 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationBoo
       return await this.txHost.withTransaction(async () => {
         const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
         // Lost claim: a retry took the key after this request outlived its lease; it answers.
-        if (!(await this.keys.complete(claim, response.statusCode, body))) throw new ConflictException(STILL_RUNNING);
+        const stored = await this.keys.complete(claim, response.statusCode, this.seal(claim, body));
+        if (!stored) throw new ConflictException(STILL_RUNNING);
         return body;
       });
     } catch (error) {
@@ -154,13 +191,15 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationBoo
       await this.release(claim);
       throw error;
     }
-    const stored = await this.keys.complete(claim, response.statusCode, body).catch((error: unknown) => {
-      this.logger.warn(
-        { err: error, key: claim.key },
-        'Idempotency-Key answer not stored; the key lapses with its lease',
-      );
-      return true;
-    });
+    const stored = await this.keys
+      .complete(claim, response.statusCode, this.seal(claim, body))
+      .catch((error: unknown) => {
+        this.logger.warn(
+          { err: error, key: claim.key },
+          'Idempotency-Key answer not stored; the key lapses with its lease',
+        );
+        return true;
+      });
     if (!stored) this.logger.warn({ key: claim.key }, 'Idempotency-Key taken over by a retry while its request ran');
     return body;
   }

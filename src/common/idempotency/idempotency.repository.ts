@@ -6,7 +6,8 @@ export interface StoredRequest {
   requestHash: string;
   /** null while the request that claimed the key has not finished. */
   statusCode: number | null;
-  response: unknown;
+  /** The answer, sealed by the interceptor; null while running, or for an answer stored before answers were sealed. */
+  sealedResponse: Buffer | null;
 }
 
 /**
@@ -18,6 +19,7 @@ export interface Claim {
   scope: string;
   key: string;
   claimedAt: Date;
+  requestHash: string;
 }
 
 export interface ClaimTerms {
@@ -50,18 +52,18 @@ export class IdempotencyRepository {
        VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (scope, key) DO UPDATE
           SET request_hash = excluded.request_hash, created_at = excluded.created_at,
-              locked_until = excluded.locked_until, status_code = NULL, response = NULL
+              locked_until = excluded.locked_until, status_code = NULL, response_sealed = NULL
         WHERE k.created_at <= $6
            OR (k.status_code IS NULL AND k.locked_until <= $4 AND k.request_hash = excluded.request_hash)
        RETURNING 1`,
       [scope, key, requestHash, now, new Date(now.getTime() + leaseMs), new Date(now.getTime() - ttlMs)],
     );
-    return rows.length > 0 ? { scope, key, claimedAt: now } : null;
+    return rows.length > 0 ? { scope, key, claimedAt: now, requestHash } : null;
   }
 
   async find(scope: string, key: string): Promise<StoredRequest | null> {
     const rows: StoredRequest[] = await this.txHost.tx.query(
-      `SELECT request_hash AS "requestHash", status_code AS "statusCode", response
+      `SELECT request_hash AS "requestHash", status_code AS "statusCode", response_sealed AS "sealedResponse"
          FROM idempotency_keys WHERE scope = $1 AND key = $2`,
       [scope, key],
     );
@@ -69,12 +71,12 @@ export class IdempotencyRepository {
   }
 
   /** Stores the request's answer; false when its claim was lost meanwhile (its lease ran out and another took the key). */
-  async complete(claim: Claim, statusCode: number, response: unknown): Promise<boolean> {
+  async complete(claim: Claim, statusCode: number, sealedResponse: Buffer): Promise<boolean> {
     const [rows]: [unknown[], number] = await this.txHost.tx.query(
-      `UPDATE idempotency_keys SET status_code = $4, response = $5
+      `UPDATE idempotency_keys SET status_code = $4, response_sealed = $5
         WHERE scope = $1 AND key = $2 AND created_at = $3 AND status_code IS NULL
        RETURNING 1`,
-      [claim.scope, claim.key, claim.claimedAt, statusCode, JSON.stringify(response ?? null)],
+      [claim.scope, claim.key, claim.claimedAt, statusCode, sealedResponse],
     );
     return rows.length > 0;
   }

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import { appConfig } from '../../config/app.config';
-import { redactUrl } from './redact';
+import { redactError, redactUrl } from './redact';
 
 const REQUEST_ID = /^[A-Za-z0-9-]{1,64}$/;
 
@@ -42,6 +42,7 @@ export function assignRequestId(req: IncomingMessage, res: ServerResponse, next:
               remoteAddress: req.remoteAddress,
             }),
             res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+            err: redactError,
           },
           redact: {
             paths: [
@@ -51,6 +52,10 @@ export function assignRequestId(req: IncomingMessage, res: ServerResponse, next:
               '*.newPassword',
               '*.token',
               '*.refreshToken',
+              '*.ticket',
+              '*.inviteCode',
+              '*.passwordHash',
+              '*.headers.authorization',
             ],
             censor: '[redacted]',
           },

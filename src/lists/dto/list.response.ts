@@ -48,6 +48,7 @@ export interface ListUpdatedPayload {
   id: string;
   name?: string;
   version?: number;
+  /** In the event log: sealed (InviteCodes.sealForLog); in clear in the frame sent. */
   inviteCode?: string;
   members?: MemberResponse[];
 }

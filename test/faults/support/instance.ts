@@ -84,6 +84,8 @@ export class ServerInstance {
         HOST: '127.0.0.1',
         PORT: String(port),
         PUBLIC_URL: `http://127.0.0.1:${port}`,
+        // Production requires a mail transport; no scenario sends mail (port 9 refuses if one ever did).
+        SMTP_URL: 'smtp://127.0.0.1:9',
         DATA_DIR: join(dir, 'data'),
         LOG_LEVEL: 'warn',
         ARGON2_MEMORY_KIB: '4096',
