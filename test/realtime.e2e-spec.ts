@@ -30,6 +30,20 @@ describe('realtime WebSocket', () => {
     await tablet.close();
   });
 
+  it('should treat ids in the path whatever their case: the frame names the item by its own (lower-case) id', async () => {
+    const ana = await registerUser(t);
+    const socket = await TestSocket.open(wsUrl(t, `/ws/lists/${ana.listId}?token=${ana.token}&since=0`));
+    const added = await t.http.post(`/lists/${ana.listId}/items`).set(ana.auth).send({ name: 'Milk' }).expect(201);
+    const itemId = added.body.id as string;
+    await t.http.delete(`/lists/${ana.listId.toUpperCase()}/items/${itemId.toUpperCase()}`).set(ana.auth).expect(204);
+    await socket.waitForSeq(2);
+    expect(socket.durable().map((f): unknown[] => [f.type, f.payload])).toEqual([
+      ['item:added', added.body],
+      ['item:removed', { id: itemId }],
+    ]);
+    await socket.close();
+  });
+
   it('should refuse handshakes with real HTTP statuses and the error body', async () => {
     const ana = await registerUser(t);
     const bob = await registerUser(t);
