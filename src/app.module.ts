@@ -13,6 +13,8 @@ import { SuggestionsModule } from './suggestions/suggestions.module';
 import { TripsModule } from './trips/trips.module';
 import { DrainingModule } from './common/lifecycle/draining';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
+import { AccessModule } from './access/access.module';
+import { ListReplayAuthorizer } from './access/list-replay-authorizer';
 import { RealtimeModule } from './realtime/realtime.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -40,7 +42,7 @@ import { ListsModule } from './lists/lists.module';
     LoggingModule,
     DrainingModule,
     ClockModule,
-    IdempotencyModule,
+    IdempotencyModule.register({ imports: [AccessModule], authorizer: ListReplayAuthorizer }),
     DatabaseModule,
     HealthModule,
     AuthModule,

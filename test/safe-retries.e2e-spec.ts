@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { IdempotencyRepository } from '../src/common/idempotency/idempotency.repository';
 import { ItemsRepository } from '../src/items/items.repository';
 import { useTestApp } from './support/app';
+import { ownerAndMember } from './support/lists';
 import { setNow } from './support/clock';
 import { expectErrorBody, Registered, registerUser } from './support/factories';
 
@@ -67,9 +68,10 @@ describe('safe retries', () => {
       const scope = `user:${ana.userId}`;
       const first = await postItem(ana, { name: 'Milk' }, key).expect(201);
       expect(first.body.name).toBe('Milk');
-      await t.dataSource.query(`UPDATE idempotency_keys SET status_code = NULL, response_sealed = NULL WHERE scope = $1`, [
-        scope,
-      ]);
+      await t.dataSource.query(
+        `UPDATE idempotency_keys SET status_code = NULL, response_sealed = NULL WHERE scope = $1`,
+        [scope],
+      );
       const running = await postItem(ana, { name: 'Milk' }, key).expect(409);
       expectErrorBody(running.body, 409);
       expect(await itemCount(ana.listId)).toBe(1);
@@ -93,6 +95,27 @@ describe('safe retries', () => {
       const other = await postItem(bob, { name: 'Milk' }, key).expect(201);
       expect(other.headers['idempotent-replayed']).toBeUndefined();
       expect(await itemCount(bob.listId)).toBe(1);
+    });
+
+    it('should not replay a list-scoped answer to a caller who is no longer a member: 404 like any outsider', async () => {
+      const { owner, member, listId } = await ownerAndMember(t);
+      const key = randomUUID();
+      const post = () =>
+        t.http.post(`/lists/${listId}/items`).set(member.auth).set('Idempotency-Key', key).send({ name: 'Milk' });
+      await post().expect(201);
+      await t.http.delete(`/lists/${listId}/members/${member.userId}`).set(owner.auth).expect(204);
+      const replayed = await post().expect(404);
+      expect(replayed.headers['idempotent-replayed']).toBeUndefined();
+      expectErrorBody(replayed.body, 404);
+      expect(replayed.body.message).toBe('List not found.');
+      const otherBody = await t.http
+        .post(`/lists/${listId}/items`)
+        .set(member.auth)
+        .set('Idempotency-Key', key)
+        .send({ name: 'Eggs' })
+        .expect(404);
+      expect(otherBody.body.message).toBe('List not found.');
+      expect(await itemCount(listId)).toBe(1);
     });
 
     it('should let a failed first attempt be retried with the same key', async () => {

@@ -25,6 +25,7 @@ import { AuthUser } from '../decorators/current-user.decorator';
 import { RequestValidationException } from '../http/validation.pipe';
 import { OUTSIDE_TRANSACTION } from './idempotent-outside-transaction.decorator';
 import { Claim, IdempotencyRepository, StoredRequest } from './idempotency.repository';
+import { ReplayAuthorizer } from './replay-authorizer';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 const STILL_RUNNING = 'A request with this Idempotency-Key is still being processed.';
@@ -35,7 +36,9 @@ const ANSWER_GONE = 'This request was already processed; its answer can no longe
  * answer is stored; a retry with the same key and body gets that answer again (with
  * `Idempotent-Replayed: true`) and changes nothing; the same key with another body → 422;
  * a retry while the first is still running → 409. Keys are scoped to the user and kept
- * IDEMPOTENCY_TTL_HOURS.
+ * IDEMPOTENCY_TTL_HOURS. A replay skips the handler, so before the key is even looked at the
+ * `ReplayAuthorizer` checks the caller may see the list the route names (one they have since
+ * left: 404, as for an outsider, for a replay, a different body or a running claim alike).
  *
  * The handler runs inside one transaction that also stores its answer (the services'
  * `@Transactional()` units of work join it): the write commits if and only if its answer
@@ -65,6 +68,7 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationBoo
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly reflector: Reflector,
     private readonly clock: Clock,
+    private readonly authorizer: ReplayAuthorizer,
     @Inject(idempotencyConfig.KEY) private readonly config: ConfigType<typeof idempotencyConfig>,
     @Inject(authConfig.KEY) auth: ConfigType<typeof authConfig>,
   ) {
@@ -105,7 +109,12 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationBoo
     const described = `${request.method} ${request.originalUrl}\n${JSON.stringify(request.body ?? null)}`;
     const response = http.getResponse<Response>();
     const outside = this.reflector.get<boolean | undefined>(OUTSIDE_TRANSACTION, context.getHandler()) === true;
-    return from(this.begin(scope, key, described)).pipe(
+    const user = request.user;
+    const begun = async () => {
+      await this.authorizer.authorize(user.id, request);
+      return this.begin(scope, key, described);
+    };
+    return from(begun()).pipe(
       mergeMap((outcome) => {
         if ('replay' in outcome) {
           response.status(outcome.replay.statusCode).setHeader('Idempotent-Replayed', 'true');
