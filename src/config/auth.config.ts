@@ -19,6 +19,13 @@ export const authConfig = configNamespace(
     ARGON2_MEMORY_KIB: integer({ default: 19_456, min: 1024, max: 4_194_304 }),
     ARGON2_TIME_COST: integer({ default: 2, min: 1, max: 20 }),
     ARGON2_PARALLELISM: integer({ default: 1, min: 1, max: 16 }),
+    /**
+     * Hashes computed at once (each holds a libuv thread and ARGON2_MEMORY_KIB): 2 of libuv's
+     * 4 threads, the others stay free for the rest of the app.
+     */
+    ARGON2_MAX_CONCURRENT: integer({ default: 2, min: 1, max: 64 }),
+    /** Hashes waiting for a slot; one more is refused at once with 503 and Retry-After. */
+    ARGON2_MAX_QUEUE: integer({ default: 16, min: 0, max: 10_000 }),
     /** Password reset code lifetime. */
     RESET_CODE_TTL_MIN: integer({ default: 10, min: 1, max: 1440 }),
     /** Wrong tries that burn a reset code. */
@@ -43,6 +50,7 @@ export const authConfig = configNamespace(
       timeCost: v.ARGON2_TIME_COST,
       parallelism: v.ARGON2_PARALLELISM,
     },
+    argon2Capacity: { concurrent: v.ARGON2_MAX_CONCURRENT, queue: v.ARGON2_MAX_QUEUE },
     reset: {
       ttlMs: v.RESET_CODE_TTL_MIN * 60_000,
       maxAttempts: v.RESET_MAX_ATTEMPTS,
