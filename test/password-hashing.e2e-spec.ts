@@ -69,4 +69,27 @@ describe('password hashing capacity (ARGON2_MAX_CONCURRENT=1, ARGON2_MAX_QUEUE=1
     for (const [known, status] of served) expect(status).toBe(known ? 200 : 401);
     expect(held.started()).toBe(2);
   });
+
+  it('should not count a sign-in refused for capacity against the account', async () => {
+    const u = await registerUser(t);
+    const held = holdVerifications();
+    // Eight at once, within the account's 10: each takes its attempt before it reaches the hasher.
+    const answered: number[] = [];
+    const logins = Array.from({ length: 8 }, () =>
+      t.http
+        .post('/auth/login')
+        .send({ email: u.email, password: 'wrong!' })
+        .then((res) => answered.push(res.status)),
+    );
+    await eventually(() => expect(answered).toEqual(Array<number>(6).fill(503)));
+    held.release();
+    await Promise.all(logins);
+    expect(answered).toEqual([...Array<number>(6).fill(503), 401, 401]);
+    jest.restoreAllMocks();
+
+    // Two failures counted of the default 10: eight more wrong passwords are still 401.
+    for (let i = 0; i < 8; i++)
+      await t.http.post('/auth/login').send({ email: u.email, password: 'wrong!' }).expect(401);
+    await t.http.post('/auth/login').send({ email: u.email, password: u.password }).expect(429);
+  });
 });

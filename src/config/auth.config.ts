@@ -30,13 +30,6 @@ export const authConfig = configNamespace(
     RESET_CODE_TTL_MIN: integer({ default: 10, min: 1, max: 1440 }),
     /** Wrong tries that burn a reset code. */
     RESET_MAX_ATTEMPTS: integer({ default: 5, min: 1, max: 100 }),
-    /** Reset mails per email address per hour. */
-    RESET_REQUESTS_PER_HOUR: integer({ default: 5, min: 1, max: 1000 }),
-    /** Wrong invite codes per user per window before 429. */
-    INVITE_MAX_FAILURES: integer({ default: 10, min: 1, max: 10_000 }),
-    /** Wrong invite codes per client address per window before 429 (many accounts, one guesser). */
-    INVITE_MAX_FAILURES_PER_IP: integer({ default: 30, min: 1, max: 100_000 }),
-    INVITE_FAILURE_WINDOW_SEC: integer({ default: 900, min: 1, max: 86_400 }),
     /** How long an invite code works; a member reading the list afterwards gets a fresh one. */
     INVITE_TTL_DAYS: integer({ default: 7, min: 1, max: 365 }),
   },
@@ -54,12 +47,8 @@ export const authConfig = configNamespace(
     reset: {
       ttlMs: v.RESET_CODE_TTL_MIN * 60_000,
       maxAttempts: v.RESET_MAX_ATTEMPTS,
-      requestsPerHour: v.RESET_REQUESTS_PER_HOUR,
     },
     invite: {
-      maxFailures: v.INVITE_MAX_FAILURES,
-      maxFailuresPerIp: v.INVITE_MAX_FAILURES_PER_IP,
-      failureWindowMs: v.INVITE_FAILURE_WINDOW_SEC * 1000,
       ttlMs: v.INVITE_TTL_DAYS * 86_400_000,
     },
   }),

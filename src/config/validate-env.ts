@@ -5,6 +5,7 @@ import { configurationError } from './env';
 import { idempotencyConfig } from './idempotency.config';
 import { mailConfig } from './mail.config';
 import { realtimeConfig } from './realtime.config';
+import { throttleConfig } from './throttle.config';
 import { tripsConfig } from './trips.config';
 
 /** Every config namespace: loaded by ConfigModule, validated together at boot. */
@@ -15,6 +16,7 @@ export const CONFIG_NAMESPACES = [
   idempotencyConfig,
   mailConfig,
   realtimeConfig,
+  throttleConfig,
   tripsConfig,
 ];
 

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AccessModule } from '../access/access.module';
-import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
+import { ThrottlesModule } from '../common/rate-limit/throttles.module';
 import { ItemsModule } from '../items/items.module';
 import { RealtimeModule } from '../realtime/realtime.module';
 import { StoresModule } from '../stores/stores.module';
@@ -9,7 +9,7 @@ import { ListsRepository } from './lists.repository';
 import { ListsService } from './lists.service';
 
 @Module({
-  imports: [AccessModule, ItemsModule, StoresModule, RealtimeModule, RateLimitModule],
+  imports: [AccessModule, ItemsModule, StoresModule, RealtimeModule, ThrottlesModule],
   controllers: [ListsController],
   providers: [ListsRepository, ListsService],
   exports: [ListsRepository, ListsService],
