@@ -83,7 +83,7 @@ export class PasswordResetService implements BeforeApplicationShutdown {
     if (!revoked) throw new BadRequestException(INVALID_CODE);
     this.liveness.forget(revoked);
     // Committed: what follows must not turn the reset into an error. The owner proved the
-    // mailbox, so the account's sign-in lockout ends with the old password.
+    // mailbox and the guessed-at password is gone, so the account's sign-in lockout ends.
     await Promise.all([this.throttles.refund(attempt), this.throttles.forget({ loginPerAccount: dto.email })]).catch(
       (error: unknown) => this.logger.warn({ err: error }, 'throttle counts not cleared after a reset'),
     );
