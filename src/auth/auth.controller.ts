@@ -31,7 +31,7 @@ export class AuthController {
   @Public()
   @Post('register')
   @ApiCreatedResponse({ type: AuthResponse })
-  @ApiErrors(400, 409)
+  @ApiErrors(400, 409, 429, 503)
   register(@Body() dto: RegisterDto, @Client() client: ClientInfo): Promise<AuthResponse> {
     return this.auth.register(dto, client);
   }
@@ -40,7 +40,7 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @ApiOkResponse({ type: AuthResponse })
-  @ApiErrors(400, 401)
+  @ApiErrors(400, 401, 429, 503)
   login(@Body() dto: LoginDto, @Client() client: ClientInfo): Promise<AuthResponse> {
     return this.auth.login(dto, client);
   }
@@ -99,9 +99,9 @@ export class AuthController {
   @Post('password-reset/request')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: MessageResponse })
-  @ApiErrors(400)
-  requestPasswordReset(@Body() dto: PasswordResetRequestDto): MessageResponse {
-    return this.resets.request(dto);
+  @ApiErrors(400, 429)
+  requestPasswordReset(@Body() dto: PasswordResetRequestDto, @Client() client: ClientInfo): Promise<MessageResponse> {
+    return this.resets.request(dto, client);
   }
 
   /** Sets a new password with the emailed code and signs out every session. */
@@ -109,8 +109,8 @@ export class AuthController {
   @Post('password-reset/confirm')
   @HttpCode(204)
   @ApiNoContentResponse()
-  @ApiErrors(400)
-  confirmPasswordReset(@Body() dto: PasswordResetConfirmDto): Promise<void> {
-    return this.resets.confirm(dto);
+  @ApiErrors(400, 429, 503)
+  confirmPasswordReset(@Body() dto: PasswordResetConfirmDto, @Client() client: ClientInfo): Promise<void> {
+    return this.resets.confirm(dto, client);
   }
 }

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { MailModule } from '../common/mail/mail.module';
-import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
+import { ThrottlesModule } from '../common/rate-limit/throttles.module';
 import { ListsModule } from '../lists/lists.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
@@ -13,7 +13,7 @@ import { PasswordResetService } from './password-reset.service';
 import { PasswordResetsRepository } from './password-resets.repository';
 
 @Module({
-  imports: [SessionsModule, UsersModule, ListsModule, MailModule, RateLimitModule],
+  imports: [SessionsModule, UsersModule, ListsModule, MailModule, ThrottlesModule],
   controllers: [AuthController],
   providers: [
     AuthService,

@@ -5,6 +5,7 @@ import { Clock } from '../common/clock/clock';
 import { ClientInfo } from '../common/decorators/client-info.decorator';
 import { AuthUser } from '../common/decorators/current-user.decorator';
 import { newOpaqueToken, sha256 } from '../common/crypto/secrets';
+import { Subjects, Throttles } from '../common/rate-limit/throttles';
 import { authConfig } from '../config/auth.config';
 import { ListsRepository } from '../lists/lists.repository';
 import { ListsService } from '../lists/lists.service';
@@ -36,23 +37,43 @@ export class AuthService {
     private readonly liveness: SessionLiveness,
     private readonly tokens: AccessTokens,
     private readonly hasher: PasswordHasher,
+    private readonly throttles: Throttles,
     private readonly clock: Clock,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
-  /** Creates the user, their first list ("<name>'s List", cut to fit 100 characters) and a session in one unit of work. */
+  /**
+   * Creates the user, their first list ("<name>'s List", cut to fit 100 characters) and a
+   * session in one unit of work. Every sign-up counts against the caller's address before
+   * any hashing, a known email's 409 included: the 409 cannot be an unlimited oracle.
+   */
   async register(dto: RegisterDto, client: ClientInfo): Promise<AuthResponse> {
-    const passwordHash = await this.hasher.hash(dto.password);
+    const attempt: Subjects = { registerPerIp: client.ip };
+    await this.throttles.take(attempt);
+    const passwordHash = await this.refundUnlessTried(attempt, () => this.hasher.hash(dto.password));
     return this.createAccount(dto, passwordHash, client);
   }
 
-  /** Unknown emails spend one password verification too, so timing does not reveal accounts. */
+  /**
+   * Failed sign-ins are limited per account (any email, known or not) and per address. The
+   * attempt is counted before the password is checked, so parallel guesses cannot slip past
+   * the limit and a locked account answers 429 even to the right password; a successful
+   * sign-in gives its attempt back (it does not reset the count: the owner signing in
+   * does not hand a guesser a fresh budget). Unknown emails spend one verification too, so
+   * timing does not reveal accounts.
+   */
   async login(dto: LoginDto, client: ClientInfo): Promise<AuthResponse> {
-    const user = await this.users.findByEmail(dto.email);
-    const valid = user
-      ? await this.hasher.verify(user.passwordHash, dto.password)
-      : await this.hasher.verifyNothing(dto.password);
-    if (!user || !valid) throw new UnauthorizedException('The email or password is incorrect.');
+    const attempt: Subjects = { loginPerAccount: dto.email, loginPerIp: client.ip };
+    await this.throttles.take(attempt);
+    const user = await this.refundUnlessTried(attempt, async () => {
+      const found = await this.users.findByEmail(dto.email);
+      const valid = found
+        ? await this.hasher.verify(found.passwordHash, dto.password)
+        : await this.hasher.verifyNothing(dto.password);
+      return valid ? found : null;
+    });
+    if (!user) throw new UnauthorizedException('The email or password is incorrect.');
+    await this.throttles.refund(attempt);
     return this.startSession(user, await this.lists.listIdsOf(user.id), client);
   }
 
@@ -144,6 +165,16 @@ export class AuthService {
       refreshToken,
       expiresAt: new Date(this.clock.now().getTime() + this.config.accessTtlMs).toISOString(),
     };
+  }
+
+  /** Runs `check`; when it fails (hasher busy, database down) the password was never tried: the attempt is given back. */
+  private async refundUnlessTried<T>(attempt: Subjects, check: () => Promise<T>): Promise<T> {
+    try {
+      return await check();
+    } catch (error) {
+      await this.throttles.refund(attempt).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** A session lives as long as its longest credential. */

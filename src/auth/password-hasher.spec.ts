@@ -1,5 +1,6 @@
+import { ApiError } from '../common/http/error-body';
 import { authConfig } from '../config/auth.config';
-import { PasswordHasher } from './password-hasher';
+import { HASHER_BUSY, PasswordHasher } from './password-hasher';
 
 describe('PasswordHasher', () => {
   const saved = { ...process.env };
@@ -35,5 +36,27 @@ describe('PasswordHasher', () => {
 
   it('should treat a malformed stored hash as a wrong password, not an error', async () => {
     await expect(new PasswordHasher(authConfig()).verify('not-a-hash', 'x')).resolves.toBe(false);
+  });
+
+  it('should default to 2 hashes at once and 16 waiting', () => {
+    delete process.env.ARGON2_MAX_CONCURRENT;
+    delete process.env.ARGON2_MAX_QUEUE;
+    expect(authConfig().argon2Capacity).toEqual({ concurrent: 2, queue: 16 });
+  });
+
+  it('should refuse at once with 503 and Retry-After the hash beyond ARGON2_MAX_CONCURRENT + ARGON2_MAX_QUEUE', async () => {
+    process.env.ARGON2_MAX_CONCURRENT = '1';
+    process.env.ARGON2_MAX_QUEUE = '1';
+    const hasher = new PasswordHasher(authConfig());
+    const stored = await hasher.hash('x'.repeat(8));
+    const running = hasher.hash('correct horse battery');
+    const queued = hasher.verify(stored, 'x'.repeat(8));
+
+    const refused = hasher.verifyNothing('whatever');
+    await expect(refused).rejects.toBeInstanceOf(ApiError);
+    await expect(refused).rejects.toMatchObject({ statusCode: 503, message: HASHER_BUSY, retryAfterSec: 1 });
+    await expect(running).resolves.toMatch(/^\$argon2id\$/);
+    await expect(queued).resolves.toBe(true);
+    await expect(hasher.verifyNothing('whatever')).resolves.toBe(false);
   });
 });

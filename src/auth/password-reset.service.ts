@@ -4,22 +4,29 @@ import { ConfigType } from '@nestjs/config';
 import { Clock } from '../common/clock/clock';
 import { deriveKey, hmac, newResetCode, safeEqual } from '../common/crypto/secrets';
 import { Mailer } from '../common/mail/mailer';
-import { RateLimitRepository } from '../common/rate-limit/rate-limit.repository';
+import { ClientInfo } from '../common/decorators/client-info.decorator';
+import { Subjects, Throttles } from '../common/rate-limit/throttles';
 import { authConfig } from '../config/auth.config';
 import { UsersRepository } from '../users/users.repository';
 import { PasswordResetConfirmDto, PasswordResetRequestDto } from './dto/auth.dto';
 import { MessageResponse } from './dto/auth.response';
 import { PasswordHasher } from './password-hasher';
+import { PasswordResetCodeEntity } from './password-reset-code.entity';
 import { PasswordResetsRepository } from './password-resets.repository';
 import { SessionLiveness } from '../sessions/session-liveness';
 import { SessionsRepository } from '../sessions/sessions.repository';
 
 export const RESET_REQUESTED: MessageResponse = { message: 'If that account exists, a code has been sent.' };
-const HOUR_MS = 3_600_000;
+export const INVALID_CODE = 'The reset code is invalid or has expired.';
+
+/** What a presented code is, against the email's stored one. */
+type Verdict = 'missing' | 'expired' | 'wrong' | 'right';
 
 /**
  * Six-digit codes by email: 10 minutes, single use, stored only as an HMAC bound to the
- * email, burned after 5 wrong tries; a reset revokes every session of the user.
+ * email, burned after 5 wrong tries; a reset revokes every session of the user. Requests are
+ * throttled per address (429) and per email (no more mail, same 202); confirmations per
+ * email and per address, counting failures.
  */
 @Injectable()
 export class PasswordResetService implements BeforeApplicationShutdown {
@@ -30,7 +37,7 @@ export class PasswordResetService implements BeforeApplicationShutdown {
   constructor(
     private readonly users: UsersRepository,
     private readonly resets: PasswordResetsRepository,
-    private readonly rateLimits: RateLimitRepository,
+    private readonly throttles: Throttles,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionsRepository,
     private readonly liveness: SessionLiveness,
@@ -43,9 +50,11 @@ export class PasswordResetService implements BeforeApplicationShutdown {
 
   /**
    * Answers at once with the same body whether or not the account exists; the lookup,
-   * the code and the mail happen after the answer, so timing tells nothing either.
+   * the code and the mail happen after the answer, so timing tells nothing either. Only the
+   * address's throttle (the same for every email) is counted before answering.
    */
-  request(dto: PasswordResetRequestDto): MessageResponse {
+  async request(dto: PasswordResetRequestDto, client: ClientInfo): Promise<MessageResponse> {
+    await this.throttles.take({ resetRequestPerIp: client.ip });
     const task = this.issueCode(dto.email)
       .catch((error: unknown) => this.logger.error({ err: error }, 'password reset mail failed'))
       .finally(() => this.pending.delete(task));
@@ -53,16 +62,31 @@ export class PasswordResetService implements BeforeApplicationShutdown {
     return RESET_REQUESTED;
   }
 
-  async confirm(dto: PasswordResetConfirmDto): Promise<void> {
-    const newPasswordHash = await this.hasher.hash(dto.newPassword);
-    const revoked = await this.consume(
-      dto.email,
-      this.codeHash(dto.email, dto.token ?? dto.code ?? ''),
-      newPasswordHash,
-    );
-    // Outside the unit of work, so a wrong attempt stays counted.
-    if (!revoked) throw new BadRequestException('The reset code is invalid or has expired.');
+  /**
+   * The code is checked before the new password is hashed, so wrong codes never reach the
+   * hasher: first a unit of work that counts a wrong code (and burns it at RESET_MAX_ATTEMPTS)
+   * and commits that count; then, for the right code only, the hash; then one unit of work
+   * that checks the code again under its lock and, only if it still holds, uses it up,
+   * replaces the password and revokes every session — all of it or nothing.
+   */
+  async confirm(dto: PasswordResetConfirmDto, client: ClientInfo): Promise<void> {
+    const attempt: Subjects = { resetConfirmPerAccount: dto.email, resetConfirmPerIp: client.ip };
+    await this.throttles.take(attempt);
+    const codeHash = this.codeHash(dto.email, dto.token ?? dto.code ?? '');
+    if (!(await this.checkCode(dto.email, codeHash))) throw new BadRequestException(INVALID_CODE);
+    const newPasswordHash = await this.hasher.hash(dto.newPassword).catch(async (error: unknown) => {
+      // Busy hasher: the code was right and stays usable; this attempt does not count.
+      await this.throttles.refund(attempt).catch(() => undefined);
+      throw error;
+    });
+    const revoked = await this.consume(dto.email, codeHash, newPasswordHash);
+    if (!revoked) throw new BadRequestException(INVALID_CODE);
     this.liveness.forget(revoked);
+    // Committed: what follows must not turn the reset into an error. The owner proved the
+    // mailbox and the guessed-at password is gone, so the account's sign-in lockout ends.
+    await Promise.all([this.throttles.refund(attempt), this.throttles.forget({ loginPerAccount: dto.email })]).catch(
+      (error: unknown) => this.logger.warn({ err: error }, 'throttle counts not cleared after a reset'),
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -70,8 +94,8 @@ export class PasswordResetService implements BeforeApplicationShutdown {
   }
 
   private async issueCode(email: string): Promise<void> {
-    const requests = await this.rateLimits.hit(`password-reset:${email}`, HOUR_MS);
-    if (requests > this.config.reset.requestsPerHour) return;
+    // Beyond RESET_REQUESTS_PER_HOUR for this email: no mail, and the same 202 as for any email.
+    if (!(await this.throttles.tryTake({ resetRequestPerAccount: email }))) return;
     const user = await this.users.findByEmail(email);
     if (!user) return;
     const code = newResetCode();
@@ -92,27 +116,41 @@ export class PasswordResetService implements BeforeApplicationShutdown {
   }
 
   /**
-   * One unit of work: a wrong code counts an attempt and burns the code at `maxAttempts`;
-   * the right one is deleted (single use), the password replaced and every session of the
-   * user revoked. Returns the revoked session ids, or null when the code did not match.
+   * Whether `codeHash` is the email's live code, in a unit of work of its own (committed
+   * before any hashing): a wrong code counts an attempt and is burned at `maxAttempts`, an
+   * expired one is deleted, the right one is left for `consume`.
+   */
+  @Transactional()
+  private async checkCode(email: string, codeHash: string): Promise<boolean> {
+    const code = await this.resets.lock(email);
+    const verdict = this.judge(code, codeHash);
+    if (verdict === 'expired') await this.resets.delete(email);
+    if (verdict === 'wrong' && code) {
+      if (code.attempts + 1 >= this.config.reset.maxAttempts) await this.resets.delete(email);
+      else await this.resets.countAttempt(email, code.attempts + 1);
+    }
+    return verdict === 'right';
+  }
+
+  /**
+   * One unit of work: the code, locked, must still be the right one (not used, burned or
+   * replaced since `checkCode`); it is deleted (single use), the password replaced and every
+   * session of the user revoked. Returns the revoked session ids, or null when the code no
+   * longer holds.
    */
   @Transactional()
   private async consume(email: string, codeHash: string, newPasswordHash: string): Promise<string[] | null> {
-    const now = this.clock.now();
     const code = await this.resets.lock(email);
-    if (!code) return null;
-    if (code.expiresAt <= now) {
-      await this.resets.delete(email);
-      return null;
-    }
-    if (!safeEqual(code.codeHash, codeHash)) {
-      if (code.attempts + 1 >= this.config.reset.maxAttempts) await this.resets.delete(email);
-      else await this.resets.countAttempt(email, code.attempts + 1);
-      return null;
-    }
+    if (!code || this.judge(code, codeHash) !== 'right') return null;
     await this.resets.delete(email);
     await this.users.setPasswordHash(code.userId, newPasswordHash);
-    return this.sessions.revokeAll(code.userId, now);
+    return this.sessions.revokeAll(code.userId, this.clock.now());
+  }
+
+  private judge(code: PasswordResetCodeEntity | null, codeHash: string): Verdict {
+    if (!code) return 'missing';
+    if (code.expiresAt <= this.clock.now()) return 'expired';
+    return safeEqual(code.codeHash, codeHash) ? 'right' : 'wrong';
   }
 
   private codeHash(email: string, code: string): string {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import {
   configNamespace,
@@ -7,9 +8,38 @@ import {
   oneOf,
   optionalBoolean,
   optionalText,
+  parsed,
   readVariable,
   text,
 } from './env';
+
+/** Express "trust proxy": trust every hop (true), none (false), that many hops, or these addresses. */
+export type TrustProxy = boolean | number | string[];
+
+const PROXY_PRESETS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** One entry of an address list: a preset, an address, or a subnet (`10.0.0.0/8`, `fd00::/8`). */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_PRESETS.has(entry)) return true;
+  const [address, range, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (range === undefined) return true;
+  if (/^\d{1,3}$/.test(range)) return Number(range) <= (family === 4 ? 32 : 128);
+  return family === 4 && isIP(range) === 4;
+}
+
+/**
+ * TRUST_PROXY as Express needs it: Express reads a string as a list of addresses, so "1" or
+ * "false" passed through would mean the address 0.0.0.1 (trust nobody, silently) or crash the boot.
+ */
+export function parseTrustProxy(raw: string): TrustProxy | null {
+  const value = raw.trim();
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d{1,2}$/.test(value)) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim());
+  return entries.every(isProxyAddress) ? entries : null;
+}
 
 const NODE_ENV = oneOf(['development', 'production', 'test'], 'development');
 /** Working files of a zero-config run: embedded database, generated secret, dev mail. */
@@ -38,8 +68,17 @@ export const appConfig = configNamespace(
     DATA_DIR,
     /** Comma-separated allowlist of browser origins; empty: none. */
     CORS_ORIGINS: text(''),
-    /** Express "trust proxy": the hops or addresses of the load balancer. */
-    TRUST_PROXY: text('loopback'),
+    /**
+     * Whose X-Forwarded-For is believed (the client address that sessions record and per-address
+     * throttles count): false, true (anyone: only behind a proxy that overwrites the header),
+     * a hop count, or addresses/subnets of the proxies (and the presets loopback, linklocal,
+     * uniquelocal). Default: a proxy on this host.
+     */
+    TRUST_PROXY: parsed(
+      'loopback',
+      parseTrustProxy,
+      'must be true, false, a hop count, or comma-separated addresses, subnets or loopback/linklocal/uniquelocal',
+    ),
     /** JSON body limit, a byte size for body-parser: `1mb`, `512kb` or bytes. `1m` would silently mean 1 byte. */
     BODY_LIMIT: matching(/^(\d+|\d+(\.\d+)? *(b|kb|mb|gb))$/i, 'must be a size such as 1mb, 512kb or 100000', '1mb'),
     /** Default: silent under test, info otherwise. */

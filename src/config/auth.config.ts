@@ -19,17 +19,17 @@ export const authConfig = configNamespace(
     ARGON2_MEMORY_KIB: integer({ default: 19_456, min: 1024, max: 4_194_304 }),
     ARGON2_TIME_COST: integer({ default: 2, min: 1, max: 20 }),
     ARGON2_PARALLELISM: integer({ default: 1, min: 1, max: 16 }),
+    /**
+     * Hashes computed at once (each holds a libuv thread and ARGON2_MEMORY_KIB): 2 of libuv's
+     * 4 threads, the others stay free for the rest of the app.
+     */
+    ARGON2_MAX_CONCURRENT: integer({ default: 2, min: 1, max: 64 }),
+    /** Hashes waiting for a slot; one more is refused at once with 503 and Retry-After. */
+    ARGON2_MAX_QUEUE: integer({ default: 16, min: 0, max: 10_000 }),
     /** Password reset code lifetime. */
     RESET_CODE_TTL_MIN: integer({ default: 10, min: 1, max: 1440 }),
     /** Wrong tries that burn a reset code. */
     RESET_MAX_ATTEMPTS: integer({ default: 5, min: 1, max: 100 }),
-    /** Reset mails per email address per hour. */
-    RESET_REQUESTS_PER_HOUR: integer({ default: 5, min: 1, max: 1000 }),
-    /** Wrong invite codes per user per window before 429. */
-    INVITE_MAX_FAILURES: integer({ default: 10, min: 1, max: 10_000 }),
-    /** Wrong invite codes per client address per window before 429 (many accounts, one guesser). */
-    INVITE_MAX_FAILURES_PER_IP: integer({ default: 30, min: 1, max: 100_000 }),
-    INVITE_FAILURE_WINDOW_SEC: integer({ default: 900, min: 1, max: 86_400 }),
     /** How long an invite code works; a member reading the list afterwards gets a fresh one. */
     INVITE_TTL_DAYS: integer({ default: 7, min: 1, max: 365 }),
   },
@@ -43,15 +43,12 @@ export const authConfig = configNamespace(
       timeCost: v.ARGON2_TIME_COST,
       parallelism: v.ARGON2_PARALLELISM,
     },
+    argon2Capacity: { concurrent: v.ARGON2_MAX_CONCURRENT, queue: v.ARGON2_MAX_QUEUE },
     reset: {
       ttlMs: v.RESET_CODE_TTL_MIN * 60_000,
       maxAttempts: v.RESET_MAX_ATTEMPTS,
-      requestsPerHour: v.RESET_REQUESTS_PER_HOUR,
     },
     invite: {
-      maxFailures: v.INVITE_MAX_FAILURES,
-      maxFailuresPerIp: v.INVITE_MAX_FAILURES_PER_IP,
-      failureWindowMs: v.INVITE_FAILURE_WINDOW_SEC * 1000,
       ttlMs: v.INVITE_TTL_DAYS * 86_400_000,
     },
   }),

@@ -66,6 +66,11 @@ export function matching(pattern: RegExp, expected: string, fallback: string): V
   return (raw) => (raw === undefined ? fallback : pattern.test(raw) ? raw : refuse(expected));
 }
 
+/** A value `parse` understands (null: refused, saying what is `expected`). */
+export function parsed<T>(fallback: string, parse: (raw: string) => T | null, expected: string): Variable<T> {
+  return (raw) => parse(raw ?? fallback) ?? refuse(expected);
+}
+
 /** A duration such as `30d` or `15m`, in milliseconds. */
 export function duration(fallback: string): Variable<number> {
   return (raw) => parseDuration(raw ?? fallback) ?? refuse('must look like 30d, 12h, 15m or 90s');

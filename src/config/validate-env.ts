@@ -6,6 +6,7 @@ import { idempotencyConfig } from './idempotency.config';
 import { mailConfig } from './mail.config';
 import { quotaConfig } from './quota.config';
 import { realtimeConfig } from './realtime.config';
+import { throttleConfig } from './throttle.config';
 import { tripsConfig } from './trips.config';
 
 /** Every config namespace: loaded by ConfigModule, validated together at boot. */
@@ -17,6 +18,7 @@ export const CONFIG_NAMESPACES = [
   mailConfig,
   quotaConfig,
   realtimeConfig,
+  throttleConfig,
   tripsConfig,
 ];
 

@@ -6,6 +6,7 @@ import { StoresTrips1763922800000 } from '../../migrations/1763922800000-StoresT
 import { ReceiptFiles1764100000001 } from '../../migrations/1764100000001-ReceiptFiles';
 import { IdempotencyLease1764100000002 } from '../../migrations/1764100000002-IdempotencyLease';
 import { InvitesAndResume1764100000003 } from '../../migrations/1764100000003-InvitesAndResume';
+import { Throttles1764200000001 } from '../../migrations/1764200000001-Throttles';
 import { QuotaIndexes1764200000003 } from '../../migrations/1764200000003-QuotaIndexes';
 import { SealedSecrets1764200000004 } from '../../migrations/1764200000004-SealedSecrets';
 import { StoreEntity } from '../stores/store.entity';
@@ -37,6 +38,7 @@ export const MIGRATIONS = [
   ReceiptFiles1764100000001,
   IdempotencyLease1764100000002,
   InvitesAndResume1764100000003,
+  Throttles1764200000001,
   QuotaIndexes1764200000003,
   SealedSecrets1764200000004,
 ];

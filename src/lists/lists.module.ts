@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AccessModule } from '../access/access.module';
-import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
+import { ThrottlesModule } from '../common/rate-limit/throttles.module';
 import { ItemsModule } from '../items/items.module';
 import { QuotasModule } from '../quotas/quotas.module';
 import { RealtimeModule } from '../realtime/realtime.module';
@@ -11,7 +11,7 @@ import { ListsRepository } from './lists.repository';
 import { ListsService } from './lists.service';
 
 @Module({
-  imports: [AccessModule, ItemsModule, StoresModule, QuotasModule, RealtimeModule, RateLimitModule],
+  imports: [AccessModule, ItemsModule, StoresModule, QuotasModule, RealtimeModule, ThrottlesModule],
   controllers: [ListsController],
   providers: [InviteCodes, ListsRepository, ListsService],
   exports: [ListsRepository, ListsService],

@@ -6,7 +6,7 @@ import { ListAccess } from '../access/list-access.service';
 import { QuotaExceeded } from '../quotas/quota-exceeded';
 import { Quotas } from '../quotas/quotas.service';
 import { ApiError } from '../common/http/error-body';
-import { RateLimitRepository } from '../common/rate-limit/rate-limit.repository';
+import { Throttles } from '../common/rate-limit/throttles';
 import { authConfig } from '../config/auth.config';
 import { ItemsRepository } from '../items/items.repository';
 import { RealtimeGateway } from '../realtime/realtime.gateway';
@@ -18,7 +18,7 @@ import { ListsRepository, MemberRow } from './lists.repository';
 import { ListsService } from './lists.service';
 
 const user = { id: 'u1', sessionId: 's1' };
-const config = { invite: { maxFailures: 3, maxFailuresPerIp: 5, failureWindowMs: 60_000, ttlMs: 7 * 86_400_000 } };
+const config = { invite: { ttlMs: 7 * 86_400_000 } };
 const client = { userAgent: null, ip: '203.0.113.7' };
 const codes = new InviteCodes({ jwtSecret: 'a-test-secret-of-at-least-32-bytes!!' } as ConfigType<typeof authConfig>);
 const ana: MemberRow = { id: 'u1', name: 'Ana', email: 'ana@example.com', role: 'owner' };
@@ -40,7 +40,7 @@ function list(overrides: Partial<ListEntity> = {}): ListEntity {
 
 describe('ListsService', () => {
   let lists: MockProxy<ListsRepository>;
-  let rateLimits: MockProxy<RateLimitRepository>;
+  let throttles: MockProxy<Throttles>;
   let access: MockProxy<ListAccess>;
   let gateway: MockProxy<RealtimeGateway>;
   let unit: ServiceUnderTest<ListsService>;
@@ -51,12 +51,11 @@ describe('ListsService', () => {
   beforeEach(async () => {
     quotas = mock<Quotas>();
     lists = mock<ListsRepository>();
-    rateLimits = mock<RateLimitRepository>();
+    throttles = mock<Throttles>();
     access = mock<ListAccess>();
     gateway = mock<RealtimeGateway>();
     const items = mock<ItemsRepository>();
     items.inList.mockResolvedValue([]);
-    rateLimits.hit.mockResolvedValue(1);
     access.requireMember.mockResolvedValue('member');
     lists.find.mockResolvedValue(list());
     lists.lock.mockResolvedValue(list());
@@ -72,7 +71,7 @@ describe('ListsService', () => {
       { provide: StoresService, useValue: mock<StoresService>() },
       { provide: ListAccess, useValue: access },
       { provide: RealtimeGateway, useValue: gateway },
-      { provide: RateLimitRepository, useValue: rateLimits },
+      { provide: Throttles, useValue: throttles },
       { provide: Quotas, useValue: quotas },
       { provide: InviteCodes, useValue: codes },
       { provide: authConfig.KEY, useValue: config },
@@ -81,44 +80,34 @@ describe('ListsService', () => {
   });
 
   describe('join', () => {
-    it('should refuse with 429 without looking the code up once the user is over the limit', async () => {
-      rateLimits.hit.mockResolvedValue(4);
-      await expect(service.join(user, { inviteCode: 'ABC-DEF' }, client)).rejects.toMatchObject({ statusCode: 429 });
-      await expect(service.join(user, { inviteCode: 'ABC-DEF' }, client)).rejects.toBeInstanceOf(ApiError);
+    const attempt = { invitePerUser: 'u1', invitePerIp: '203.0.113.7' };
+
+    it("should refuse with the throttle's 429 without looking the code up once over a limit", async () => {
+      const refusal = ApiError.retryLater(429, 'Too many wrong invite codes. Please try again in 15 minutes.', 900);
+      throttles.take.mockRejectedValue(refusal);
+      await expect(service.join(user, { inviteCode: 'ABC-DEF' }, client)).rejects.toBe(refusal);
+      expect(throttles.take).toHaveBeenCalledWith(attempt);
       expect(lists.lockByInviteCode).not.toHaveBeenCalled();
     });
 
     it('should count a wrong code against the user and the address and answer 404', async () => {
       lists.lockByInviteCode.mockResolvedValue(null);
       await expect(service.join(user, { inviteCode: 'ABC-DEF' }, client)).rejects.toBeInstanceOf(NotFoundException);
-      expect(rateLimits.hit.mock.calls).toEqual([
-        ['invite-attempts:u1', 60_000],
-        ['invite-attempts-ip:203.0.113.7', 60_000],
-      ]);
-      expect(rateLimits.refund).not.toHaveBeenCalled();
+      expect(throttles.take.mock.calls).toEqual([[attempt]]);
+      expect(throttles.refund).not.toHaveBeenCalled();
     });
 
-    it('should refuse with 429 when the address is over its limit, whatever the account', async () => {
-      rateLimits.hit.mockImplementation((key) => Promise.resolve(key.startsWith('invite-attempts-ip:') ? 6 : 1));
-      await expect(service.join(user, { inviteCode: 'ABC-DEF' }, client)).rejects.toMatchObject({ statusCode: 429 });
-      expect(lists.lockByInviteCode).not.toHaveBeenCalled();
-    });
-
-    it('should allow up to the address limit itself', async () => {
-      rateLimits.hit.mockImplementation((key) => Promise.resolve(key.startsWith('invite-attempts-ip:') ? 5 : 3));
-      lists.lockByInviteCode.mockResolvedValue(null);
-      await expect(service.join(user, { inviteCode: 'ABC-DEF' }, client)).rejects.toBeInstanceOf(NotFoundException);
-    });
-
-    it('should count the attempt outside the join unit of work, so a failed join keeps it counted', async () => {
+    it('should count the attempt before the lookup and outside the join unit of work, so a failed join keeps it counted', async () => {
       let countedInTransaction: boolean | undefined;
-      rateLimits.hit.mockImplementation(() => {
+      throttles.take.mockImplementation(() => {
         countedInTransaction = unit.inTransaction();
-        return Promise.resolve(1);
+        return Promise.resolve();
       });
       lists.lockByInviteCode.mockResolvedValue(null);
       await expect(service.join(user, { inviteCode: 'ABC-DEF' }, client)).rejects.toBeInstanceOf(NotFoundException);
       expect(countedInTransaction).toBe(false);
+      const [take, lookup] = callOrder(throttles.take, lists.lockByInviteCode);
+      expect(take).toBeLessThan(lookup);
     });
 
     it('should give the attempt back when the code was right, and emit the new members after adding', async () => {
@@ -126,7 +115,7 @@ describe('ListsService', () => {
       lists.addMember.mockResolvedValue(true);
       const joined = await service.join(user, { inviteCode: 'ABC-DEF' }, client);
       expect(joined).toMatchObject({ id: 'l1', role: 'member', seq: 4 });
-      expect(rateLimits.refund.mock.calls).toEqual([['invite-attempts:u1'], ['invite-attempts-ip:203.0.113.7']]);
+      expect(throttles.refund.mock.calls).toEqual([[{ invitePerUser: 'u1', invitePerIp: '203.0.113.7' }]]);
       expect(gateway.emit).toHaveBeenCalledWith(
         'l1',
         'list:updated',
@@ -157,13 +146,13 @@ describe('ListsService', () => {
       const [add, check] = callOrder(lists.addMember, quotas.memberAdded);
       expect(add).toBeLessThan(check);
       expect(gateway.emit).not.toHaveBeenCalled();
-      expect(rateLimits.refund).toHaveBeenCalledTimes(2);
+      expect(throttles.refund.mock.calls).toEqual([[attempt]]);
     });
 
     it('should keep the attempt counted when the join fails otherwise', async () => {
       lists.lockByInviteCode.mockRejectedValue(new Error('connection lost'));
       await expect(service.join(user, { inviteCode: 'ABC-DEF' }, client)).rejects.toThrow('connection lost');
-      expect(rateLimits.refund).not.toHaveBeenCalled();
+      expect(throttles.refund).not.toHaveBeenCalled();
     });
 
     it('should look the code up in canonical form (upper case, dash, Crockford folding)', async () => {
@@ -175,7 +164,7 @@ describe('ListsService', () => {
     it('should count a malformed code (per user and per address) without querying lists', async () => {
       await expect(service.join(user, { inviteCode: '!!' }, client)).rejects.toBeInstanceOf(NotFoundException);
       expect(lists.lockByInviteCode).not.toHaveBeenCalled();
-      expect(rateLimits.hit).toHaveBeenCalledTimes(2);
+      expect(throttles.take).toHaveBeenCalledTimes(1);
     });
   });
 

@@ -16,7 +16,7 @@ import { AuthUser } from '../common/decorators/current-user.decorator';
 import { normalizeInviteCode } from '../common/crypto/secrets';
 import { ApiError } from '../common/http/error-body';
 import { parseIfMatch } from '../common/http/if-match';
-import { RateLimitRepository } from '../common/rate-limit/rate-limit.repository';
+import { Subjects, Throttles } from '../common/rate-limit/throttles';
 import { authConfig } from '../config/auth.config';
 import { ItemEntity } from '../items/item.entity';
 import { StoredEvent } from '../events/stored-event';
@@ -50,8 +50,8 @@ export class ListsService implements OnApplicationBootstrap {
     private readonly stores: StoresService,
     private readonly access: ListAccess,
     private readonly gateway: RealtimeGateway,
-    private readonly rateLimits: RateLimitRepository,
     private readonly quotas: Quotas,
+    private readonly throttles: Throttles,
     private readonly clock: Clock,
     private readonly codes: InviteCodes,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
@@ -125,20 +125,15 @@ export class ListsService implements OnApplicationBootstrap {
   }
 
   /**
-   * Joining twice is a no-op. Join attempts are counted per user before the lookup (one
-   * atomic increment, outside the join's transaction, so parallel guesses cannot slip past
-   * the limit on any instance); a right code gives its attempt back, also when a quota (the
-   * list's members, the joiner's lists) refuses the join.
+   * Joining twice is a no-op. Join attempts are counted per user and per address before the
+   * lookup (atomic increments, outside the join's transaction, so parallel guesses cannot
+   * slip past the limit on any instance); a right code gives its attempt back, also when a
+   * quota (the list's members, the joiner's lists) refuses the join.
    */
   async join(user: AuthUser, dto: JoinListDto, client: ClientInfo): Promise<ListResponse> {
-    const { maxFailures, maxFailuresPerIp, failureWindowMs } = this.config.invite;
-    const counted: [string, number][] = [[`invite-attempts:${user.id}`, maxFailures]];
-    if (client.ip) counted.push([`invite-attempts-ip:${client.ip}`, maxFailuresPerIp]);
-    const hits = await Promise.all(counted.map(([key]) => this.rateLimits.hit(key, failureWindowMs)));
-    if (hits.some((count, i) => count > counted[i][1])) {
-      throw new ApiError(429, 'Too many wrong invite codes; please wait a few minutes and try again.');
-    }
-    const refund = () => Promise.all(counted.map(([key]) => this.rateLimits.refund(key)));
+    const attempt: Subjects = { invitePerUser: user.id, invitePerIp: client.ip };
+    await this.throttles.take(attempt);
+    const refund = () => this.throttles.refund(attempt);
     const code = normalizeInviteCode(dto.inviteCode);
     const joined = code
       ? await this.joinByCode(user, code).catch(async (error: unknown) => {

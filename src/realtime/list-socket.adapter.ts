@@ -181,7 +181,7 @@ export class ListSocketAdapter extends WsAdapter {
     response.shouldKeepAlive = false;
     const body = this.errors.toBody(error, requestId(request, response));
     response.writeHead(body.statusCode, {
-      ...errorHeaders(body.statusCode),
+      ...errorHeaders(error, body.statusCode),
       'Content-Type': 'application/json; charset=utf-8',
       Connection: 'close',
     });

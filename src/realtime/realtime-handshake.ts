@@ -12,6 +12,7 @@ import { ListAccess } from '../access/list-access.service';
 import { Clock } from '../common/clock/clock';
 import { sha256 } from '../common/crypto/secrets';
 import { AuthUser } from '../common/decorators/current-user.decorator';
+import { Throttles } from '../common/rate-limit/throttles';
 import { appConfig } from '../config/app.config';
 import { realtimeConfig } from '../config/realtime.config';
 import { EventLogRepository, LogPosition } from '../events/event-log.repository';
@@ -43,8 +44,9 @@ export interface Handshake {
 
 /**
  * `ws://HOST/ws/lists/:listId?token=…|ticket=…[&since=N]`, decided before the upgrade:
- * the origin, the token or single-use ticket with its live session, membership, and the
- * list's position in its log. A refusal is an HttpException, answered as real HTTP.
+ * the origin, the token or single-use ticket with its live session, the user's handshake
+ * throttle, membership, and the list's position in its log. A refusal is an HttpException
+ * (or an ApiError: 429 with Retry-After), answered as real HTTP.
  */
 @Injectable()
 export class RealtimeHandshake {
@@ -54,6 +56,7 @@ export class RealtimeHandshake {
     private readonly repository: RealtimeRepository,
     private readonly log: EventLogRepository,
     private readonly slots: SocketSlots,
+    private readonly throttles: Throttles,
     private readonly clock: Clock,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
     @Inject(realtimeConfig.KEY) private readonly config: ConfigType<typeof realtimeConfig>,
@@ -69,6 +72,8 @@ export class RealtimeHandshake {
     const query = new URL(request.url ?? '/', 'http://localhost').searchParams;
     const since = this.parseSince(query.get('since'));
     const { user, ticket } = await this.authenticate(query, listId);
+    // Per user, every authenticated attempt: a reconnect loop cannot make each instance redo this work without end.
+    await this.throttles.take({ wsHandshakePerUser: user.id });
     // Position first, membership second: a removal committed in between is refused here,
     // one committed later is in the log after this position and closes the socket.
     const position = await this.log.position(listId);

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AccessModule } from '../access/access.module';
+import { ThrottlesModule } from '../common/rate-limit/throttles.module';
 import { EventsModule } from '../events/events.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { FrameRenderers } from './frame-renderers';
@@ -15,10 +16,10 @@ import { TicketsService } from './tickets.service';
 /**
  * Sockets, fan-out between instances and tickets. Feature services inject the gateway to
  * emit their writes' events; this module needs only what lies below the features: the
- * event log, access tokens and the membership check.
+ * event log, access tokens, the membership check and the throttles.
  */
 @Module({
-  imports: [EventsModule, SessionsModule, AccessModule],
+  imports: [EventsModule, SessionsModule, AccessModule, ThrottlesModule],
   controllers: [TicketsController],
   providers: [
     RealtimeGateway,

@@ -16,8 +16,11 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Boots the whole app as main.ts does, on this worker's migrated database, listening on a free port. */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * Boots the whole app as main.ts does, on this worker's migrated database, listening on a free
+ * port of `host` (loopback unless a test must be reached through another interface).
+ */
+export async function createTestApp(env: Record<string, string> = {}, host = '127.0.0.1'): Promise<TestApp> {
   await ensureWorkerDatabase();
   const saved = { ...process.env };
   Object.assign(process.env, env);
@@ -25,7 +28,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, bufferLogs: true });
     configureApp(app);
-    await app.listen(0, '127.0.0.1');
+    await app.listen(0, host);
     const dataSource = app.get<DataSource>(getDataSourceToken());
     return {
       app,
@@ -49,14 +52,17 @@ type Env = Record<string, string>;
  * must come before the boot (and before the close) ahead of this call, the rest after it.
  * Returns a TestApp that stands for the running app: use it in hooks and tests.
  */
-export function useTestApp(env: Env | (() => Env | Promise<Env>) = {}, options: { reset?: boolean } = {}): TestApp {
+export function useTestApp(
+  env: Env | (() => Env | Promise<Env>) = {},
+  options: { reset?: boolean; host?: string } = {},
+): TestApp {
   let current: TestApp | undefined;
   const running = (): TestApp => {
     if (!current) throw new Error('The test app is not running: use it inside hooks and tests, after useTestApp().');
     return current;
   };
   beforeAll(async () => {
-    current = await createTestApp(typeof env === 'function' ? await env() : env);
+    current = await createTestApp(typeof env === 'function' ? await env() : env, options.host);
   });
   afterAll(() => current?.close());
   if (options.reset !== false) beforeEach(() => running().reset());

@@ -15,6 +15,7 @@ export class RefusedHandshake extends Error {
   constructor(
     readonly status: number | undefined,
     readonly body: any,
+    readonly headers: Record<string, string | string[] | undefined> = {},
   ) {
     super(`handshake refused with ${status}`);
   }
@@ -59,7 +60,7 @@ export class TestSocket {
       ws.once('unexpected-response', (_req, res) => {
         let body = '';
         res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        res.on('end', () => reject(new RefusedHandshake(res.statusCode, body ? JSON.parse(body) : null)));
+        res.on('end', () => reject(new RefusedHandshake(res.statusCode, body ? JSON.parse(body) : null, res.headers)));
       });
       ws.once('error', (error) => reject(error));
     });

@@ -14,8 +14,14 @@ interface BodyParserError {
   expose?: boolean;
 }
 
-/** Headers that go with an error answer: a 503 says when to come back. */
-export function errorHeaders(statusCode: number): Record<string, string> {
+/**
+ * Headers that go with an error answer: when to come back, as the error says (a throttle's
+ * window, a busy hasher) or, for any other 503 (the database), DATABASE_RETRY_AFTER_SEC.
+ */
+export function errorHeaders(exception: unknown, statusCode: number): Record<string, string> {
+  if (exception instanceof ApiError && exception.retryAfterSec !== undefined) {
+    return { 'Retry-After': String(exception.retryAfterSec) };
+  }
   return statusCode === 503 ? { 'Retry-After': String(DATABASE_RETRY_AFTER_SEC) } : {};
 }
 
@@ -42,7 +48,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       response.end();
       return;
     }
-    response.status(body.statusCode).set(errorHeaders(body.statusCode)).json(body);
+    response.status(body.statusCode).set(errorHeaders(exception, body.statusCode)).json(body);
   }
 
   /**

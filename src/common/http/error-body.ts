@@ -23,7 +23,14 @@ export class ApiError extends Error {
     readonly details?: ErrorDetail[],
     /** Extra top-level fields, e.g. `current` on a 412. */
     readonly extra?: Record<string, unknown>,
+    /** Whole seconds after which the same request may succeed: sent as `Retry-After`. */
+    readonly retryAfterSec?: number,
   ) {
     super(message);
+  }
+
+  /** A 429 (over a limit) or 503 (out of capacity) that says when to come back. */
+  static retryLater(statusCode: 429 | 503, message: string, retryAfterSec: number): ApiError {
+    return new ApiError(statusCode, message, undefined, undefined, Math.max(1, Math.ceil(retryAfterSec)));
   }
 }
