@@ -1,0 +1,143 @@
+import { TestApp, useTestApp } from './support/app';
+import { expectInvalidExactly } from './support/expect';
+import { expectErrorBody, Registered, registerUser } from './support/factories';
+import { addItem, getList, itemsOf, ownerAndMember } from './support/lists';
+
+/** Sends raw JSON text or bytes as they are (supertest would serialize a Buffer as JSON). */
+function postJson(t: TestApp, u: Registered, path: string, text: string | Buffer, type = 'application/json') {
+  return t.http
+    .post(path)
+    .set(u.auth)
+    .set('Content-Type', type)
+    .serialize((body: unknown) => body as string)
+    .send(text);
+}
+
+async function listCount(t: TestApp, u: Registered): Promise<number> {
+  return ((await t.http.get('/lists').set(u.auth).expect(200)).body as unknown[]).length;
+}
+
+describe('input hardening', () => {
+  const t = useTestApp();
+
+  describe('JSON bodies', () => {
+    it.each([
+      ['__proto__ at the top level', '{"name":"Party","__proto__":{"isAdmin":true}}', '__proto__'],
+      ['__proto__ set to null', '{"name":"Party","__proto__":null}', '__proto__'],
+      ['constructor.prototype', '{"name":"Party","constructor":{"prototype":{"isAdmin":true}}}', 'constructor'],
+      ['prototype inside a value', '{"name":{"prototype":"Party"}}', 'name.prototype'],
+      ['__proto__ spelled with an escape', '{"name":"Party","\\u005f_proto__":{"isAdmin":true}}', '__proto__'],
+    ])('should refuse %s with 400 naming the field, and create nothing', async (_label, text, field) => {
+      const u = await registerUser(t);
+      const res = await postJson(t, u, '/lists', text);
+      expectInvalidExactly(res, [field], { namedInMessage: true });
+      expect(res.body.details).toEqual([{ field, problem: 'is not an allowed property' }]);
+      expect(await listCount(t, u)).toBe(1);
+    });
+
+    it('should refuse a prototype key in a nested value of a public route too', async () => {
+      const res = await t.http
+        .post('/auth/login')
+        .set('Content-Type', 'application/json')
+        .send('{"email":"ana@example.com","password":{"__proto__":{"length":3}}}');
+      expectInvalidExactly(res, ['password.__proto__']);
+    });
+
+    it('should refuse a key given twice with 400 naming it, whichever value comes first', async () => {
+      const u = await registerUser(t);
+      for (const text of ['{"name":"Party","name":"Other"}', '{"name":{"a":1},"name":"Party"}']) {
+        const res = await postJson(t, u, '/lists', text);
+        expectInvalidExactly(res, ['name'], { namedInMessage: true });
+        expect(res.body.details).toEqual([{ field: 'name', problem: 'appears more than once' }]);
+      }
+      expect(await listCount(t, u)).toBe(1);
+    });
+
+    it('should refuse 100,000 levels of nesting with 400, not 500, on public and protected routes', async () => {
+      const u = await registerUser(t);
+      const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+      const login = await t.http
+        .post('/auth/login')
+        .set('Content-Type', 'application/json')
+        .send(`{"email":"ana@example.com","password":${deep}}`);
+      const item = await postJson(t, u, `/lists/${u.listId}/items`, `{"name":${deep}}`);
+      for (const [res, field] of [
+        [login, 'password'],
+        [item, 'name'],
+      ] as const) {
+        expect(res.status).toBe(400);
+        expectErrorBody(res.body, 400);
+        expect(res.body.details).toEqual([
+          { field: `${field}${'.0'.repeat(15)}`, problem: 'is nested deeper than 16 levels' },
+        ]);
+      }
+      expect(await itemsOf(t, u)).toEqual([]);
+    });
+
+    it('should still read a body nested 16 levels deep', async () => {
+      const u = await registerUser(t);
+      const res = await postJson(t, u, '/lists', `{"name":${'['.repeat(15)}${']'.repeat(15)}}`);
+      expectInvalidExactly(res, ['name']); // read, then refused by validation: not a string
+      expect(res.body.details[0].problem).not.toMatch(/nested/);
+    });
+
+    it.each([
+      ['a NUL character', '"Milk\\u0000"'],
+      ['an unpaired high surrogate', '"Milk \\ud83d"'],
+      ['an unpaired low surrogate', '"\\ude12 Milk"'],
+    ])('should refuse a name with %s with 400 and store nothing', async (_label, name) => {
+      const { owner, member, listId } = await ownerAndMember(t);
+      const item = await addItem(t, owner, listId, { name: 'Eggs' });
+      for (const [path, text, method] of [
+        [`/lists/${listId}/items`, `{"name":${name}}`, 'post'],
+        [`/lists/${listId}/items/${item.id}`, `{"name":${name}}`, 'patch'],
+        [`/lists/${listId}`, `{"name":${name}}`, 'patch'],
+        ['/lists', `{"name":${name}}`, 'post'],
+        [`/lists/${listId}/stores/`, `{"name":${name}}`, 'post'],
+      ] as const) {
+        const res = await t.http[method](path).set(member.auth).set('Content-Type', 'application/json').send(text);
+        expectInvalidExactly(res, ['name']);
+        expect(res.body.details).toEqual([
+          { field: 'name', problem: 'must not contain NUL characters or unpaired surrogates' },
+        ]);
+      }
+      const list = await getList(t, owner, listId);
+      expect([list.name, list.items.map((i) => i.name), list.seq]).toEqual(["Olga's List", ['Eggs'], 2]);
+    });
+
+    it.each([
+      ['an array', '[{"name":"Party"}]'],
+      ['a string', '"Party"'],
+      ['a number', '42'],
+      ['null', 'null'],
+    ])('should refuse a body that is %s with 400 "must be a JSON object"', async (_label, text) => {
+      const u = await registerUser(t);
+      const res = await postJson(t, u, '/lists', text);
+      expect(res.status).toBe(400);
+      expectErrorBody(res.body, 400);
+      expect(res.body.message).toBe('The request body must be a JSON object.');
+    });
+
+    it('should refuse JSON in another charset with 415 and bytes that are not UTF-8 with 400', async () => {
+      const u = await registerUser(t);
+      const latin1 = await postJson(t, u, '/lists', '{"name":"Caf\u00e9"}', 'application/json; charset=latin1');
+      expect(latin1.status).toBe(415);
+      expectErrorBody(latin1.body, 415);
+      expect(latin1.body.message).toBe('The request body must be JSON encoded as UTF-8.');
+      const bytes = Buffer.from([...Buffer.from('{"name":"Caf'), 0xe9, ...Buffer.from('"}')]);
+      const invalid = await postJson(t, u, '/lists', bytes);
+      expect(invalid.status).toBe(400);
+      expectErrorBody(invalid.body, 400);
+      expect(invalid.body.message).toBe('The request body is not valid UTF-8.');
+      expect(await listCount(t, u)).toBe(1);
+    });
+
+    it('should read UTF-8 JSON with a byte order mark or an explicit charset', async () => {
+      const u = await registerUser(t);
+      const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"name":"Café 🛒"}')]);
+      expect((await postJson(t, u, '/lists', bom).expect(201)).body.name).toBe('Café 🛒');
+      const typed = await postJson(t, u, '/lists', '{"name":"Bar"}', 'application/json; charset=UTF-8').expect(201);
+      expect(typed.body.name).toBe('Bar');
+    });
+  });
+});
