@@ -599,6 +599,19 @@ describe('auth (default session cache, 2 s)', () => {
       await me(other.body.token, cached).expect(401);
     });
 
+    // Found by fuzzing: the cache was cleared under the id as typed, so a session deleted by
+    // its id in upper case stayed usable on this instance for SESSION_CACHE_MS.
+    it('should reject the token at once after its session is deleted by its id in upper case', async () => {
+      const u = await registerUser(cached);
+      const other = await login(u.email, u.password, cached).expect(200);
+      await me(other.body.token, cached).expect(200);
+      await cached.http
+        .delete(`/auth/sessions/${(decodeJwt(other.body.token).payload.sid as string).toUpperCase()}`)
+        .set(u.auth)
+        .expect(204);
+      await me(other.body.token, cached).expect(401);
+    });
+
     it('should reject every token at once after logout everywhere', async () => {
       const u = await registerUser(cached);
       const other = await login(u.email, u.password, cached).expect(200);

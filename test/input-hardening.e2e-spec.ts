@@ -2,6 +2,7 @@ import { TestApp, useTestApp } from './support/app';
 import { expectInvalidExactly } from './support/expect';
 import { expectErrorBody, Registered, registerUser } from './support/factories';
 import { addItem, getList, itemsOf, ownerAndMember } from './support/lists';
+import { TestSocket, wsUrl } from './support/ws-client';
 
 /** Sends raw JSON text or bytes as they are (supertest would serialize a Buffer as JSON). */
 function postJson(t: TestApp, u: Registered, path: string, text: string | Buffer, type = 'application/json') {
@@ -138,6 +139,30 @@ describe('input hardening', () => {
       expect((await postJson(t, u, '/lists', bom).expect(201)).body.name).toBe('Café 🛒');
       const typed = await postJson(t, u, '/lists', '{"name":"Bar"}', 'application/json; charset=UTF-8').expect(201);
       expect(typed.body.name).toBe('Bar');
+    });
+  });
+
+  describe('ids in paths', () => {
+    // Found while fuzzing with upper-case ids: the path id went as typed into event payloads
+    // and into the NOTIFY that wakes the list's sockets, whose room is keyed by the lower-case id.
+    it('should log and deliver the events of writes named by upper-case ids with the ids as the server writes them', async () => {
+      const { owner, member, listId } = await ownerAndMember(t);
+      const socket = await TestSocket.open(wsUrl(t, `/ws/lists/${listId}?token=${member.token}`));
+      try {
+        await socket.waitFor((frames) => frames.some((f) => f.type === 'presence'), 5000, 'presence');
+        const item = await addItem(t, owner, listId, { name: 'Milk' });
+        const upper = `/lists/${listId.toUpperCase()}`;
+        await t.http.delete(`${upper}/items/${item.id.toUpperCase()}`).set(owner.auth).expect(204);
+        const renamed = await t.http.patch(upper).set(owner.auth).send({ name: 'Renamed' }).expect(200);
+        expect(renamed.body.id).toBe(listId);
+        await socket.waitForSeq(4);
+        expect(socket.durable().slice(-2)).toEqual([
+          { type: 'item:removed', payload: { id: item.id }, seq: 3 },
+          { type: 'list:updated', payload: { id: listId, name: 'Renamed', version: 2 }, seq: 4 },
+        ]);
+      } finally {
+        await socket.close();
+      }
     });
   });
 });
