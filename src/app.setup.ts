@@ -13,6 +13,7 @@ import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { ErrorBody } from './common/http/error-body';
 import { strictJsonBody } from './common/http/json-body';
+import { answerUnreadableRequests } from './common/http/client-errors';
 
 export function buildOpenApiDocument(app: NestExpressApplication) {
   const config = new DocumentBuilder()
@@ -57,6 +58,7 @@ export function configureApp(app: NestExpressApplication): void {
   app.use(errors.bodyParserErrors);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(errors);
+  answerUnreadableRequests(app.getHttpServer());
   app.useWebSocketAdapter(listSocketAdapter(app));
   if (config.swaggerEnabled) {
     SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });

@@ -1,5 +1,7 @@
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { TestApp, useTestApp } from './support/app';
-import { expectInvalidExactly } from './support/expect';
+import { expectInvalidExactly, UUID } from './support/expect';
 import { expectErrorBody, Registered, registerUser } from './support/factories';
 import { addItem, getList, itemsOf, ownerAndMember } from './support/lists';
 import { TestSocket, wsUrl } from './support/ws-client';
@@ -16,6 +18,28 @@ function postJson(t: TestApp, u: Registered, path: string, text: string | Buffer
 
 async function listCount(t: TestApp, u: Registered): Promise<number> {
   return ((await t.http.get('/lists').set(u.auth).expect(200)).body as unknown[]).length;
+}
+
+/** Writes raw bytes to the server and reads everything it answers until it closes the connection. */
+function rawHttp(t: TestApp, text: string): Promise<string> {
+  const { port } = t.app.getHttpServer().address() as AddressInfo;
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+/** Status, headers and JSON body of a raw HTTP answer. */
+function parseRaw(answer: string): { status: number; headers: Record<string, string>; body: unknown } {
+  const [head, body] = answer.split('\r\n\r\n');
+  const [statusLine, ...lines] = head.split('\r\n');
+  const headers = Object.fromEntries(
+    lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+  );
+  return { status: Number(statusLine.split(' ')[1]), headers, body: body ? (JSON.parse(body) as unknown) : null };
 }
 
 describe('input hardening', () => {
@@ -139,6 +163,42 @@ describe('input hardening', () => {
       expect((await postJson(t, u, '/lists', bom).expect(201)).body.name).toBe('Café 🛒');
       const typed = await postJson(t, u, '/lists', '{"name":"Bar"}', 'application/json; charset=UTF-8').expect(201);
       expect(typed.body.name).toBe('Bar');
+    });
+  });
+
+  describe('requests Node cannot parse', () => {
+    it('should answer a request head over 16 KB with 431 and the error body', async () => {
+      const answer = parseRaw(
+        await rawHttp(t, `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`),
+      );
+      expect(answer.status).toBe(431);
+      expect(answer.headers['content-type']).toMatch(/^application\/json/);
+      expect(answer.body).toEqual({
+        statusCode: 431,
+        error: 'Request Header Fields Too Large',
+        message: 'The request headers are too large.',
+        requestId: expect.stringMatching(UUID),
+      });
+      expect(answer.headers['x-request-id']).toBe((answer.body as { requestId: string }).requestId);
+    });
+
+    it.each([
+      ['a header line without a colon', 'GET /health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'],
+      ['no request line', 'BLAH\r\n\r\n'],
+      [
+        'both Content-Length and chunked',
+        'POST /lists HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      ],
+    ])('should answer %s with 400 and the error body', async (_label, request) => {
+      const answer = parseRaw(await rawHttp(t, request));
+      expect(answer.status).toBe(400);
+      expect(answer.headers['content-type']).toMatch(/^application\/json/);
+      expect(answer.body).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'The request could not be read.',
+        requestId: expect.stringMatching(UUID),
+      });
     });
   });
 
