@@ -1,10 +1,11 @@
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { WebSocket } from 'ws';
 import { TestApp, useTestApp } from './support/app';
 import { expectInvalidExactly, UUID } from './support/expect';
 import { expectErrorBody, Registered, registerUser } from './support/factories';
 import { addItem, getList, itemsOf, ownerAndMember } from './support/lists';
-import { TestSocket, wsUrl } from './support/ws-client';
+import { Frame, TestSocket, wsUrl } from './support/ws-client';
 
 /** Sends raw JSON text or bytes as they are (supertest would serialize a Buffer as JSON). */
 function postJson(t: TestApp, u: Registered, path: string, text: string | Buffer, type = 'application/json') {
@@ -202,6 +203,58 @@ describe('input hardening', () => {
     });
   });
 
+  describe('WebSocket frames', () => {
+    const opened: WebSocket[] = [];
+    afterEach(() => {
+      for (const ws of opened.splice(0)) if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
+    });
+
+    async function open(u: Registered, listId = u.listId): Promise<TestSocket> {
+      const socket = await TestSocket.open(wsUrl(t, `/ws/lists/${listId}?token=${u.token}`));
+      opened.push(socket.ws);
+      await socket.waitFor((frames) => frames.some((f) => f.type === 'presence'), 5000, 'presence');
+      return socket;
+    }
+
+    /** The error frames the socket got for `text`, read after a ping/pong sync point. */
+    async function errorsFor(socket: TestSocket, text: string): Promise<Frame[]> {
+      const before = socket.frames.length;
+      socket.ws.send(text);
+      await socket.sync();
+      return socket.frames.slice(before).filter((f) => f.type === 'error');
+    }
+
+    it.each([
+      ['not JSON', 'not json', 'The frame is not valid JSON.'],
+      [
+        'a prototype key',
+        '{"type":"ping","payload":{"__proto__":{"x":1}}}',
+        'payload.__proto__ is not an allowed property.',
+      ],
+      ['a key twice', '{"type":"item:checking","type":"ping"}', 'type appears more than once.'],
+      [
+        '10,000 levels of nesting',
+        `{"type":"item:checking","payload":${'['.repeat(10_000)}${']'.repeat(10_000)}}`,
+        `payload${'.0'.repeat(15)} is nested deeper than 16 levels.`,
+      ],
+      [
+        'a NUL in a string',
+        '{"type":"item:checking","payload":{"itemId":"\\u0000"}}',
+        'payload.itemId must not contain NUL characters or unpaired surrogates.',
+      ],
+    ])(
+      'should answer a frame with %s with one error frame naming the problem, and keep the socket',
+      async (_label, text, message) => {
+        const { owner, member } = await ownerAndMember(t);
+        const sender = await open(owner);
+        const bystander = await open(member, owner.listId);
+        expect(await errorsFor(sender, text)).toEqual([{ type: 'error', payload: { message } }]);
+        expect(sender.closeCode).toBeUndefined();
+        await bystander.sync();
+        expect(bystander.frames.filter((f) => f.type !== 'presence' && f.type !== 'pong')).toEqual([]);
+      },
+    );
+  });
   describe('ids in paths', () => {
     // Found while fuzzing with upper-case ids: the path id went as typed into event payloads
     // and into the NOTIFY that wakes the list's sockets, whose room is keyed by the lower-case id.
