@@ -74,9 +74,12 @@ async function seedList(t: TestApp, owner: Registered, listId: string, jpeg: Buf
   };
 }
 
+/** The session of the user's token; a token that works must belong to a live session. */
 async function currentSession(t: TestApp, u: Registered): Promise<string> {
   const res = await t.http.get('/auth/sessions').set(u.auth).expect(200);
-  return (res.body as { id: string; current: boolean }[]).find((s) => s.current)!.id;
+  const current = (res.body as { id: string; current: boolean }[]).find((s) => s.current);
+  if (!current) throw new Error(`the token of ${u.email} is accepted, but its session is not among the live ones`);
+  return current.id;
 }
 
 /** A list of `owner`'s with every kind of resource in it, joined by `member` if given. */
