@@ -12,6 +12,8 @@ import { assignRequestId } from './common/logging/logging.module';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { ErrorBody } from './common/http/error-body';
+import { strictJsonBody } from './common/http/json-body';
+import { answerUnreadableRequests } from './common/http/client-errors';
 
 export function buildOpenApiDocument(app: NestExpressApplication) {
   const config = new DocumentBuilder()
@@ -50,10 +52,14 @@ export function configureApp(app: NestExpressApplication): void {
     maxAge: 600,
   });
   const errors = new AllExceptionsFilter();
-  app.useBodyParser('json', { limit: config.bodyLimit });
+  // JSON bodies are read as bytes (BODY_LIMIT, 413 beyond) and parsed by strictJsonBody:
+  // no prototype keys, duplicate keys, absurd nesting, NUL or unpaired surrogates.
+  app.useBodyParser('raw', { type: 'application/json', limit: config.bodyLimit });
+  app.use(strictJsonBody);
   app.use(errors.bodyParserErrors);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(errors);
+  answerUnreadableRequests(app.getHttpServer());
   app.useWebSocketAdapter(listSocketAdapter(app));
   if (config.swaggerEnabled) {
     SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });

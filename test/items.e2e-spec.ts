@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { useTestApp } from './support/app';
-import { expectHiddenList, expectInvalid, ISO, UUID, withoutRequestId } from './support/expect';
+import { expectHiddenList, expectInvalid, expectInvalidExactly, ISO, UUID, withoutRequestId } from './support/expect';
 import { expectErrorBody, Registered, registerUser } from './support/factories';
 import { addItem, itemsOf, ownerAndMember } from './support/lists';
 
@@ -111,6 +111,43 @@ describe('items', () => {
         .send('{"name":"Milk","quantity":1e999}');
       expectInvalid(res, 'quantity');
       expect(await itemsOf(t, u, u.listId)).toEqual([]);
+    });
+
+    // Found by fuzzing: class-validator's decimal-places check read `1e-7` as text and threw (500).
+    it.each([
+      ['1e-7', 1e-7],
+      ['1.5e-7', 1.5e-7],
+      ['5e-324', 5e-324],
+      ['1.0005', 1.0005],
+    ])(
+      'should reject the quantity %s (more than 3 decimal places) with 400 naming the field',
+      async (_label, quantity) => {
+        const u = await registerUser(t);
+        for (const send of [
+          () => t.http.post(`/lists/${u.listId}/items`).set(u.auth).send({ name: 'Milk', quantity }),
+          async () => {
+            const item = await addItem(t, u, u.listId, { name: 'Eggs' });
+            return t.http.patch(`/lists/${u.listId}/items/${item.id}`).set(u.auth).send({ quantity });
+          },
+        ]) {
+          const res = await send();
+          expectInvalidExactly(res, ['quantity']);
+          expect(res.body.details).toEqual([{ field: 'quantity', problem: 'must have at most 3 decimal places' }]);
+        }
+        expect((await itemsOf(t, u, u.listId)).map((i) => [i.name, i.quantity])).toEqual([['Eggs', 1]]);
+      },
+    );
+
+    it('should accept a quantity with exactly 3 decimal places, written with an exponent or not', async () => {
+      const u = await registerUser(t);
+      expect((await addItem(t, u, u.listId, { name: 'Saffron', quantity: 0.001 })).quantity).toBe(0.001);
+      const res = await t.http
+        .post(`/lists/${u.listId}/items`)
+        .set(u.auth)
+        .set('Content-Type', 'application/json')
+        .send('{"name":"Yeast","quantity":1.25e-1}')
+        .expect(201);
+      expect(res.body.quantity).toBe(0.125);
     });
 
     it.each([

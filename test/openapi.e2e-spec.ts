@@ -1,36 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { TestApp, useTestApp } from './support/app';
-
-interface SchemaObject {
-  $ref?: string;
-  type?: string;
-  items?: SchemaObject;
-  properties?: Record<string, SchemaObject>;
-}
-
-interface Operation {
-  security?: Record<string, string[]>[];
-  responses: Record<string, { content?: Record<string, { schema?: SchemaObject }> }>;
-}
-
-interface OpenApiDocument {
-  openapi: string;
-  paths: Record<string, Record<string, Operation>>;
-  components: {
-    schemas: Record<string, SchemaObject>;
-    securitySchemes?: Record<string, { type: string; scheme?: string }>;
-  };
-}
+import { documentedOperations, OpenApiDocument, operationKey, SchemaObject } from './support/openapi';
 
 interface RouterLayer {
   route?: { path: string; methods: Record<string, boolean> };
-}
-
-const HTTP_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'options', 'head']);
-
-/** `METHOD /path` in OpenAPI spelling: `:id` becomes `{id}`. */
-function operationKey(method: string, path: string): string {
-  return `${method.toUpperCase()} ${path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`;
 }
 
 /**
@@ -51,16 +24,6 @@ function servedRoutes(t: TestApp): string[] {
     }
   }
   return routes.sort();
-}
-
-function documentedOperations(doc: OpenApiDocument): [string, Operation][] {
-  return Object.entries(doc.paths)
-    .flatMap(([path, item]) =>
-      Object.entries(item)
-        .filter(([method]) => HTTP_METHODS.has(method))
-        .map(([method, op]): [string, Operation] => [operationKey(method, path), op]),
-    )
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** A schema that says something: a resolvable $ref, or a type (arrays: of something that says something). */

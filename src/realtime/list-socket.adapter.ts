@@ -8,8 +8,10 @@ import { EMPTY, Observable, concatMap, filter } from 'rxjs';
 import { RawData, WebSocket, WebSocketServer } from 'ws';
 import { AllExceptionsFilter, errorHeaders } from '../common/http/all-exceptions.filter';
 import { requestId } from '../common/logging/logging.module';
+import { describeJsonProblem, parseStrictJson } from '../common/http/strict-json';
 import { TokenBucket } from '../common/rate-limit/token-bucket';
 import { CloseCode } from './list-connection';
+import { errorFrame } from './ws-error.filter';
 
 /** Decides on an upgrade before the 101: resolves with what the gateway reads as `request.handshake`, or throws an HttpException. */
 export type HandshakeCheck = (request: IncomingMessage, params: Record<string, string>) => Promise<unknown>;
@@ -39,6 +41,7 @@ interface Route {
 }
 
 const SUPPORTED = 'Unsupported frame: send {"type":"ping"} or {"type":"item:checking","payload":{"itemId":"…"}}.';
+const BINARY = 'Binary frames are not accepted: send JSON text.';
 
 /** `/ws/lists/:listId` → a regex with one group per `:param`. */
 function compile(path: string): Pick<Route, 'pattern' | 'keys'> {
@@ -66,8 +69,9 @@ function text(data: RawData): string {
  *   contract's error body) instead of a socket that opens and closes; what it admitted
  *   but `ws` did not upgrade goes to `abandoned` (a reserved socket slot is given back);
  * - frames are `{type, payload}` instead of `{event, data}`, handled one at a time per
- *   socket in arrival order, with a flood limit; an unknown or unreadable frame gets an
- *   `error` frame.
+ *   socket in arrival order, with a flood limit; a frame that is not strict JSON
+ *   (`parseStrictJson`), not `{type}` or of an unknown type gets an `error` frame, the
+ *   same `errorFrame` the gateway's WsErrorFilter sends for a frame its handler refused.
  */
 export class ListSocketAdapter extends WsAdapter {
   private readonly routes: Route[] = [];
@@ -117,10 +121,10 @@ export class ListSocketAdapter extends WsAdapter {
             client.close(CloseCode.PolicyViolation, 'too many messages');
             return EMPTY;
           }
-          const frame = isBinary ? null : this.parse(data);
-          const handler = frame && byType.get(frame.type);
-          if (!frame || !handler) {
-            this.sendFrame(client, { type: 'error', payload: { message: SUPPORTED } });
+          const frame = isBinary ? BINARY : this.parse(data);
+          const handler = typeof frame === 'string' ? undefined : byType.get(frame.type);
+          if (typeof frame === 'string' || !handler) {
+            this.sendFrame(client, errorFrame(typeof frame === 'string' ? frame : SUPPORTED));
             return EMPTY;
           }
           return transform(handler.callback(frame.payload ?? {}, frame.type));
@@ -134,14 +138,15 @@ export class ListSocketAdapter extends WsAdapter {
     if (client.readyState === WebSocket.OPEN) client.send(JSON.stringify(frame));
   }
 
-  private parse(data: RawData): Frame | null {
-    try {
-      const frame = JSON.parse(text(data)) as unknown;
-      const type = (frame as Frame | null)?.type;
-      return typeof type === 'string' ? (frame as Frame) : null;
-    } catch {
-      return null;
+  /** The frame, or why it is refused: the same strict JSON as request bodies (no prototype keys, duplicates, deep nesting). */
+  private parse(data: RawData): Frame | string {
+    const parsed = parseStrictJson(text(data));
+    if (!parsed.ok) {
+      const detail = describeJsonProblem(parsed.problem);
+      return detail ? `${detail.field} ${detail.problem}.` : 'The frame is not valid JSON.';
     }
+    const type = (parsed.value as Frame | null)?.type;
+    return typeof type === 'string' && !Array.isArray(parsed.value) ? (parsed.value as Frame) : SUPPORTED;
   }
 
   private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {

@@ -2,7 +2,16 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { WsException } from '@nestjs/websockets';
 import { WebSocket } from 'ws';
 
-/** Every failure of a client frame becomes one `error` frame on that socket; unexpected ones are logged. */
+/** The one answer to a client frame that was not accepted (it went nowhere): `{type: 'error', payload: {message}}`. */
+export function errorFrame(message: string): { type: 'error'; payload: { message: string } } {
+  return { type: 'error', payload: { message } };
+}
+
+/**
+ * Every failure of a client frame's handler becomes one `errorFrame` on that socket;
+ * unexpected ones are logged. Frames refused before any handler (not JSON, unknown type)
+ * get the same frame from ListSocketAdapter.
+ */
 @Catch()
 export class WsErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('WebSocket');
@@ -16,6 +25,6 @@ export class WsErrorFilter implements ExceptionFilter {
       this.logger.warn({ err: exception }, 'client frame failed');
       message = 'That frame could not be handled; try again.';
     }
-    if (client.readyState === WebSocket.OPEN) client.send(JSON.stringify({ type: 'error', payload: { message } }));
+    if (client.readyState === WebSocket.OPEN) client.send(JSON.stringify(errorFrame(message)));
   }
 }

@@ -8,11 +8,25 @@ import {
   Length,
   Max,
   MaxLength,
+  ValidateBy,
   ValidateIf,
 } from 'class-validator';
 import { Trim } from '../../common/decorators/trim.decorator';
 
-const QUANTITY = { allowNaN: false, allowInfinity: false, maxDecimalPlaces: 3 };
+const QUANTITY = { allowNaN: false, allowInfinity: false };
+
+/**
+ * At most `places` decimals, however the number is written. class-validator's own
+ * `maxDecimalPlaces` reads the decimals from the number's text and throws (500) on `1e-7`.
+ */
+const MaxDecimalPlaces = (places: number) =>
+  ValidateBy({
+    name: 'maxDecimalPlaces',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'number' || Number(value.toFixed(places)) === value,
+      defaultMessage: () => `must have at most ${places} decimal places`,
+    },
+  });
 
 /** Optional, but not nullable: unlike IsOptional, `null` is validated (and rejected) instead of reaching the database. */
 const IsOptionalNotNull = () => ValidateIf((_dto: object, value: unknown) => value !== undefined);
@@ -23,7 +37,7 @@ export class CreateItemDto {
   /** @example "Milk" */
   @Trim() @IsString() @Length(1, 200) name!: string;
   /** A positive number; defaults to 1. @example 2 */
-  @IsOptional() @IsNumber(QUANTITY) @IsPositive() @Max(1_000_000) quantity?: number;
+  @IsOptional() @IsNumber(QUANTITY) @MaxDecimalPlaces(3) @IsPositive() @Max(1_000_000) quantity?: number;
   /** Defaults to "×". @example "l" */
   @IsOptional() @Trim() @IsString() @MaxLength(32) unit?: string;
   @IsOptional() @Trim() @IsString() @MaxLength(500) note?: string;
@@ -32,7 +46,7 @@ export class CreateItemDto {
 
 export class UpdateItemDto {
   @IsOptionalNotNull() @Trim() @IsString() @Length(1, 200) name?: string;
-  @IsOptionalNotNull() @IsNumber(QUANTITY) @IsPositive() @Max(1_000_000) quantity?: number;
+  @IsOptionalNotNull() @IsNumber(QUANTITY) @MaxDecimalPlaces(3) @IsPositive() @Max(1_000_000) quantity?: number;
   @IsOptional() @Trim() @IsString() @MaxLength(32) unit?: string;
   /** true records who checked it and when (server time); false clears both. */
   @IsOptionalNotNull() @IsBoolean() checked?: boolean;
