@@ -19,3 +19,8 @@ process.env.ARGON2_TIME_COST = '1';
 process.env.DATA_DIR = `${tmpdir()}/cartsync-test-data-${process.pid}`;
 delete process.env.SMTP_URL;
 delete process.env.DB_HOST;
+// Every test client connects from 127.0.0.1, so a per-address limit would be shared by a whole
+// test file (in production it is one household's address). The throttle tests set their own.
+process.env.REGISTER_MAX_PER_IP = '100000';
+process.env.LOGIN_MAX_FAILURES_PER_IP = '100000';
+process.env.WS_HANDSHAKES_PER_MIN = '100000';
