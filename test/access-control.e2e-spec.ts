@@ -1,3 +1,4 @@
+import { deriveKey, hmac } from '../src/common/crypto/secrets';
 import { randomUUID } from 'node:crypto';
 import type { Response, Test } from 'supertest';
 import { INestApplication } from '@nestjs/common';
@@ -465,9 +466,18 @@ describe('access control matrix (OWASP API1: object-level authorization)', () =>
    * The only rows a refused request may write, all the caller's own: a WebSocket ticket is
    * single use, so presenting it (on the wrong list too) burns it.
    */
+  /**
+   * The caller's own bookkeeping, which a refused request legitimately writes: their tickets
+   * (presenting one burns it) and the count of their own handshakes (the per-user rate limit,
+   * stored under an HMAC of their id). Nothing about the victim is set aside.
+   */
+  const throttleKey = deriveKey(process.env.JWT_SECRET ?? '', 'throttle-subject');
   const withoutCallersTickets = (tables: Record<string, string[]>, caller: Registered) => ({
     ...tables,
     ws_tickets: tables.ws_tickets.filter((row) => (JSON.parse(row) as { user_id: string }).user_id !== caller.userId),
+    throttles: tables.throttles.filter(
+      (row) => (JSON.parse(row) as { key: string }).key !== `ws-handshake-user:${hmac(throttleKey, caller.userId)}`,
+    ),
   });
 
   const randomOf = (kind: IdKind): string => (kind === 'receiptFile' ? `${randomUUID()}.jpg` : randomUUID());
