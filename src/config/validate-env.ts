@@ -3,6 +3,7 @@ import { authConfig } from './auth.config';
 import { databaseConfig } from './database.config';
 import { configurationError } from './env';
 import { idempotencyConfig } from './idempotency.config';
+import { learningConfig } from './learning.config';
 import { mailConfig } from './mail.config';
 import { realtimeConfig } from './realtime.config';
 import { tripsConfig } from './trips.config';
@@ -13,6 +14,7 @@ export const CONFIG_NAMESPACES = [
   authConfig,
   databaseConfig,
   idempotencyConfig,
+  learningConfig,
   mailConfig,
   realtimeConfig,
   tripsConfig,

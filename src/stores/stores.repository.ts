@@ -8,6 +8,27 @@ import { PairWeight } from './walking-order';
 /** A stored pair with the store's trip number of its last update. */
 export type StoredPair = PairWeight & { trip: number };
 
+/**
+ * One store's stored pairs in columns: pair k joins `products[a[k]]` and `products[b[k]]`
+ * (canonical, a < b as product keys) with evidence `ab[k]`, `ba[k]` and store trip `trip[k]`.
+ */
+export interface StoreEvidence {
+  storeId: string;
+  products: string[];
+  a: number[];
+  b: number[];
+  ab: number[];
+  ba: number[];
+  trip: number[];
+}
+
+/** The pairs of one store's evidence, as the learning core takes them. */
+export function storedPairs(evidence: StoreEvidence | undefined): StoredPair[] {
+  if (!evidence) return [];
+  const { products, a, b, ab, ba, trip } = evidence;
+  return a.map((i, k) => ({ a: products[i], b: products[b[k]], ab: ab[k], ba: ba[k], trip: trip[k] }));
+}
+
 /** The one writer of `stores` and `store_pairs`; every method takes part in the caller's transaction. */
 @Injectable()
 export class StoresRepository {
@@ -59,13 +80,58 @@ export class StoresRepository {
     return { ...store, tripCount, postedOrder: null, postedBy: null, postedAt: null };
   }
 
-  /** The stores' pairs among these products (both ends in `keys`). */
-  async pairsAmong(storeIds: string[], keys: string[]): Promise<(StoredPair & { storeId: string })[]> {
+  /**
+   * Each store's pairs among these products (both ends in `keys`), only among its
+   * `maxProducts` products of `keys` seen in the most recent trips (ties by key): what the
+   * ranking takes (`rankingEvidence`), so what is read is bounded whatever is stored. One row
+   * per store that has any, its pairs in columns (`StoreEvidence`) of one JSON value, parsed
+   * natively store by store into a few arrays rather than an object per pair.
+   */
+  async pairsAmong(storeIds: string[], keys: string[], maxProducts: number): Promise<StoreEvidence[]> {
     if (storeIds.length === 0 || keys.length < 2) return [];
-    return this.txHost.tx.query(
-      `SELECT store_id AS "storeId", a, b, ab, ba, trip FROM store_pairs
-        WHERE store_id = ANY($1::uuid[]) AND a = ANY($2::text[]) AND b = ANY($2::text[])`,
-      [storeIds, keys],
+    const rows: { storeId: string; evidence: Omit<StoreEvidence, 'storeId'> }[] = await this.txHost.tx.query(
+      `WITH evidence AS (
+         SELECT store_id, a, b, ab, ba, trip FROM store_pairs
+          WHERE store_id = ANY($1::uuid[]) AND a = ANY($2::text[]) AND b = ANY($2::text[])
+       ), products AS (
+         SELECT store_id, key,
+                row_number() OVER (PARTITION BY store_id ORDER BY max(trip) DESC, key COLLATE "C") - 1 AS i
+           FROM (SELECT store_id, a AS key, trip FROM evidence UNION ALL SELECT store_id, b, trip FROM evidence) k
+          GROUP BY store_id, key
+       ), kept AS (
+         SELECT e.store_id, pa.i AS a, pb.i AS b, e.ab, e.ba, e.trip FROM evidence e
+           JOIN products pa ON pa.store_id = e.store_id AND pa.key = e.a AND pa.i < $3
+           JOIN products pb ON pb.store_id = e.store_id AND pb.key = e.b AND pb.i < $3
+       )
+       SELECT kept.store_id AS "storeId",
+              json_build_object(
+                'products', (SELECT json_agg(p.key ORDER BY p.i) FROM products p
+                              WHERE p.store_id = kept.store_id AND p.i < $3),
+                'a', json_agg(kept.a), 'b', json_agg(kept.b),
+                'ab', json_agg(kept.ab), 'ba', json_agg(kept.ba), 'trip', json_agg(kept.trip)) AS evidence
+         FROM kept GROUP BY kept.store_id`,
+      [storeIds, keys, maxProducts],
+    );
+    return rows.map((row) => ({ storeId: row.storeId, ...row.evidence }));
+  }
+
+  /**
+   * Forgets the store's evidence about all but its `keep` products seen in the most recent
+   * trips (ties by key): a store's pairs stay within keep²/2 rows, whatever its history.
+   */
+  async forgetAllBut(storeId: string, keep: number): Promise<void> {
+    await this.txHost.tx.query(
+      `WITH products AS (
+         SELECT key, max(trip) AS trip
+           FROM (SELECT a AS key, trip FROM store_pairs WHERE store_id = $1
+                 UNION ALL SELECT b, trip FROM store_pairs WHERE store_id = $1) k
+          GROUP BY key
+       ), forgotten AS (
+         SELECT key FROM products ORDER BY trip DESC, key COLLATE "C" OFFSET $2
+       )
+       DELETE FROM store_pairs
+        WHERE store_id = $1 AND (a IN (SELECT key FROM forgotten) OR b IN (SELECT key FROM forgotten))`,
+      [storeId, keep],
     );
   }
 

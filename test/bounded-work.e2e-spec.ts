@@ -1,0 +1,160 @@
+import { useTestApp } from './support/app';
+import { bestOf, LOOP_BUDGET_MS, LoopFigures } from './support/event-loop-budget';
+import { Registered, registerUser } from './support/factories';
+import { ListBody } from './support/lists';
+
+/** The quotas another part of the issue sets: items per list, stores per list. */
+const ITEMS = 2000;
+const STORES = 50;
+/** Products whose walking order a store keeps learning (STORE_LEARNED_PRODUCTS, the default). */
+const LEARNED = 100;
+
+const name = (i: number) => `Product ${String(i).padStart(4, '0')}`;
+
+/** /health and the loop kept within the budget, and no task of the loop longer than it (in CPU time). */
+function expectWithinBudget(figures: LoopFigures<unknown>): void {
+  expect(figures.maxDelayMs).toBeLessThan(LOOP_BUDGET_MS);
+  expect(figures.slowestHealthMs).toBeLessThan(LOOP_BUDGET_MS);
+  expect(figures.longestTaskCpuMs).toBeLessThan(LOOP_BUDGET_MS);
+}
+
+describe('walking order at the quota limits (2,000 items, 50 learned stores)', () => {
+  jest.setTimeout(180_000);
+  const t = useTestApp();
+
+  /**
+   * A list at the quota limits, written straight into the tables: ITEMS items, STORES stores,
+   * each store with the full pairwise evidence among LEARNED of them (every pair seen in
+   * trip 12; even stores walk them in ascending order, odd stores in descending order).
+   */
+  const listAtQuotaLimits = async () => {
+    const ana = await registerUser(t);
+    await t.dataSource.query(
+      `INSERT INTO items (list_id, name, added_by, created_at)
+       SELECT $1, 'Product ' || lpad(i::text, 4, '0'), $2, now() + i * interval '1 ms'
+         FROM generate_series(1, $3::int) i`,
+      [ana.listId, ana.userId, ITEMS],
+    );
+    await t.dataSource.query(
+      `INSERT INTO stores (list_id, name, name_key, trip_count, created_at)
+       SELECT $1, 'Store ' || s, 'store ' || s, 12, now() + s * interval '1 ms' FROM generate_series(0, $2::int - 1) s`,
+      [ana.listId, STORES],
+    );
+    await t.dataSource.query(
+      `INSERT INTO store_pairs (store_id, a, b, ab, ba, trip)
+       SELECT st.id, 'product ' || lpad(i::text, 4, '0'), 'product ' || lpad(j::text, 4, '0'),
+              CASE WHEN right(st.name, 1)::int % 2 = 0 THEN 3 ELSE 0 END,
+              CASE WHEN right(st.name, 1)::int % 2 = 0 THEN 0 ELSE 3 END, 12
+         FROM stores st, generate_series(1, $2::int) i, generate_series(1, $2::int) j
+        WHERE st.list_id = $1 AND i < j`,
+      [ana.listId, LEARNED],
+    );
+    const stores: { id: string; name: string }[] = await t.dataSource.query(
+      `SELECT id, name FROM stores WHERE list_id = $1 ORDER BY created_at`,
+      [ana.listId],
+    );
+    return { ana, stores };
+  };
+
+  describe('event-loop budget', () => {
+    it('should keep /health answering within the budget while GET /lists/:id/stores ranks every store', async () => {
+      const { ana, stores } = await listAtQuotaLimits();
+
+      const figures = await bestOf(t, () => t.http.get(`/lists/${ana.listId}/stores`).set(ana.auth).expect(200));
+
+      const body = figures.result.body as { name: string; learnedOrder: Record<string, number> }[];
+      expect(body.map((store) => store.name)).toEqual(stores.map((store) => store.name));
+      expect(Object.keys(body[0].learnedOrder)).toHaveLength(LEARNED);
+      expect(body[0].learnedOrder[name(1)]).toBe(1);
+      expect(body[0].learnedOrder[name(LEARNED)]).toBe(LEARNED);
+      expect(body[1].learnedOrder[name(1)]).toBe(LEARNED);
+      expect(body[0].learnedOrder[name(LEARNED + 1)]).toBeUndefined();
+      expectWithinBudget(figures);
+    });
+
+    it('should keep /health answering within the budget while GET /lists/:id?storeId= orders 2,000 items', async () => {
+      const { ana, stores } = await listAtQuotaLimits();
+
+      const figures = await bestOf(t, () =>
+        t.http.get(`/lists/${ana.listId}?storeId=${stores[1].id}`).set(ana.auth).expect(200),
+      );
+
+      const names = (figures.result.body as ListBody).items.map((item) => item.name);
+      expect(names).toHaveLength(ITEMS);
+      // The learned products in the store's (descending) order, then the rest as on the list.
+      expect(names.slice(0, 3)).toEqual([name(LEARNED), name(LEARNED - 1), name(LEARNED - 2)]);
+      expect(names.slice(LEARNED - 1, LEARNED + 2)).toEqual([name(1), name(LEARNED + 1), name(LEARNED + 2)]);
+      expectWithinBudget(figures);
+    });
+  });
+});
+
+describe('learning a store (STORE_LEARNED_PRODUCTS=10)', () => {
+  const t = useTestApp({ STORE_LEARNED_PRODUCTS: '10' });
+  const T0 = Date.parse('2025-03-01T10:00:00.000Z');
+
+  /** Adds the products and has `u` check them in this order, 30 s apart, then completes the trip at the store. */
+  const trip = async (u: Registered, storeId: string, products: number[]) => {
+    for (const [i, n] of products.entries()) {
+      const item = await t.http
+        .post(`/lists/${u.listId}/items`)
+        .set(u.auth)
+        .send({ name: name(n) })
+        .expect(201);
+      await t.dataSource.query('UPDATE items SET checked = true, checked_by = $1, checked_at = $2 WHERE id = $3', [
+        u.userId,
+        new Date(T0 + i * 30_000),
+        (item.body as { id: string }).id,
+      ]);
+    }
+    await t.http.post(`/lists/${u.listId}/trips`).set(u.auth).send({ storeId }).expect(201);
+  };
+  const learnedProducts = async (storeId: string): Promise<string[]> => {
+    const rows: { key: string }[] = await t.dataSource.query(
+      `SELECT a AS key FROM store_pairs WHERE store_id = $1 UNION SELECT b FROM store_pairs WHERE store_id = $1
+        ORDER BY key`,
+      [storeId],
+    );
+    return rows.map((row) => row.key);
+  };
+  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  const keys = (numbers: number[]) => numbers.map((n) => name(n).toLowerCase());
+
+  it('should learn only the first STORE_LEARNED_PRODUCTS products walked in a longer trip', async () => {
+    const ana = await registerUser(t);
+    const store = (await t.http.post(`/lists/${ana.listId}/stores`).set(ana.auth).send({ name: 'Lidl' }).expect(201))
+      .body as { id: string };
+
+    await trip(ana, store.id, range(1, 15));
+
+    expect(await learnedProducts(store.id)).toEqual(keys(range(1, 10)));
+    const [{ count }]: { count: number }[] = await t.dataSource.query(
+      `SELECT count(*)::int AS count FROM store_pairs WHERE store_id = $1`,
+      [store.id],
+    );
+    expect(count).toBe(45);
+  });
+
+  it('should forget the least recently walked products beyond STORE_LEARNED_PRODUCTS, and rank the others', async () => {
+    const ana = await registerUser(t);
+    const store = (await t.http.post(`/lists/${ana.listId}/stores`).set(ana.auth).send({ name: 'Lidl' }).expect(201))
+      .body as { id: string };
+    await trip(ana, store.id, range(1, 10));
+
+    await trip(ana, store.id, range(11, 16));
+
+    // The six of the last trip, then the four of the first one that come first by key.
+    expect(await learnedProducts(store.id)).toEqual(keys([1, 2, 3, 4, ...range(11, 16)]));
+    for (const n of range(1, 16)) {
+      await t.http
+        .post(`/lists/${ana.listId}/items`)
+        .set(ana.auth)
+        .send({ name: name(n) })
+        .expect(201);
+    }
+    const [view] = (await t.http.get(`/lists/${ana.listId}/stores`).set(ana.auth).expect(200)).body as {
+      learnedOrder: Record<string, number>;
+    }[];
+    expect(Object.keys(view.learnedOrder).sort()).toEqual([1, 2, 3, 4, ...range(11, 16)].map(name));
+  });
+});
