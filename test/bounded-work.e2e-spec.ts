@@ -1,7 +1,10 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { useTestApp } from './support/app';
 import { bestOf, LOOP_BUDGET_MS, LoopFigures } from './support/event-loop-budget';
 import { Registered, registerUser } from './support/factories';
 import { ListBody } from './support/lists';
+import { receiptSteps, storedReceiptKeys } from './support/receipts';
 
 /** The quotas another part of the issue sets: items per list, stores per list. */
 const ITEMS = 2000;
@@ -156,5 +159,62 @@ describe('learning a store (STORE_LEARNED_PRODUCTS=10)', () => {
       learnedOrder: Record<string, number>;
     }[];
     expect(Object.keys(view.learnedOrder).sort()).toEqual([1, 2, 3, 4, ...range(11, 16)].map(name));
+  });
+});
+
+/** A 13 KB HEIC of 8000×7000 white pixels (heif-enc -q 10 of a white PNG): 56 million declared pixels. */
+const HEIC_BOMB = join(__dirname, 'fixtures', 'receipt-bomb-8000x7000.heic');
+/** A phone-sized HEIC, 4032×3024 (12 MP) of one paper colour (heif-enc -q 50), 8 KB. */
+const HEIC_12MP = join(__dirname, 'fixtures', 'receipt-4032x3024.heic');
+
+describe('receipt photos at the default limits (RECEIPT_MAX_PIXELS=50000000)', () => {
+  jest.setTimeout(60_000);
+  const t = useTestApp();
+  const { tripOf, upload } = receiptSteps(t);
+
+  it('should refuse a HEIC bomb by its declared size: 422 without decoding, /health within budget, RSS flat', async () => {
+    const ana = await registerUser(t);
+    const trip = await tripOf(ana);
+    const bomb = await readFile(HEIC_BOMB);
+    const rssBefore = process.memoryUsage.rss();
+
+    const figures = await bestOf(t, () => upload(ana, trip, bomb, { contentType: 'image/heic' }));
+
+    expect(figures.result.status).toBe(422);
+    expect(figures.result.body).toMatchObject({ statusCode: 422, message: 'The photo has too many pixels.' });
+    expectWithinBudget(figures);
+    expect((figures.peakRss - rssBefore) / 1e6).toBeLessThan(100);
+    expect(await storedReceiptKeys(t)).toEqual([]);
+  });
+
+  it('should decode a 12 MP HEIC off the main thread: a JPEG, with /health within budget', async () => {
+    const ana = await registerUser(t);
+    const trip = await tripOf(ana);
+    const heic = await readFile(HEIC_12MP);
+
+    const figures = await bestOf(t, () => upload(ana, trip, heic, { contentType: 'image/heic' }));
+
+    expect(figures.result.status).toBe(200);
+    expect((figures.result.body as { receiptUrl: string }).receiptUrl).toMatch(/\.jpg\?/);
+    expectWithinBudget(figures);
+  });
+});
+
+describe('a HEIC decoder that runs out of memory (RECEIPT_DECODE_HEAP_MB=4)', () => {
+  const t = useTestApp({ RECEIPT_DECODE_HEAP_MB: '4' });
+  const { tripOf, upload } = receiptSteps(t);
+
+  it('should answer 415 "could not be read", never a 500, and keep the process serving', async () => {
+    const ana = await registerUser(t);
+    const trip = await tripOf(ana);
+
+    const res = await upload(ana, trip, await readFile(HEIC_12MP), { contentType: 'image/heic' }).expect(415);
+
+    expect(res.body).toMatchObject({
+      statusCode: 415,
+      message: 'The file could not be read as the image it claims to be.',
+    });
+    await t.http.get('/health').expect(200);
+    expect(await storedReceiptKeys(t)).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import { Clock } from '../common/clock/clock';
 import { ItemsModule } from '../items/items.module';
 import { RealtimeModule } from '../realtime/realtime.module';
 import { StoresModule } from '../stores/stores.module';
+import { HeicDecoder } from './heic-decoder';
 import { ReceiptProcessor } from './receipt-processor';
 import { ReceiptFilesRepository } from './receipt-files.repository';
 import { PostgresReceiptStorage, ReceiptStorage } from './receipt-storage';
@@ -38,6 +39,7 @@ import { TripsService } from './trips.service';
     TripsRepository,
     TripsService,
     ReceiptProcessor,
+    HeicDecoder,
     ReceiptUrls,
     ReceiptFilesRepository,
     {

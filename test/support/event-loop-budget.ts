@@ -20,6 +20,8 @@ export interface LoopFigures<T> {
    * delays the loop without any task being long) does not inflate it.
    */
   longestTaskCpuMs: number;
+  /** Highest resident set size of the process seen while it ran (sampled every 10 ms), in bytes. */
+  peakRss: number;
 }
 
 /** CPU time of the main thread (all threads before Node 23.9), in microseconds. */
@@ -40,10 +42,12 @@ export async function duringWork<T>(t: TestApp, work: () => PromiseLike<T>): Pro
   let probes = 0;
   let longestTaskCpuMs = 0;
   let lastCpu = mainThreadCpuMicros();
+  let peakRss = process.memoryUsage.rss();
   const ticks = setInterval(() => {
     const cpu = mainThreadCpuMicros();
     longestTaskCpuMs = Math.max(longestTaskCpuMs, (cpu - lastCpu) / 1000);
     lastCpu = cpu;
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }, 10);
   const probe = async () => {
     do {
@@ -58,7 +62,8 @@ export async function duringWork<T>(t: TestApp, work: () => PromiseLike<T>): Pro
     const probing = probe();
     const result = await Promise.resolve(work()).finally(() => (running = false));
     await probing;
-    return { result, maxDelayMs: histogram.max / 1e6, slowestHealthMs, probes, longestTaskCpuMs };
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    return { result, maxDelayMs: histogram.max / 1e6, slowestHealthMs, probes, longestTaskCpuMs, peakRss };
   } finally {
     histogram.disable();
     clearInterval(ticks);
@@ -69,14 +74,16 @@ export async function duringWork<T>(t: TestApp, work: () => PromiseLike<T>): Pro
  * `duringWork`, repeated (up to `attempts` times) until a run keeps the loop and `/health`
  * within the budget: on a machine shared with other busy processes the loop's delay has a
  * noise floor that one run may exceed, while work that blocks the loop exceeds it every time.
- * Returns the best run's figures, with `longestTaskCpuMs` the worst over all runs.
+ * Returns the best run's figures, with `longestTaskCpuMs` and `peakRss` the worst over all runs.
  */
 export async function bestOf<T>(t: TestApp, work: () => PromiseLike<T>, attempts = 3): Promise<LoopFigures<T>> {
   let best: LoopFigures<T> | undefined;
   let longestTaskCpuMs = 0;
+  let peakRss = 0;
   for (let attempt = 0; attempt < attempts; attempt++) {
     const figures = await duringWork(t, work);
     longestTaskCpuMs = Math.max(longestTaskCpuMs, figures.longestTaskCpuMs);
+    peakRss = Math.max(peakRss, figures.peakRss);
     if (
       !best ||
       Math.max(figures.maxDelayMs, figures.slowestHealthMs) < Math.max(best.maxDelayMs, best.slowestHealthMs)
@@ -85,5 +92,5 @@ export async function bestOf<T>(t: TestApp, work: () => PromiseLike<T>, attempts
     }
     if (Math.max(best.maxDelayMs, best.slowestHealthMs) < LOOP_BUDGET_MS) break;
   }
-  return { ...best!, longestTaskCpuMs };
+  return { ...best!, longestTaskCpuMs, peakRss };
 }
