@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { useTestApp } from './support/app';
+import { EntityManager } from 'typeorm';
+import { Purchase, suggest, suggestFrom, SuggestionScore, summarize } from '../src/suggestions/repurchase';
+import { TestApp, useTestApp } from './support/app';
+import { setNow } from './support/clock';
 import { bestOf, LOOP_BUDGET_MS, LoopFigures } from './support/event-loop-budget';
 import { Registered, registerUser } from './support/factories';
 import { ListBody } from './support/lists';
@@ -216,5 +219,138 @@ describe('a HEIC decoder that runs out of memory (RECEIPT_DECODE_HEAP_MB=4)', ()
     });
     await t.http.get('/health').expect(200);
     expect(await storedReceiptKeys(t)).toEqual([]);
+  });
+});
+
+const START = Date.parse('2025-01-06T17:00:00.000Z');
+const NOW = new Date(START + 300 * 86_400_000);
+const ON_LIST = new Set(['product 3', 'product 7']);
+
+/** The answer's shape, as the service maps the core's suggestions. */
+function answered(suggestions: SuggestionScore[]) {
+  return suggestions.map((s) => ({
+    name: s.name,
+    unit: s.unit,
+    frequencyLabel: s.frequencyLabel,
+    reason: s.reason,
+    lastBoughtAt: s.lastBoughtAt.toISOString(),
+    intervalDays: s.intervalDays,
+    timesBought: s.timesBought,
+    score: s.score,
+  }));
+}
+
+function suggestionSteps(t: TestApp) {
+  /**
+   * 300 trips on days 0…299 (one a day), buying product i (of 60) every 2 + i % 13 days,
+   * and 250 trips 451–700 days before NOW with 20 products each (5,000 old trip items);
+   * products 3 and 7 are on the list.
+   */
+  const household = async () => {
+    const ana = await registerUser(t);
+    await t.dataSource.query(
+      `INSERT INTO trips (list_id, completed_by, completed_at, item_count)
+       SELECT $1, $2, $3::timestamptz + d * interval '1 day', 0
+         FROM (SELECT generate_series(0, 299) AS d UNION ALL SELECT generate_series(-400, -151)) days`,
+      [ana.listId, ana.userId, new Date(START)],
+    );
+    await t.dataSource.query(
+      `INSERT INTO trip_items (trip_id, item_id, product_key, name, quantity, unit)
+       SELECT t.id, gen_random_uuid(), 'product ' || i, 'Product ' || i, 1, CASE WHEN i % 3 = 0 THEN 'kg' ELSE 'pcs' END
+         FROM trips t, generate_series(1, 60) i,
+              LATERAL (SELECT round(extract(epoch FROM t.completed_at - $2::timestamptz) / 86400)::int AS d) day
+        WHERE t.list_id = $1
+          AND (CASE WHEN day.d >= 0 THEN (day.d + i) % (2 + i % 13) = 0 ELSE i <= 20 END)`,
+      [ana.listId, new Date(START)],
+    );
+    await t.http.post(`/lists/${ana.listId}/items`).set(ana.auth).send({ name: 'Product 3' }).expect(201);
+    await t.http.post(`/lists/${ana.listId}/items`).set(ana.auth).send({ name: 'product 7 ' }).expect(201);
+    return ana;
+  };
+  /** Every purchase of the `trips` most recent trips within 400 days, oldest first. */
+  const purchasesOf = (listId: string, trips: number): Promise<Purchase[]> =>
+    t.dataSource.query(
+      `SELECT ti.product_key AS key, ti.name, ti.unit, t.completed_at AS at, t.id AS "tripId"
+         FROM trip_items ti JOIN (
+           SELECT id, completed_at FROM trips
+            WHERE list_id = $1 AND completed_at > $2::timestamptz - interval '400 days'
+            ORDER BY completed_at DESC, id DESC LIMIT $3) t ON t.id = ti.trip_id
+        ORDER BY t.completed_at, t.id`,
+      [listId, NOW, trips],
+    );
+  const suggestionsOf = async (ana: Registered) => {
+    setNow(t, NOW);
+    return (await t.http.get(`/lists/${ana.listId}/suggestions`).set(ana.auth).expect(200)).body as unknown;
+  };
+  return { household, purchasesOf, suggestionsOf };
+}
+
+describe('suggestions read a bounded summary of the history (defaults: 400 days, 250 trips, 500 products)', () => {
+  const t = useTestApp();
+  afterEach(() => jest.restoreAllMocks());
+  const { household, purchasesOf, suggestionsOf } = suggestionSteps(t);
+
+  it('should answer exactly what scoring every recent purchase gives, reading a row per product, not per purchase', async () => {
+    const ana = await household();
+    const [{ recent, old }]: { recent: number; old: number }[] = await t.dataSource.query(
+      `SELECT count(*) FILTER (WHERE t.completed_at >= $2)::int AS recent,
+              count(*) FILTER (WHERE t.completed_at < $2)::int AS old
+         FROM trip_items ti JOIN trips t ON t.id = ti.trip_id WHERE t.list_id = $1`,
+      [ana.listId, new Date(START)],
+    );
+    expect([recent, old]).toEqual([3133, 5000]);
+    // Rows that statements reading the trips sent to the server.
+    const rowsRead: number[] = [];
+    const query = EntityManager.prototype.query;
+    jest.spyOn(EntityManager.prototype, 'query').mockImplementation(async function (this: EntityManager, ...args) {
+      const rows: unknown = await query.apply(this, args);
+      if (/\btrips\b/.test(args[0]) && Array.isArray(rows)) rowsRead.push(rows.length);
+      return rows;
+    });
+
+    const body = await suggestionsOf(ana);
+
+    jest.restoreAllMocks();
+    // A row per product (60) and per shopping day (250), not one per purchase (2,609).
+    expect(rowsRead).toEqual([60, 250]);
+    const purchases = await purchasesOf(ana.listId, 250);
+    expect(purchases).toHaveLength(2609);
+    const expected = answered(suggest(purchases, ON_LIST, NOW, 20));
+    expect(expected).toHaveLength(20);
+    expect(body).toEqual(expected);
+  });
+});
+
+describe('suggestions with SUGGESTION_HISTORY_TRIPS=30', () => {
+  const t = useTestApp({ SUGGESTION_HISTORY_TRIPS: '30' });
+  afterEach(() => jest.restoreAllMocks());
+  const { household, purchasesOf, suggestionsOf } = suggestionSteps(t);
+
+  it('should read the 30 most recent trips only', async () => {
+    const ana = await household();
+
+    const body = await suggestionsOf(ana);
+
+    expect(body).toEqual(answered(suggest(await purchasesOf(ana.listId, 30), ON_LIST, NOW, 20)));
+    expect(body).not.toEqual(answered(suggest(await purchasesOf(ana.listId, 250), ON_LIST, NOW, 20)));
+  });
+});
+
+describe('suggestions with SUGGESTION_PRODUCTS=25', () => {
+  const t = useTestApp({ SUGGESTION_PRODUCTS: '25' });
+  afterEach(() => jest.restoreAllMocks());
+  const { household, purchasesOf, suggestionsOf } = suggestionSteps(t);
+
+  it('should score the 25 most recently bought products only', async () => {
+    const ana = await household();
+    const history = summarize(await purchasesOf(ana.listId, 250));
+    const mostRecent = [...history.products]
+      .sort((x, y) => y.latest.getTime() - x.latest.getTime() || (x.key < y.key ? -1 : 1))
+      .slice(0, 25);
+
+    const body = await suggestionsOf(ana);
+
+    expect(body).toEqual(answered(suggestFrom({ ...history, products: mostRecent }, ON_LIST, NOW, 20)));
+    expect(body).not.toEqual(answered(suggestFrom(history, ON_LIST, NOW, 20)));
   });
 });
