@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EntityManager } from 'typeorm';
+import { StorePairsBounded1764200000002 } from '../migrations/1764200000002-StorePairsBounded';
 import { Purchase, suggest, suggestFrom, SuggestionScore, summarize } from '../src/suggestions/repurchase';
 import { TestApp, useTestApp } from './support/app';
 import { setNow } from './support/clock';
@@ -162,6 +163,30 @@ describe('learning a store (STORE_LEARNED_PRODUCTS=10)', () => {
       learnedOrder: Record<string, number>;
     }[];
     expect(Object.keys(view.learnedOrder).sort()).toEqual([1, 2, 3, 4, ...range(11, 16)].map(name));
+  });
+
+  it('should bring a store learned before the rule within 100 products, keeping the most recent (migration)', async () => {
+    const ana = await registerUser(t);
+    const store = (await t.http.post(`/lists/${ana.listId}/stores`).set(ana.auth).send({ name: 'Lidl' }).expect(201))
+      .body as { id: string };
+    // 60 products walked in trip 5, 60 others in trip 9: 3,540 pairs, 120 products.
+    await t.dataSource.query(
+      `INSERT INTO store_pairs (store_id, a, b, ab, ba, trip)
+       SELECT $1, 'product ' || lpad(i::text, 4, '0'), 'product ' || lpad(j::text, 4, '0'), 1, 0,
+              CASE WHEN i <= 60 THEN 5 ELSE 9 END
+         FROM generate_series(1, 120) i, generate_series(1, 120) j
+        WHERE i < j AND (i <= 60) = (j <= 60)`,
+      [store.id],
+    );
+    const runner = t.dataSource.createQueryRunner();
+    try {
+      await new StorePairsBounded1764200000002().up(runner);
+    } finally {
+      await runner.release();
+    }
+
+    // Those of trip 9, then the first 40 of trip 5 by key.
+    expect(await learnedProducts(store.id)).toEqual(keys([...range(1, 40), ...range(61, 120)]));
   });
 });
 

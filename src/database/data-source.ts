@@ -6,6 +6,7 @@ import { StoresTrips1763922800000 } from '../../migrations/1763922800000-StoresT
 import { ReceiptFiles1764100000001 } from '../../migrations/1764100000001-ReceiptFiles';
 import { IdempotencyLease1764100000002 } from '../../migrations/1764100000002-IdempotencyLease';
 import { InvitesAndResume1764100000003 } from '../../migrations/1764100000003-InvitesAndResume';
+import { StorePairsBounded1764200000002 } from '../../migrations/1764200000002-StorePairsBounded';
 import { StoreEntity } from '../stores/store.entity';
 import { TripEntity, TripItemEntity } from '../trips/trip.entity';
 import { DatabaseConnection, externalDatabase } from '../config/database.config';
@@ -35,6 +36,7 @@ export const MIGRATIONS = [
   ReceiptFiles1764100000001,
   IdempotencyLease1764100000002,
   InvitesAndResume1764100000003,
+  StorePairsBounded1764200000002,
 ];
 
 export interface PoolSettings {

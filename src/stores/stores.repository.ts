@@ -9,14 +9,13 @@ import { PairWeight } from './walking-order';
 export type StoredPair = PairWeight & { trip: number };
 
 /**
- * One store's stored pairs in columns: pair k joins `products[a[k]]` and `products[b[k]]`
- * (canonical, a < b as product keys) with evidence `ab[k]`, `ba[k]` and store trip `trip[k]`.
+ * One store's stored pairs in columns: pair k is `a[k]` < `b[k]` (product keys) with
+ * evidence `ab[k]`, `ba[k]`, last updated in store trip `trip[k]`.
  */
 export interface StoreEvidence {
   storeId: string;
-  products: string[];
-  a: number[];
-  b: number[];
+  a: string[];
+  b: string[];
   ab: number[];
   ba: number[];
   trip: number[];
@@ -25,8 +24,8 @@ export interface StoreEvidence {
 /** The pairs of one store's evidence, as the learning core takes them. */
 export function storedPairs(evidence: StoreEvidence | undefined): StoredPair[] {
   if (!evidence) return [];
-  const { products, a, b, ab, ba, trip } = evidence;
-  return a.map((i, k) => ({ a: products[i], b: products[b[k]], ab: ab[k], ba: ba[k], trip: trip[k] }));
+  const { a, b, ab, ba, trip } = evidence;
+  return a.map((key, k) => ({ a: key, b: b[k], ab: ab[k], ba: ba[k], trip: trip[k] }));
 }
 
 /** The one writer of `stores` and `store_pairs`; every method takes part in the caller's transaction. */
@@ -81,36 +80,21 @@ export class StoresRepository {
   }
 
   /**
-   * Each store's pairs among these products (both ends in `keys`), only among its
-   * `maxProducts` products of `keys` seen in the most recent trips (ties by key): what the
-   * ranking takes (`rankingEvidence`), so what is read is bounded whatever is stored. One row
-   * per store that has any, its pairs in columns (`StoreEvidence`) of one JSON value, parsed
-   * natively store by store into a few arrays rather than an object per pair.
+   * Each store's pairs among these products (both ends in `keys`): bounded, since a store
+   * keeps evidence for at most STORE_LEARNED_PRODUCTS products (`forgetAllBut`). One row per
+   * store that has any, its pairs in columns of one JSON value (`StoreEvidence`), parsed
+   * natively store by store rather than as a row and an object per pair.
    */
-  async pairsAmong(storeIds: string[], keys: string[], maxProducts: number): Promise<StoreEvidence[]> {
+  async pairsAmong(storeIds: string[], keys: string[]): Promise<StoreEvidence[]> {
     if (storeIds.length === 0 || keys.length < 2) return [];
     const rows: { storeId: string; evidence: Omit<StoreEvidence, 'storeId'> }[] = await this.txHost.tx.query(
-      `WITH evidence AS (
-         SELECT store_id, a, b, ab, ba, trip FROM store_pairs
-          WHERE store_id = ANY($1::uuid[]) AND a = ANY($2::text[]) AND b = ANY($2::text[])
-       ), products AS (
-         SELECT store_id, key,
-                row_number() OVER (PARTITION BY store_id ORDER BY max(trip) DESC, key COLLATE "C") - 1 AS i
-           FROM (SELECT store_id, a AS key, trip FROM evidence UNION ALL SELECT store_id, b, trip FROM evidence) k
-          GROUP BY store_id, key
-       ), kept AS (
-         SELECT e.store_id, pa.i AS a, pb.i AS b, e.ab, e.ba, e.trip FROM evidence e
-           JOIN products pa ON pa.store_id = e.store_id AND pa.key = e.a AND pa.i < $3
-           JOIN products pb ON pb.store_id = e.store_id AND pb.key = e.b AND pb.i < $3
-       )
-       SELECT kept.store_id AS "storeId",
-              json_build_object(
-                'products', (SELECT json_agg(p.key ORDER BY p.i) FROM products p
-                              WHERE p.store_id = kept.store_id AND p.i < $3),
-                'a', json_agg(kept.a), 'b', json_agg(kept.b),
-                'ab', json_agg(kept.ab), 'ba', json_agg(kept.ba), 'trip', json_agg(kept.trip)) AS evidence
-         FROM kept GROUP BY kept.store_id`,
-      [storeIds, keys, maxProducts],
+      `SELECT store_id AS "storeId",
+              json_build_object('a', json_agg(a), 'b', json_agg(b), 'ab', json_agg(ab), 'ba', json_agg(ba),
+                                'trip', json_agg(trip)) AS evidence
+         FROM store_pairs
+        WHERE store_id = ANY($1::uuid[]) AND a = ANY($2::text[]) AND b = ANY($2::text[])
+        GROUP BY store_id`,
+      [storeIds, keys],
     );
     return rows.map((row) => ({ storeId: row.storeId, ...row.evidence }));
   }

@@ -99,7 +99,7 @@ describe('StoresService', () => {
 
     it('should write the trip’s pairs, forget beyond the learned products, count the trip, then emit store:updated', async () => {
       const view = await service.learnTrip(user, store(), checked, NOW);
-      expect(stores.pairsAmong).toHaveBeenCalledWith(['s1'], ['milk', 'bread'], 100);
+      expect(stores.pairsAmong).toHaveBeenCalledWith(['s1'], ['milk', 'bread']);
       expect(stores.savePairs).toHaveBeenCalledWith('s1', [{ a: 'bread', b: 'milk', ab: 0, ba: 1, trip: 3 }]);
       expect(stores.forgetAllBut).toHaveBeenCalledWith('s1', 100);
       expect(view).toMatchObject({ id: 's1', tripCount: 3 });

@@ -127,7 +127,7 @@ export class StoresService {
     const evidence = { checks, postedOrder, trip };
     const keys = tripProducts(evidence, this.learning);
     if (keys.length >= 2) {
-      const [stored] = await this.stores.pairsAmong([store.id], keys, this.config.storeLearnedProducts);
+      const [stored] = await this.stores.pairsAmong([store.id], keys);
       const next = learnTrip(evidence, storedPairs(stored), this.learning);
       await this.stores.savePairs(
         store.id,
@@ -151,15 +151,15 @@ export class StoresService {
     const evidence = await this.stores.pairsAmong(
       stores.map((store) => store.id),
       [...new Set(keyOf.values())],
-      this.config.storeLearnedProducts,
     );
     const evidenceOf = new Map(evidence.map((store) => [store.storeId, store] as const));
     const views: StoreResponse[] = [];
     for (const [i, store] of stores.entries()) {
       if (i > 0) await nextTurn();
-      const learned = evidenceOf.get(store.id);
+      const pairs = storedPairs(evidenceOf.get(store.id));
       // Every pair read joins two products of the list: the store's learned ones are all it ranks.
-      const ranked = rankWalkingOrder(learned?.products ?? [], storedPairs(learned), this.ranking);
+      const learned = [...new Set(pairs.flatMap((pair) => [pair.a, pair.b]))];
+      const ranked = rankWalkingOrder(learned, pairs, this.ranking);
       views.push(toStoreResponse(store, names, (name) => ranked.get(keyOf.get(name)!)));
     }
     return views;
