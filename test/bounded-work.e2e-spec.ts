@@ -26,7 +26,7 @@ function expectWithinBudget(figures: LoopFigures<unknown>): void {
 }
 
 describe('walking order at the quota limits (2,000 items, 50 learned stores)', () => {
-  jest.setTimeout(180_000);
+  jest.setTimeout(240_000);
   const t = useTestApp();
 
   /**
@@ -196,7 +196,7 @@ const HEIC_BOMB = join(__dirname, 'fixtures', 'receipt-bomb-8000x7000.heic');
 const HEIC_12MP = join(__dirname, 'fixtures', 'receipt-4032x3024.heic');
 
 describe('receipt photos at the default limits (RECEIPT_MAX_PIXELS=50000000)', () => {
-  jest.setTimeout(60_000);
+  jest.setTimeout(120_000);
   const t = useTestApp();
   const { tripOf, upload } = receiptSteps(t);
 
