@@ -18,11 +18,17 @@ const LEARNED = 100;
 
 const name = (i: number) => `Product ${String(i).padStart(4, '0')}`;
 
-/** /health and the loop kept within the budget, and no task of the loop longer than it (in CPU time). */
+/**
+ * /health and the loop kept within the budget, and no task of the loop longer than it (in CPU
+ * time); a failure shows the figures over it next to all that was measured.
+ */
 function expectWithinBudget(figures: LoopFigures<unknown>): void {
-  expect(figures.maxDelayMs).toBeLessThan(LOOP_BUDGET_MS);
-  expect(figures.slowestHealthMs).toBeLessThan(LOOP_BUDGET_MS);
-  expect(figures.longestTaskCpuMs).toBeLessThan(LOOP_BUDGET_MS);
+  const { result: _result, ...measured } = figures;
+  const { maxDelayMs, slowestHealthMs, longestTaskCpuMs } = measured;
+  const over = Object.entries({ maxDelayMs, slowestHealthMs, longestTaskCpuMs }).filter(
+    ([, ms]) => !(ms < LOOP_BUDGET_MS),
+  );
+  expect({ over: Object.fromEntries(over), measured }).toEqual({ over: {}, measured });
 }
 
 describe('walking order at the quota limits (2,000 items, 50 learned stores)', () => {
