@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { HeicDecoder } from '../src/trips/heic-decoder';
 import { useTestApp } from './support/app';
 import { setNow } from './support/clock';
 import { expectHiddenList, expectInvalid, withoutRequestId } from './support/expect';
@@ -15,6 +16,19 @@ const TTL_SEC = 60;
 const MAX_BYTES = 200_000;
 /** A real HEIC photo (64×48, solid red), made with libheif's heif-enc. */
 const HEIC_FIXTURE = join(__dirname, 'fixtures', 'receipt.heic');
+/** A 13 KB HEIC of 8000×7000 white pixels (heif-enc -q 10 of a white PNG). */
+const HEIC_BOMB = join(__dirname, 'fixtures', 'receipt-bomb-8000x7000.heic');
+
+/** A PNG that is only a header declaring `width`×`height` (no pixel data follows). */
+function pngHeader(width: number, height: number): Buffer {
+  const ihdr = Buffer.alloc(25);
+  ihdr.writeUInt32BE(13, 0);
+  ihdr.write('IHDR', 4, 'latin1');
+  ihdr.writeUInt32BE(width, 8);
+  ihdr.writeUInt32BE(height, 12);
+  ihdr.set([8, 2, 0, 0, 0], 16);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), ihdr, Buffer.alloc(64)]);
+}
 
 const PDF = Buffer.from(
   '%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\n' +
@@ -236,9 +250,6 @@ describe('receipts', () => {
     ])('should answer 415 for %s, and write nothing', async (_case, body, contentType) => {
       const ana = await registerUser(t);
       const trip = await tripOf(ana);
-      // The HEIC decoder prints what it could not parse; keep the test output clean.
-      jest.spyOn(console, 'log').mockImplementation(() => undefined);
-
       const res = await upload(ana, trip, body, { contentType }).expect(415);
 
       expectErrorBody(res.body, 415);
@@ -281,6 +292,49 @@ describe('receipts', () => {
       const res = await upload(ana, trip, huge, { contentType: 'image/png' }).expect(422);
 
       expectErrorBody(res.body, 422);
+      expect(await storedFiles()).toEqual([]);
+    });
+
+    it('should answer 422 for a HEIC whose header declares more than RECEIPT_MAX_PIXELS, without decoding it', async () => {
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
+      const decode = jest.spyOn(t.app.get(HeicDecoder), 'decode');
+
+      const res = await upload(ana, trip, await readFile(HEIC_BOMB), { contentType: 'image/heic' }).expect(422);
+
+      expect(withoutRequestId(res.body)).toEqual({
+        statusCode: 422,
+        error: 'Unprocessable Entity',
+        message: 'The photo has too many pixels.',
+      });
+      expect(decode).not.toHaveBeenCalled();
+      expect(await storedFiles()).toEqual([]);
+    });
+
+    it('should answer 422 for a PNG whose header declares more than RECEIPT_MAX_PIXELS, before decoding', async () => {
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
+
+      const res = await upload(ana, trip, pngHeader(100_000, 100_000), { contentType: 'image/png' }).expect(422);
+
+      expect(res.body).toMatchObject({ statusCode: 422, message: 'The photo has too many pixels.' });
+      expect(await storedFiles()).toEqual([]);
+    });
+
+    it('should answer 415 for a HEIC whose header declares a small photo over a huge bitstream', async () => {
+      const ana = await registerUser(t);
+      const trip = await tripOf(ana);
+      const liar = await readFile(HEIC_BOMB);
+      const ispe = liar.indexOf('ispe');
+      liar.writeUInt32BE(64, ispe + 8);
+      liar.writeUInt32BE(48, ispe + 12);
+
+      const res = await upload(ana, trip, liar, { contentType: 'image/heic' }).expect(415);
+
+      expect(res.body).toMatchObject({
+        statusCode: 415,
+        message: 'The file could not be read as the image it claims to be.',
+      });
       expect(await storedFiles()).toEqual([]);
     });
 

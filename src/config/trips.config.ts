@@ -7,6 +7,14 @@ export const tripsConfig = configNamespace(
     RECEIPT_MAX_BYTES: integer({ default: 10 * 1024 * 1024, min: 1024, max: 104_857_600 }),
     /** Largest photo decoded, in pixels (decompression bombs); photos are re-encoded. */
     RECEIPT_MAX_PIXELS: integer({ default: 50_000_000, min: 1_000_000, max: 500_000_000 }),
+    /** HEIC photos are decoded in worker threads: at most this many at a time … */
+    RECEIPT_DECODE_WORKERS: integer({ default: 2, min: 1, max: 16 }),
+    /** … at most this many waiting for one (beyond: 503 with Retry-After) … */
+    RECEIPT_DECODE_QUEUE: integer({ default: 8, min: 0, max: 1000 }),
+    /** … each with this JavaScript heap (the pixels are bounded by RECEIPT_MAX_PIXELS) … */
+    RECEIPT_DECODE_HEAP_MB: integer({ default: 64, min: 4, max: 4096 }),
+    /** … and this long to finish (then terminated: 415). */
+    RECEIPT_DECODE_TIMEOUT_MS: integer({ default: 20_000, min: 1, max: 300_000 }),
     /** Lifetime of a signed receipt URL. */
     RECEIPT_URL_TTL_SEC: integer({ default: 3600, min: 10, max: 604_800 }),
     /** Where receipt bytes live: in PostgreSQL, or in an S3-compatible bucket (the S3_* variables). */
@@ -33,6 +41,12 @@ export const tripsConfig = configNamespace(
   (v) => ({
     maxReceiptBytes: v.RECEIPT_MAX_BYTES,
     maxReceiptPixels: v.RECEIPT_MAX_PIXELS,
+    decode: {
+      workers: v.RECEIPT_DECODE_WORKERS,
+      queue: v.RECEIPT_DECODE_QUEUE,
+      heapMb: v.RECEIPT_DECODE_HEAP_MB,
+      timeoutMs: v.RECEIPT_DECODE_TIMEOUT_MS,
+    },
     receiptUrlTtlMs: v.RECEIPT_URL_TTL_SEC * 1000,
     /** The bucket receipts go to; null: they are kept in PostgreSQL. */
     s3:

@@ -3,6 +3,7 @@ import { authConfig } from './auth.config';
 import { databaseConfig } from './database.config';
 import { configurationError } from './env';
 import { idempotencyConfig } from './idempotency.config';
+import { learningConfig } from './learning.config';
 import { mailConfig } from './mail.config';
 import { quotaConfig } from './quota.config';
 import { realtimeConfig } from './realtime.config';
@@ -15,6 +16,7 @@ export const CONFIG_NAMESPACES = [
   authConfig,
   databaseConfig,
   idempotencyConfig,
+  learningConfig,
   mailConfig,
   quotaConfig,
   realtimeConfig,

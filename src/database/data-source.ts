@@ -7,6 +7,7 @@ import { ReceiptFiles1764100000001 } from '../../migrations/1764100000001-Receip
 import { IdempotencyLease1764100000002 } from '../../migrations/1764100000002-IdempotencyLease';
 import { InvitesAndResume1764100000003 } from '../../migrations/1764100000003-InvitesAndResume';
 import { Throttles1764200000001 } from '../../migrations/1764200000001-Throttles';
+import { StorePairsBounded1764200000002 } from '../../migrations/1764200000002-StorePairsBounded';
 import { QuotaIndexes1764200000003 } from '../../migrations/1764200000003-QuotaIndexes';
 import { SealedSecrets1764200000004 } from '../../migrations/1764200000004-SealedSecrets';
 import { StoreEntity } from '../stores/store.entity';
@@ -39,6 +40,7 @@ export const MIGRATIONS = [
   IdempotencyLease1764100000002,
   InvitesAndResume1764100000003,
   Throttles1764200000001,
+  StorePairsBounded1764200000002,
   QuotaIndexes1764200000003,
   SealedSecrets1764200000004,
 ];

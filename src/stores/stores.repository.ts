@@ -8,6 +8,26 @@ import { PairWeight } from './walking-order';
 /** A stored pair with the store's trip number of its last update. */
 export type StoredPair = PairWeight & { trip: number };
 
+/**
+ * One store's stored pairs in columns: pair k is `a[k]` < `b[k]` (product keys) with
+ * evidence `ab[k]`, `ba[k]`, last updated in store trip `trip[k]`.
+ */
+export interface StoreEvidence {
+  storeId: string;
+  a: string[];
+  b: string[];
+  ab: number[];
+  ba: number[];
+  trip: number[];
+}
+
+/** The pairs of one store's evidence, as the learning core takes them. */
+export function storedPairs(evidence: StoreEvidence | undefined): StoredPair[] {
+  if (!evidence) return [];
+  const { a, b, ab, ba, trip } = evidence;
+  return a.map((key, k) => ({ a: key, b: b[k], ab: ab[k], ba: ba[k], trip: trip[k] }));
+}
+
 /** The one writer of `stores` and `store_pairs`; every method takes part in the caller's transaction. */
 @Injectable()
 export class StoresRepository {
@@ -59,13 +79,43 @@ export class StoresRepository {
     return { ...store, tripCount, postedOrder: null, postedBy: null, postedAt: null };
   }
 
-  /** The stores' pairs among these products (both ends in `keys`). */
-  async pairsAmong(storeIds: string[], keys: string[]): Promise<(StoredPair & { storeId: string })[]> {
+  /**
+   * Each store's pairs among these products (both ends in `keys`): bounded, since a store
+   * keeps evidence for at most STORE_LEARNED_PRODUCTS products (`forgetAllBut`). One row per
+   * store that has any, its pairs in columns of one JSON value (`StoreEvidence`), parsed
+   * natively store by store rather than as a row and an object per pair.
+   */
+  async pairsAmong(storeIds: string[], keys: string[]): Promise<StoreEvidence[]> {
     if (storeIds.length === 0 || keys.length < 2) return [];
-    return this.txHost.tx.query(
-      `SELECT store_id AS "storeId", a, b, ab, ba, trip FROM store_pairs
-        WHERE store_id = ANY($1::uuid[]) AND a = ANY($2::text[]) AND b = ANY($2::text[])`,
+    const rows: { storeId: string; evidence: Omit<StoreEvidence, 'storeId'> }[] = await this.txHost.tx.query(
+      `SELECT store_id AS "storeId",
+              json_build_object('a', json_agg(a), 'b', json_agg(b), 'ab', json_agg(ab), 'ba', json_agg(ba),
+                                'trip', json_agg(trip)) AS evidence
+         FROM store_pairs
+        WHERE store_id = ANY($1::uuid[]) AND a = ANY($2::text[]) AND b = ANY($2::text[])
+        GROUP BY store_id`,
       [storeIds, keys],
+    );
+    return rows.map((row) => ({ storeId: row.storeId, ...row.evidence }));
+  }
+
+  /**
+   * Forgets the store's evidence about all but its `keep` products seen in the most recent
+   * trips (ties by key): a store's pairs stay within keep²/2 rows, whatever its history.
+   */
+  async forgetAllBut(storeId: string, keep: number): Promise<void> {
+    await this.txHost.tx.query(
+      `WITH products AS (
+         SELECT key, max(trip) AS trip
+           FROM (SELECT a AS key, trip FROM store_pairs WHERE store_id = $1
+                 UNION ALL SELECT b, trip FROM store_pairs WHERE store_id = $1) k
+          GROUP BY key
+       ), forgotten AS (
+         SELECT key FROM products ORDER BY trip DESC, key COLLATE "C" OFFSET $2
+       )
+       DELETE FROM store_pairs
+        WHERE store_id = $1 AND (a IN (SELECT key FROM forgotten) OR b IN (SELECT key FROM forgotten))`,
+      [storeId, keep],
     );
   }
 

@@ -2,6 +2,7 @@ import { ConflictException } from '@nestjs/common';
 import { mock, MockProxy } from 'jest-mock-extended';
 import { callOrder, NOW, serviceUnderTest, ServiceUnderTest } from '../../test/support/unit';
 import { ListAccess } from '../access/list-access.service';
+import { learningConfig } from '../config/learning.config';
 import { ItemsRepository } from '../items/items.repository';
 import { QuotaExceeded } from '../quotas/quota-exceeded';
 import { Quotas } from '../quotas/quotas.service';
@@ -58,6 +59,7 @@ describe('StoresService', () => {
       { provide: ListAccess, useValue: access },
       { provide: RealtimeGateway, useValue: gateway },
       { provide: Quotas, useValue: quotas },
+      { provide: learningConfig.KEY, useValue: learningConfig({}) },
     ]);
     service = unit.service;
   });
@@ -113,14 +115,21 @@ describe('StoresService', () => {
       { name: 'Bread', checkedBy: 'u1', checkedAt: new Date(NOW.getTime() - 30_000) },
     ];
 
-    it('should write the trip’s pairs, count the trip, then emit store:updated with the count', async () => {
+    it('should write the trip’s pairs, forget beyond the learned products, count the trip, then emit store:updated', async () => {
       const view = await service.learnTrip(user, store(), checked, NOW);
       expect(stores.pairsAmong).toHaveBeenCalledWith(['s1'], ['milk', 'bread']);
       expect(stores.savePairs).toHaveBeenCalledWith('s1', [{ a: 'bread', b: 'milk', ab: 0, ba: 1, trip: 3 }]);
+      expect(stores.forgetAllBut).toHaveBeenCalledWith('s1', 100);
       expect(view).toMatchObject({ id: 's1', tripCount: 3 });
       expect(gateway.emit).toHaveBeenCalledWith('l1', 'store:updated', view, user);
-      const [save, count, emit] = callOrder(stores.savePairs, stores.countTrip, gateway.emit);
-      expect(save).toBeLessThan(count);
+      const [save, forget, count, emit] = callOrder(
+        stores.savePairs,
+        stores.forgetAllBut,
+        stores.countTrip,
+        gateway.emit,
+      );
+      expect(save).toBeLessThan(forget);
+      expect(forget).toBeLessThan(count);
       expect(count).toBeLessThan(emit);
     });
 

@@ -1,17 +1,29 @@
 import { Transactional } from '@nestjs-cls/transactional';
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ListAccess } from '../access/list-access.service';
 import { Clock } from '../common/clock/clock';
 import { AuthUser } from '../common/decorators/current-user.decorator';
 import { productKey } from '../common/product-key';
+import { learningConfig } from '../config/learning.config';
 import { ItemsRepository } from '../items/items.repository';
 import { Quotas } from '../quotas/quotas.service';
 import { RealtimeGateway } from '../realtime/realtime.gateway';
 import { CreateStoreDto, PostOrderDto } from './dto/store.dto';
 import { StoreResponse, toStoreResponse } from './dto/store.response';
 import { StoreEntity } from './store.entity';
-import { StoresRepository } from './stores.repository';
-import { Check, learnTrip, rankWalkingOrder } from './walking-order';
+import { storedPairs, StoresRepository } from './stores.repository';
+import {
+  Check,
+  DEFAULT_LEARNING_OPTIONS,
+  DEFAULT_RANK_OPTIONS,
+  LearningOptions,
+  learnTrip,
+  RankOptions,
+  rankWalkingOrder,
+  tripProducts,
+} from './walking-order';
 
 /** A posted order older than this is not taken as the route of the trip being completed. */
 const POSTED_ORDER_MAX_AGE_MS = 6 * 3_600_000;
@@ -23,8 +35,17 @@ export interface CheckedItem {
   checkedAt: Date | null;
 }
 
+/**
+ * Work per request is bounded by what was learned, not by the list: a store learns and ranks
+ * at most `STORE_LEARNED_PRODUCTS` products (the most recently walked; older evidence is
+ * forgotten when a trip is learned), the items of the list without evidence cost a lookup
+ * each, and stores are ranked one at a time with a turn of the event loop between them.
+ */
 @Injectable()
 export class StoresService {
+  private readonly learning: LearningOptions;
+  private readonly ranking: RankOptions;
+
   constructor(
     private readonly stores: StoresRepository,
     private readonly items: ItemsRepository,
@@ -32,7 +53,11 @@ export class StoresService {
     private readonly gateway: RealtimeGateway,
     private readonly quotas: Quotas,
     private readonly clock: Clock,
-  ) {}
+    @Inject(learningConfig.KEY) private readonly config: ConfigType<typeof learningConfig>,
+  ) {
+    this.learning = { ...DEFAULT_LEARNING_OPTIONS, maxProducts: config.storeLearnedProducts };
+    this.ranking = { ...DEFAULT_RANK_OPTIONS, maxProducts: config.storeLearnedProducts };
+  }
 
   /** Every store of the list, learned order computed over the items on the list now. */
   async list(user: AuthUser, listId: string): Promise<StoreResponse[]> {
@@ -91,7 +116,9 @@ export class StoresService {
   /**
    * Inside the trip's transaction: learns the trip's route into the store's pairs (who checked
    * what when, and the order the app posted — fresh, used once, only where the checks gave no
-   * route), counts the trip and emits `store:updated`. Work is proportional to the trip.
+   * route), counts the trip and emits `store:updated`. Work is bounded by the trip and by
+   * STORE_LEARNED_PRODUCTS (at most that many of its products are learned; the store then
+   * forgets all but that many of its most recently walked products).
    */
   async learnTrip(actor: AuthUser, store: StoreEntity, checked: CheckedItem[], now: Date): Promise<StoreResponse> {
     const checks: Check[] = checked
@@ -100,14 +127,16 @@ export class StoresService {
     const fresh = store.postedAt !== null && now.getTime() - store.postedAt.getTime() <= POSTED_ORDER_MAX_AGE_MS;
     const postedOrder = fresh ? (store.postedOrder ?? undefined) : undefined;
     const trip = store.tripCount + 1;
-    const keys = [...new Set([...checks.map((c) => c.key), ...(postedOrder ?? []).map(productKey)])];
+    const evidence = { checks, postedOrder, trip };
+    const keys = tripProducts(evidence, this.learning);
     if (keys.length >= 2) {
-      const stored = await this.stores.pairsAmong([store.id], keys);
-      const next = learnTrip({ checks, postedOrder, trip }, stored);
+      const [stored] = await this.stores.pairsAmong([store.id], keys);
+      const next = learnTrip(evidence, storedPairs(stored), this.learning);
       await this.stores.savePairs(
         store.id,
         next.map((pair) => ({ ...pair, trip: pair.trip ?? trip })),
       );
+      await this.stores.forgetAllBut(store.id, this.config.storeLearnedProducts);
     }
     const counted = await this.stores.countTrip(store);
     const [view] = await this.views([counted], await this.items.namesInList(store.listId));
@@ -115,19 +144,27 @@ export class StoresService {
     return view;
   }
 
-  /** The stores as the app sees them: learnedOrder keyed by the names given. */
+  /**
+   * The stores as the app sees them: learnedOrder keyed by the names given. Each store is
+   * ranked over its pairs among the list's products (at most STORE_LEARNED_PRODUCTS of them),
+   * then the event loop gets a turn before the next store.
+   */
   private async views(stores: StoreEntity[], names: string[]): Promise<StoreResponse[]> {
-    const keys = [...new Set(names.map(productKey))];
-    const pairs = await this.stores.pairsAmong(
+    const keyOf = new Map(names.map((name) => [name, productKey(name)] as const));
+    const evidence = await this.stores.pairsAmong(
       stores.map((store) => store.id),
-      keys,
+      [...new Set(keyOf.values())],
     );
-    return stores.map((store) => {
-      const ranked = rankWalkingOrder(
-        keys,
-        pairs.filter((pair) => pair.storeId === store.id),
-      );
-      return toStoreResponse(store, names, (name) => ranked.get(productKey(name)));
-    });
+    const evidenceOf = new Map(evidence.map((store) => [store.storeId, store] as const));
+    const views: StoreResponse[] = [];
+    for (const [i, store] of stores.entries()) {
+      if (i > 0) await nextTurn();
+      const pairs = storedPairs(evidenceOf.get(store.id));
+      // Every pair read joins two products of the list: the store's learned ones are all it ranks.
+      const learned = [...new Set(pairs.flatMap((pair) => [pair.a, pair.b]))];
+      const ranked = rankWalkingOrder(learned, pairs, this.ranking);
+      views.push(toStoreResponse(store, names, (name) => ranked.get(keyOf.get(name)!)));
+    }
+    return views;
   }
 }

@@ -46,6 +46,14 @@ export interface PairWeight {
   trip?: number;
 }
 
+/**
+ * How many products a store's walking order is learned and ranked for (the most recently
+ * walked ones): the ranking is quadratic in them, so this bounds every request's work. A
+ * household's usual products in one store fit well within it; `STORE_LEARNED_PRODUCTS`
+ * configures the server's value.
+ */
+export const MAX_LEARNED_PRODUCTS = 100;
+
 export interface LearningOptions {
   /** Checks closer together than this (ms) belong to one burst. */
   bulkGapMs: number;
@@ -61,6 +69,12 @@ export interface LearningOptions {
   outlierMaxShare?: number;
   /** `learnTrip`: weight of a whole sequence that mostly contradicts the learned order, e.g. walked backwards (default 0.25). */
   oddSequenceWeight?: number;
+  /**
+   * `learnFromSequences`: at most this many products of one trip are learned (the first ones
+   * walked, shopper by shopper), so a trip's work and pairs stay bounded; default
+   * {@link MAX_LEARNED_PRODUCTS}.
+   */
+  maxProducts?: number;
 }
 
 /**
@@ -78,6 +92,7 @@ export const DEFAULT_LEARNING_OPTIONS: Readonly<LearningOptions> = Object.freeze
   outlierThreshold: 0.5,
   outlierMaxShare: 0.2,
   oddSequenceWeight: 0.25,
+  maxProducts: MAX_LEARNED_PRODUCTS,
 });
 
 /** The canonical (a < b) orientation of a pair, by plain string comparison. */
@@ -241,6 +256,18 @@ export function learnTrip(
 }
 
 /**
+ * The products `learnTrip` learns from this trip (those of its sequences, at most
+ * `maxProducts`, the first ones walked): the store's pairs among them are what it needs.
+ */
+export function tripProducts(trip: TripEvidence, options: LearningOptions = DEFAULT_LEARNING_OPTIONS): string[] {
+  const sequences = firstProducts(
+    tripSequences(trip.checks, trip.postedOrder, options),
+    options.maxProducts ?? MAX_LEARNED_PRODUCTS,
+  );
+  return [...new Set(sequences.flat())];
+}
+
+/**
  * `learnTrip` for a caller that builds the trip's sequences itself (e.g. with its own rule
  * for the posted order): outlier weighting against `stored`, one vote per pair, decayed
  * update. `stored`: the store's pairs among the sequences' products; `trip`: the store's trip
@@ -252,6 +279,7 @@ export function learnFromSequences(
   options: LearningOptions = DEFAULT_LEARNING_OPTIONS,
   trip?: number,
 ): PairWeight[] {
+  sequences = firstProducts(sequences, options.maxProducts ?? MAX_LEARNED_PRODUCTS);
   const storedById = new Map<string, PairWeight>();
   for (const pair of stored) storedById.set(pairId(pair.a, pair.b), pair);
   const weights = outlierWeights(sequences, storedById, options);
@@ -271,6 +299,27 @@ export function learnFromSequences(
     updated.push(pair);
   }
   return updated;
+}
+
+/**
+ * The sequences restricted to their first `max` distinct products (in sequence order, shopper
+ * by shopper): what one trip can teach is bounded, whatever the list held.
+ */
+function firstProducts(sequences: string[][], max: number): string[][] {
+  const kept = new Set<string>();
+  const result: string[][] = [];
+  for (const sequence of sequences) {
+    const within: string[] = [];
+    for (const key of sequence) {
+      if (!kept.has(key)) {
+        if (kept.size >= max) continue;
+        kept.add(key);
+      }
+      within.push(key);
+    }
+    if (within.length > 0) result.push(within);
+  }
+  return result;
 }
 
 function pairId(a: string, b: string): string {
@@ -355,6 +404,11 @@ function outlierWeights(
   return weights;
 }
 
+// The ranking's loops call these through module bindings: a global lookup per call is slow
+// where globals are intercepted (a vm context, as under jest), and costs nothing here.
+const { abs, exp, log, max, round } = Math;
+const finite = Number.isFinite;
+
 /** Tuning of the ranking; the defaults are what the benchmark measures. */
 export interface RankOptions {
   /** Pseudo-votes, each way, against a virtual average product: keeps scores finite and components comparable. */
@@ -367,6 +421,12 @@ export interface RankOptions {
   tolerance: number;
   /** Passes of local Kemeny improvement after Bradley–Terry (0 = none). */
   polishPasses: number;
+  /**
+   * At most this many products are ranked: those with evidence seen in the most recent store
+   * trips (`PairWeight.trip`; ties by key). Bounds the ranking's work whatever the list holds.
+   * Default {@link MAX_LEARNED_PRODUCTS}.
+   */
+  maxProducts?: number;
 }
 
 export const DEFAULT_RANK_OPTIONS: Readonly<RankOptions> = Object.freeze({
@@ -375,30 +435,59 @@ export const DEFAULT_RANK_OPTIONS: Readonly<RankOptions> = Object.freeze({
   iterations: 100,
   tolerance: 1e-6,
   polishPasses: 10,
+  maxProducts: MAX_LEARNED_PRODUCTS,
 });
 
 /**
- * The evidence among a list's products: `before[i * n + j]` = evidence that product i is
- * walked before product j (dense, n² numbers: lists hold hundreds of products, not
- * thousands), plus the compressed rows of the pairs that have any evidence.
+ * The ranking problem for one list: the products it ranks (`products`, sorted by key: those
+ * of the list with evidence against another product of the list, at most `maxProducts`) and
+ * their evidence, `before[i * n + j]` = evidence that product i is walked before product j
+ * (dense over the ranked products only), plus the compressed rows of the pairs that have any
+ * evidence. Built in time linear in the list and the pairs; the products of the list without
+ * evidence cost nothing more.
  */
-interface Evidence {
+export interface RankingEvidence {
+  products: string[];
   n: number;
   before: Float64Array;
   offsets: Int32Array;
   neighbours: Int32Array;
 }
 
-function evidenceOf(unique: string[], pairs: PairWeight[]): Evidence {
-  const n = unique.length;
-  const index = new Map(unique.map((key, i) => [key, i] as const));
-  const before = new Float64Array(n * n);
+export function rankingEvidence(
+  keys: string[],
+  pairs: PairWeight[],
+  maxProducts = MAX_LEARNED_PRODUCTS,
+): RankingEvidence {
+  const onList = new Set<string>();
+  for (const key of keys) onList.add(productKey(key));
+  onList.delete('');
+  // Products of the list that appear in a pair with another one, with the latest trip that saw them.
+  const latest = new Map<string, number>();
+  const relevant: PairWeight[] = [];
   for (const pair of pairs) {
+    if (pair.a === pair.b || !onList.has(pair.a) || !onList.has(pair.b)) continue;
+    if (!(weightOf(pair.ab) + weightOf(pair.ba) > 0)) continue;
+    relevant.push(pair);
+    const trip = finite(pair.trip) ? pair.trip! : 0;
+    if (!(latest.get(pair.a)! >= trip)) latest.set(pair.a, trip);
+    if (!(latest.get(pair.b)! >= trip)) latest.set(pair.b, trip);
+  }
+  let products = [...latest.keys()];
+  if (products.length > maxProducts) {
+    products.sort((x, y) => latest.get(y)! - latest.get(x)! || compareStrings(x, y));
+    products = products.slice(0, Math.max(0, maxProducts));
+  }
+  products.sort(compareStrings);
+  const n = products.length;
+  const index = new Map(products.map((key, i) => [key, i] as const));
+  const before = new Float64Array(n * n);
+  for (const pair of relevant) {
     const i = index.get(pair.a);
     const j = index.get(pair.b);
-    if (i === undefined || j === undefined || i === j) continue;
-    if (Number.isFinite(pair.ab) && pair.ab > 0) before[i * n + j] += pair.ab;
-    if (Number.isFinite(pair.ba) && pair.ba > 0) before[j * n + i] += pair.ba;
+    if (i === undefined || j === undefined) continue;
+    before[i * n + j] += weightOf(pair.ab);
+    before[j * n + i] += weightOf(pair.ba);
   }
   const offsets = new Int32Array(n + 1);
   const list: number[] = [];
@@ -408,7 +497,12 @@ function evidenceOf(unique: string[], pairs: PairWeight[]): Evidence {
     }
     offsets[i + 1] = list.length;
   }
-  return { n, before, offsets, neighbours: Int32Array.from(list) };
+  return { products, n, before, offsets, neighbours: Int32Array.from(list) };
+}
+
+/** A pair's evidence one way, as the ranking counts it: finite and positive, else nothing. */
+function weightOf(value: number): number {
+  return finite(value) && value > 0 ? value : 0;
 }
 
 /**
@@ -416,28 +510,30 @@ function evidenceOf(unique: string[], pairs: PairWeight[]): Evidence {
  * (they are compared through `productKey`); the result is keyed by the strings given, with
  * 1-based positions among the products that have any evidence against another product of
  * the list, and a confidence in [0, 1] (how much evidence, and how consistent it is with the
- * position). Products without evidence are absent. Ties are broken by key.
+ * position). Products without evidence are absent; the caller places them after the others.
+ * Ties are broken by key. Work: linear in the list and the pairs, plus the ranking among at
+ * most `options.maxProducts` products with evidence (see `rankingEvidence`).
  */
 export function rankWalkingOrder(
   keys: string[],
   pairs: PairWeight[],
   options: RankOptions = DEFAULT_RANK_OPTIONS,
 ): Map<string, { position: number; confidence: number }> {
-  const unique = [...new Set(keys.map(productKey))].filter((key) => key !== '').sort(compareStrings);
-  const evidence = evidenceOf(unique, pairs);
-  const nodes = unique.map((_, i) => i).filter((i) => evidence.offsets[i + 1] > evidence.offsets[i]);
+  const evidence = rankingEvidence(keys, pairs, options.maxProducts ?? MAX_LEARNED_PRODUCTS);
+  const { products } = evidence;
+  const nodes = products.map((_, i) => i).filter((i) => evidence.offsets[i + 1] > evidence.offsets[i]);
   const result = new Map<string, { position: number; confidence: number }>();
   if (nodes.length === 0) return result;
 
   const strength = bradleyTerry(nodes, evidence, options);
-  const order = [...nodes].sort((x, y) => strength[y] - strength[x] || compareStrings(unique[x], unique[y]));
+  const order = [...nodes].sort((x, y) => strength[y] - strength[x] || compareStrings(products[x], products[y]));
   polishByInsertion(order, evidence, options.polishPasses);
 
-  const rank = new Int32Array(unique.length);
+  const rank = new Int32Array(products.length);
   order.forEach((node, position) => (rank[node] = position));
   const byKey = new Map<string, { position: number; confidence: number }>();
   for (const node of order) {
-    byKey.set(unique[node], { position: rank[node] + 1, confidence: confidence(node, evidence, rank) });
+    byKey.set(products[node], { position: rank[node] + 1, confidence: confidence(node, evidence, rank) });
   }
   for (const key of keys) {
     const entry = byKey.get(productKey(key));
@@ -451,7 +547,7 @@ export function rankWalkingOrder(
  * Every product also plays `anchorPrior` wins and losses against a virtual product of
  * strength 1, which makes the maximum-likelihood estimate exist and ties disconnected parts.
  */
-function bradleyTerry(nodes: number[], evidence: Evidence, options: RankOptions): Float64Array {
+function bradleyTerry(nodes: number[], evidence: RankingEvidence, options: RankOptions): Float64Array {
   const { n, before, offsets, neighbours } = evidence;
   const strength = new Float64Array(n).fill(1);
   const wins = new Float64Array(n);
@@ -476,7 +572,7 @@ function bradleyTerry(nodes: number[], evidence: Evidence, options: RankOptions)
     }
     let change = 0;
     for (const i of nodes) {
-      change = Math.max(change, Math.abs(Math.log(next[i] / strength[i])));
+      change = max(change, abs(log(next[i] / strength[i])));
       strength[i] = next[i];
     }
     if (change < options.tolerance) break;
@@ -488,7 +584,7 @@ function bradleyTerry(nodes: number[], evidence: Evidence, options: RankOptions)
  * Local Kemeny improvement: move single products to the place where the direct pairwise
  * evidence agrees best (each move strictly lowers the weighted disagreement), a few passes.
  */
-function polishByInsertion(order: number[], evidence: Evidence, maxPasses: number): void {
+function polishByInsertion(order: number[], evidence: RankingEvidence, maxPasses: number): void {
   const { n, before } = evidence;
   for (let pass = 0; pass < maxPasses; pass++) {
     let moved = false;
@@ -527,7 +623,7 @@ function polishByInsertion(order: number[], evidence: Evidence, maxPasses: numbe
  * final order, rescaled so a coin flip is 0, times a saturating amount of evidence per
  * neighbour (one trip ≈ 0.4, a well-learned pair ≈ 0.85).
  */
-function confidence(node: number, evidence: Evidence, rank: Int32Array): number {
+function confidence(node: number, evidence: RankingEvidence, rank: Int32Array): number {
   const { n, before, offsets, neighbours } = evidence;
   let agree = 0;
   let total = 0;
@@ -540,9 +636,9 @@ function confidence(node: number, evidence: Evidence, rank: Int32Array): number 
     total += mine + theirs;
   }
   if (total <= 0 || count === 0) return 0;
-  const consistency = Math.max(0, (2 * agree) / total - 1);
-  const support = 1 - Math.exp(-total / count / 2);
-  return Math.round(consistency * support * 1000) / 1000;
+  const consistency = max(0, (2 * agree) / total - 1);
+  const support = 1 - exp(-total / count / 2);
+  return round(consistency * support * 1000) / 1000;
 }
 
 /**

@@ -53,15 +53,31 @@ export interface SuggestOptions {
   horizonDays?: number;
 }
 
-interface ProductHistory {
+/**
+ * What scoring needs of one product's history: the latest purchase, the number of distinct
+ * purchase days, and the median and longest gap between them (days; null when bought on
+ * one day). A few numbers per product, whatever the number of trips: the server aggregates
+ * them in SQL (`SuggestionsRepository`), `summarize` does the same from purchases.
+ */
+export interface ProductSummary {
   key: string;
   name: string;
   unit: string;
   latest: Date;
-  days: number[];
+  timesBought: number;
+  medianGapDays: number | null;
+  longestGapDays: number | null;
 }
 
-function historiesOf(purchases: Purchase[]): Map<string, ProductHistory> {
+/** A list's purchase history as `suggest` scores it. */
+export interface HistorySummary {
+  products: ProductSummary[];
+  /** Distinct shopping days (day numbers, UTC), ascending: the usual gap between trips. */
+  shoppingDays: number[];
+}
+
+/** The summary of these purchases (what the server's SQL computes from the trips it reads). */
+export function summarize(purchases: Purchase[]): HistorySummary {
   const byKey = new Map<string, { latest: Purchase; days: Set<number> }>();
   for (const purchase of purchases) {
     const time = purchase.at.getTime();
@@ -77,17 +93,23 @@ function historiesOf(purchases: Purchase[]): Map<string, ProductHistory> {
     entry.days.add(day);
     if (time >= entry.latest.at.getTime()) entry.latest = purchase;
   }
-  const histories = new Map<string, ProductHistory>();
+  const products: ProductSummary[] = [];
+  const shoppingDays = new Set<number>();
   for (const [key, { latest, days }] of byKey) {
-    histories.set(key, {
+    const sorted = [...days].sort((x, y) => x - y);
+    for (const day of sorted) shoppingDays.add(day);
+    const gaps = sorted.slice(1).map((day, i) => day - sorted[i]);
+    products.push({
       key,
       name: latest.name,
       unit: latest.unit,
       latest: latest.at,
-      days: [...days].sort((x, y) => x - y),
+      timesBought: sorted.length,
+      medianGapDays: gaps.length > 0 ? median(gaps) : null,
+      longestGapDays: gaps.length > 0 ? Math.max(...gaps) : null,
     });
   }
-  return histories;
+  return { products, shoppingDays: [...shoppingDays].sort((x, y) => x - y) };
 }
 
 function median(values: number[]): number {
@@ -111,21 +133,30 @@ export function suggest(
   limit = 20,
   options: SuggestOptions = {},
 ): SuggestionScore[] {
-  const histories = historiesOf(purchases);
+  return suggestFrom(summarize(purchases), onList, now, limit, options);
+}
+
+/** `suggest` from a history already summarized (per product, not per purchase). */
+export function suggestFrom(
+  history: HistorySummary,
+  onList: Set<string>,
+  now: Date,
+  limit = 20,
+  options: SuggestOptions = {},
+): SuggestionScore[] {
   const listed = normalisedList(onList);
   const nowMs = now.getTime();
-  const shoppingDays = [...new Set([...histories.values()].flatMap((history) => history.days))].sort((x, y) => x - y);
+  const shoppingDays = history.shoppingDays;
   const firstDay = shoppingDays.length > 0 ? shoppingDays[0] : nowMs / DAY_MS;
   const spanDays = Math.max(1, nowMs / DAY_MS - firstDay);
   const tripGaps = shoppingDays.slice(1).map((day, i) => day - shoppingDays[i]);
   const horizonDays = Math.max(0, options.horizonDays ?? (tripGaps.length > 0 ? median(tripGaps) : 0));
 
   const scored: { suggestion: SuggestionScore; score: number }[] = [];
-  for (const history of histories.values()) {
-    if (listed.has(history.key)) continue;
-    const elapsedDays = Math.max(0, (nowMs - history.latest.getTime()) / DAY_MS);
-    const gaps = history.days.slice(1).map((day, i) => day - history.days[i]);
-    const usual = gaps.length > 0 ? median(gaps) : null;
+  for (const product of history.products) {
+    if (listed.has(product.key)) continue;
+    const elapsedDays = Math.max(0, (nowMs - product.latest.getTime()) / DAY_MS);
+    const usual = product.medianGapDays;
     let score: number;
     if (usual === null) {
       // Frequency fallback: one purchase over the history so far; older one-offs rank higher,
@@ -133,20 +164,20 @@ export function suggest(
       score = ONCE_MAX_SCORE * Math.min(1, elapsedDays / spanDays);
     } else {
       const due = (elapsedDays + horizonDays) / usual;
-      const lapseAfter = Math.max(LAPSE_AFTER, (LAPSE_AFTER_LONGEST_GAP * Math.max(...gaps)) / usual);
+      const lapseAfter = Math.max(LAPSE_AFTER, (LAPSE_AFTER_LONGEST_GAP * (product.longestGapDays ?? usual)) / usual);
       const overdue = elapsedDays / usual - lapseAfter;
       const lapse = overdue > 0 ? Math.exp(-overdue / LAPSE_SCALE) : 1;
-      const support = history.days.length / (history.days.length + 1);
+      const support = product.timesBought / (product.timesBought + 1);
       score = due * lapse * support;
     }
     const intervalDays = usual === null ? null : Math.round(usual * 10) / 10;
     const label = frequencyLabel(intervalDays);
     const suggestion: SuggestionScore = {
-      key: history.key,
-      name: history.name,
-      unit: history.unit,
-      timesBought: history.days.length,
-      lastBoughtAt: history.latest,
+      key: product.key,
+      name: product.name,
+      unit: product.unit,
+      timesBought: product.timesBought,
+      lastBoughtAt: product.latest,
       intervalDays,
       score: Math.round(score * 1000) / 1000,
       reason: reasonFor(intervalDays, label, elapsedDays),

@@ -1,8 +1,15 @@
-import { Inject, Injectable, UnprocessableEntityException, UnsupportedMediaTypeException } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  ServiceUnavailableException,
+  UnprocessableEntityException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import decodeHeic from 'heic-decode';
+import { imageSize } from 'image-size';
 import sharp from 'sharp';
 import { tripsConfig } from '../config/trips.config';
+import { HeicBusy, HeicDecoder } from './heic-decoder';
 
 export type ReceiptType = 'image/jpeg' | 'image/png' | 'image/webp' | 'image/heic' | 'application/pdf';
 
@@ -27,14 +34,26 @@ export function sniffReceiptType(bytes: Buffer): ReceiptType | null {
   return null;
 }
 
+function tooManyPixels(): UnprocessableEntityException {
+  return new UnprocessableEntityException('The photo has too many pixels.');
+}
+
 /**
  * Decides the type from the bytes and re-encodes photos: that drops EXIF (phones put the
  * GPS position there) and anything a polyglot file hid after the image. HEIC becomes JPEG.
  * PDFs are kept as they are and served under a sandboxing CSP.
+ *
+ * Decompression bombs: a photo's declared width × height (read from its header, without
+ * decoding) must be within RECEIPT_MAX_PIXELS before any decoder touches its pixels (422
+ * otherwise); HEIC is decoded off the main thread (`HeicDecoder`), JPEG/PNG/WebP by sharp
+ * on libuv's pool, each again refusing more pixels than the limit.
  */
 @Injectable()
 export class ReceiptProcessor {
-  constructor(@Inject(tripsConfig.KEY) private readonly config: ConfigType<typeof tripsConfig>) {}
+  constructor(
+    @Inject(tripsConfig.KEY) private readonly config: ConfigType<typeof tripsConfig>,
+    private readonly heic: HeicDecoder,
+  ) {}
 
   async process(bytes: Buffer): Promise<ProcessedReceipt> {
     const type = sniffReceiptType(bytes);
@@ -44,12 +63,27 @@ export class ReceiptProcessor {
       case 'application/pdf':
         return { body: bytes, contentType: type, extension: 'pdf' };
       case 'image/heic':
+        this.checkDeclaredSize(bytes);
         return this.encode(await this.decodeHeic(bytes), 'image/jpeg');
       case 'image/jpeg':
       case 'image/png':
       case 'image/webp':
+        this.checkDeclaredSize(bytes);
         return this.encode(this.open(bytes), type);
     }
+  }
+
+  /** The size the header declares (for HEIC, its largest image), within the pixel limit; 415 when there is none. */
+  private checkDeclaredSize(bytes: Buffer): void {
+    let width: number | undefined;
+    let height: number | undefined;
+    try {
+      ({ width, height } = imageSize(bytes));
+    } catch (error) {
+      throw this.unreadable(error);
+    }
+    if (!width || !height) throw this.unreadable(new Error('no declared size'));
+    if (width * height > this.config.maxReceiptPixels) throw tooManyPixels();
   }
 
   private open(input: Buffer, raw?: sharp.CreateRaw): sharp.Sharp {
@@ -58,10 +92,16 @@ export class ReceiptProcessor {
 
   private async decodeHeic(bytes: Buffer): Promise<sharp.Sharp> {
     try {
-      const image = await decodeHeic({ buffer: bytes });
-      if (image.width * image.height > this.config.maxReceiptPixels) throw new Error('Input image exceeds pixel limit');
-      return this.open(Buffer.from(image.data.buffer), { width: image.width, height: image.height, channels: 4 });
+      const image = await this.heic.decode(bytes);
+      if (image.width * image.height > this.config.maxReceiptPixels) throw tooManyPixels();
+      return this.open(image.data, { width: image.width, height: image.height, channels: 4 });
     } catch (error) {
+      if (error instanceof UnprocessableEntityException) throw error;
+      if (error instanceof HeicBusy) {
+        throw new ServiceUnavailableException(
+          'Too many photos are being converted right now; please try again shortly.',
+        );
+      }
       throw this.unreadable(error);
     }
   }
@@ -87,9 +127,8 @@ export class ReceiptProcessor {
   }
 
   private unreadable(error: unknown): Error {
-    if (error instanceof Error && /pixel limit/i.test(error.message)) {
-      return new UnprocessableEntityException('The photo has too many pixels.');
-    }
+    // sharp's own limitInputPixels, a second line behind the declared size.
+    if (error instanceof Error && /pixel limit/i.test(error.message)) return tooManyPixels();
     return new UnsupportedMediaTypeException('The file could not be read as the image it claims to be.');
   }
 }

@@ -9,6 +9,7 @@ import { ItemsModule } from '../items/items.module';
 import { QuotasModule } from '../quotas/quotas.module';
 import { RealtimeModule } from '../realtime/realtime.module';
 import { StoresModule } from '../stores/stores.module';
+import { HeicDecoder } from './heic-decoder';
 import { ReceiptProcessor } from './receipt-processor';
 import { ReceiptFilesRepository } from './receipt-files.repository';
 import { PostgresReceiptStorage, ReceiptStorage } from './receipt-storage';
@@ -40,6 +41,7 @@ import { TripsService } from './trips.service';
     TripsRepository,
     TripsService,
     ReceiptProcessor,
+    HeicDecoder,
     ReceiptUrls,
     ReceiptFilesRepository,
     {
