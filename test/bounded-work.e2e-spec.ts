@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { EntityManager } from 'typeorm';
 import { StorePairsBounded1764200000002 } from '../migrations/1764200000002-StorePairsBounded';
@@ -383,5 +385,40 @@ describe('suggestions with SUGGESTION_PRODUCTS=25', () => {
 
     expect(body).toEqual(answered(suggestFrom({ ...history, products: mostRecent }, ON_LIST, NOW, 20)));
     expect(body).not.toEqual(answered(suggestFrom(history, ON_LIST, NOW, 20)));
+  });
+});
+
+/**
+ * 50 sign-ins sent at once from another process (an attacker is not inside the server's event
+ * loop; in-process, supertest's own client work would share it), answered with their statuses.
+ */
+function signInFlood(t: TestApp, count: number): Promise<number[]> {
+  const { port } = t.app.getHttpServer().address() as AddressInfo;
+  const script = `
+    const statuses = Array.from({ length: ${count} }, (_, i) =>
+      fetch('http://127.0.0.1:${port}/auth/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'nobody-' + i + '@example.com', password: 'wrong password' }),
+      }).then((res) => res.status));
+    Promise.all(statuses).then((all) => process.stdout.write(JSON.stringify(all)));`;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['-e', script], (error, stdout) =>
+      error ? reject(new Error(error.message)) : resolve(JSON.parse(stdout) as number[]),
+    );
+  });
+}
+
+describe('password hashing at production cost (argon2id m=19 MiB, t=2; ARGON2_MAX_CONCURRENT=2, ARGON2_MAX_QUEUE=16)', () => {
+  const t = useTestApp({ ARGON2_MEMORY_KIB: '19456', ARGON2_TIME_COST: '2' });
+
+  it('should keep /health answering within the budget while 50 sign-ins run at once, each 401 or 503, never a 500', async () => {
+    const figures = await bestOf(t, () => signInFlood(t, 50));
+
+    const statuses = figures.result;
+    expect(new Set(statuses)).toEqual(new Set([401, 503]));
+    // Two hashing and sixteen waiting: at least 18 are verified, the rest are told to come back.
+    expect(statuses.filter((status) => status === 401).length).toBeGreaterThanOrEqual(18);
+    expectWithinBudget(figures);
   });
 });
