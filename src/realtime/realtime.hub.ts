@@ -1,6 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock/clock';
 import { realtimeConfig } from '../config/realtime.config';
 import { ListAccess } from '../access/list-access.service';
@@ -11,11 +10,10 @@ import { CloseCode, ListConnection } from './list-connection';
 import { EphemeralPayloads } from './list-events';
 import { PgListener } from './pg-listener';
 import type { Handshake } from './realtime-handshake';
+import { LIVE_WITHIN_HEARTBEATS, RealtimeInstance } from './realtime-instance';
 import { RealtimeRepository } from './realtime.repository';
 
 const PAGE = 500;
-/** A connection row counts (presence, socket limits) while refreshed within this many heartbeats. */
-export const LIVE_WITHIN_HEARTBEATS = 3;
 const CLOSE_GRACE_MS = 1000;
 const STALL_CHECK_MS = 25;
 
@@ -66,7 +64,7 @@ class Room {
  */
 @Injectable()
 export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  readonly instanceId = randomUUID();
+  readonly instanceId: string;
   private readonly logger = new Logger(RealtimeHub.name);
   private readonly rooms = new Map<string, Room>();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -79,7 +77,10 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly access: ListAccess,
     private readonly clock: Clock,
     @Inject(realtimeConfig.KEY) private readonly config: ConfigType<typeof realtimeConfig>,
-  ) {}
+    instance: RealtimeInstance,
+  ) {
+    this.instanceId = instance.id;
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.listener.listen([EVENTS_CHANNEL, EPHEMERAL_CHANNEL], (channel, payload) =>

@@ -8,6 +8,7 @@ import { PgListener } from './pg-listener';
 import { RealtimeHandshake } from './realtime-handshake';
 import { RealtimeGateway } from './realtime.gateway';
 import { RealtimeHub } from './realtime.hub';
+import { RealtimeInstance } from './realtime-instance';
 import { RealtimeRepository } from './realtime.repository';
 import { SocketSlots } from './socket-slots';
 import { TicketsController } from './tickets.controller';
@@ -24,6 +25,7 @@ import { TicketsService } from './tickets.service';
   providers: [
     RealtimeGateway,
     RealtimeHub,
+    RealtimeInstance,
     RealtimeHandshake,
     RealtimeRepository,
     SocketSlots,

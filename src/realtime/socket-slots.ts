@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { quotaConfig } from '../config/quota.config';
 import { realtimeConfig } from '../config/realtime.config';
 import { QuotaExceeded } from '../quotas/quota-exceeded';
-import { LIVE_WITHIN_HEARTBEATS, RealtimeHub } from './realtime.hub';
+import { LIVE_WITHIN_HEARTBEATS, RealtimeInstance } from './realtime-instance';
 import { RealtimeRepository } from './realtime.repository';
 
 /**
@@ -20,7 +20,7 @@ export class SocketSlots {
 
   constructor(
     private readonly repository: RealtimeRepository,
-    private readonly hub: RealtimeHub,
+    private readonly instance: RealtimeInstance,
     @Inject(quotaConfig.KEY) private readonly quotas: ConfigType<typeof quotaConfig>,
     @Inject(realtimeConfig.KEY) private readonly config: ConfigType<typeof realtimeConfig>,
   ) {}
@@ -30,7 +30,7 @@ export class SocketSlots {
     const id = randomUUID();
     const { socketsPerUser, socketsPerList } = this.quotas;
     const outcome = await this.repository.reserveConnection(
-      { id, instanceId: this.hub.instanceId, listId, userId },
+      { id, instanceId: this.instance.id, listId, userId },
       { maxPerUser: socketsPerUser, maxPerList: socketsPerList },
       this.config.heartbeatMs * LIVE_WITHIN_HEARTBEATS,
     );
