@@ -122,7 +122,7 @@ export class StoresRepository {
     );
     for (const row of rows) {
       let names = result.get(row.storeId);
-      if (!names) result.set(row.storeId, (names = new Map()));
+      if (!names) result.set(row.storeId, (names = new Map<string, string>()));
       names.set(row.key, row.name);
     }
     return result;
