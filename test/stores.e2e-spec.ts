@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { useTestApp } from './support/app';
 import { expectHiddenList, expectInvalid, ISO, UUID, withoutRequestId } from './support/expect';
 import { expectErrorBody, Registered, registerUser } from './support/factories';
-import { addItem, Item, ownerAndMember, secondList } from './support/lists';
+import { setNow } from './support/clock';
+import { addItem, checkItem, Item, ownerAndMember, secondList } from './support/lists';
 import { TestSocket, wsUrl } from './support/ws-client';
 
 interface Store {
@@ -234,13 +235,18 @@ describe('stores', () => {
   });
 
   describe('POST /lists/:listId/stores/:storeId/order', () => {
-    it('should keep the posted order for the next trip and answer the Store', async () => {
+    it('should learn the posted order at once, keep its products for the next trip and answer the Store', async () => {
       const ana = await registerUser(t);
       const store = await createStore(ana, ana.listId, 'Lidl');
 
       const res = await postOrder(ana, ana.listId, store.id, ['Milk', ' Bread ', 'EGGS']).expect(200);
 
-      expect(res.body).toEqual({ ...store, learnedOrder: {}, confidence: {} });
+      // Learned at once (issue 10): off the list, keyed by the posted spelling, trimmed.
+      expect(res.body).toEqual({
+        ...store,
+        learnedOrder: { Milk: 1, Bread: 2, EGGS: 3 },
+        confidence: { Milk: 0.393, Bread: 0.393, EGGS: 0.393 },
+      });
       expect(await postedOrderOf(store.id)).toEqual({ postedOrder: ['milk', 'bread', 'eggs'], postedBy: ana.userId });
     });
 
@@ -423,7 +429,9 @@ describe('stores', () => {
       await completeTrip(ana, ana.listId, posted.id);
 
       expect(await walkedOf(plain.id)).toEqual(['apples<bread', 'milk<apples', 'milk<bread']);
-      expect(await pairsOf(posted.id)).toEqual(await pairsOf(plain.id));
+      // The posted order was learned when posted; the checks covered the same pairs and add nothing.
+      expect(await walkedOf(posted.id)).toEqual(['bread<apples', 'apples<milk', 'bread<milk']);
+      expect((await pairsOf(posted.id)).map((p) => p.ab + p.ba)).toEqual([1, 1, 1]);
       expect(await postedOrderOf(posted.id)).toEqual({ postedOrder: null, postedBy: null });
     });
 
@@ -447,15 +455,22 @@ describe('stores', () => {
       expect(await pairsOf(store.id)).toEqual(afterFirst);
     });
 
-    it('should not take bulk-ticked products from the posted order (ticked off at home: the device order is no route)', async () => {
+    it('should learn the posted order at once even when the checks were bulk ticks, and nothing more from those ticks', async () => {
       const ana = await registerUser(t);
       const store = await createStore(ana, ana.listId, 'Lidl');
       await walk(ana, ana.listId, ['Bread', 'Apples', 'Milk'], BULK_GAP_MS);
       await postOrder(ana, ana.listId, store.id, ['Bread', 'Apples', 'Milk']).expect(200);
       await completeTrip(ana, ana.listId, store.id);
-      expect(await pairsOf(store.id)).toEqual([]);
+      expect(await pairsOf(store.id)).toEqual([
+        { a: 'apples', b: 'bread', ab: 0, ba: 1 },
+        { a: 'apples', b: 'milk', ab: 1, ba: 0 },
+        { a: 'bread', b: 'milk', ab: 1, ba: 0 },
+      ]);
       await addItems(ana, ana.listId, ['Bread', 'Apples', 'Milk']);
-      expect(await storeOf(ana, ana.listId, store.id)).toMatchObject({ tripCount: 1, learnedOrder: {} });
+      expect(await storeOf(ana, ana.listId, store.id)).toMatchObject({
+        tripCount: 1,
+        learnedOrder: { Bread: 1, Apples: 2, Milk: 3 },
+      });
     });
 
     it('should decay old evidence so later trips outweigh an early one', async () => {
@@ -478,7 +493,7 @@ describe('stores', () => {
       expect((await storeOf(ana, ana.listId, store.id)).learnedOrder).toEqual({ Bread: 1, Milk: 2 });
     });
 
-    it('should announce the learned store as store:updated, keyed by the items left on the list', async () => {
+    it('should announce the learned store as store:updated, keyed by the items left on the list, else by spelling', async () => {
       const ana = await registerUser(t);
       const store = await createStore(ana, ana.listId, 'Lidl');
       await addItems(ana, ana.listId, ['Milk', 'Apples']);
@@ -493,10 +508,137 @@ describe('stores', () => {
       expect(event).toEqual({
         type: 'store:updated',
         seq: seq + 1,
-        payload: { ...store, tripCount: 1, learnedOrder: { Milk: 1, Apples: 2 }, confidence: expect.any(Object) },
+        payload: {
+          ...store,
+          tripCount: 1,
+          learnedOrder: { Milk: 1, Apples: 2, Bread: 3 },
+          confidence: expect.any(Object),
+        },
       });
       expect(event?.payload).toEqual(await storeOf(ana, ana.listId, store.id));
       await socket.close();
+    });
+  });
+
+  describe('issue 10: a walking order the app can see', () => {
+    afterEach(() => jest.restoreAllMocks());
+    /** The test clock's times for the checks: now, then 30 s apart. */
+    let start = 0;
+    beforeEach(() => (start = Date.now()));
+    const at = (step: number) => new Date(start + step * WALK_GAP_MS);
+
+    /** Checks the items through the API, as the app does, one after another 30 s apart (test clock). */
+    const checkInTurn = async (u: Registered, listId: string, items: Item[]): Promise<void> => {
+      for (const [i, item] of items.entries()) {
+        setNow(t, at(i));
+        await checkItem(t, u, listId, item.id);
+      }
+      setNow(t, at(items.length));
+    };
+
+    it('should show every learned product in learnedOrder after the trip, though the list is now empty, and keep ranking them when added again', async () => {
+      const ana = await registerUser(t);
+      const store = await createStore(ana, ana.listId, 'Lidl');
+      const items = await addItems(ana, ana.listId, ['Milk', 'Bread', 'Eggs']);
+      await checkInTurn(ana, ana.listId, items);
+
+      const trip = await completeTrip(ana, ana.listId, store.id);
+
+      expect(trip.status).toBe(201);
+      const afterTrip = await storeOf(ana, ana.listId, store.id);
+      expect(afterTrip).toMatchObject({ tripCount: 1, learnedOrder: { Milk: 1, Bread: 2, Eggs: 3 } });
+      expect(Object.keys(afterTrip.confidence).sort()).toEqual(['Bread', 'Eggs', 'Milk']);
+      await addItems(ana, ana.listId, ['milk', 'Eggs']);
+      // On the list: keyed as on the list; off the list: by its most recent spelling.
+      expect((await storeOf(ana, ana.listId, store.id)).learnedOrder).toEqual({ milk: 1, Bread: 2, Eggs: 3 });
+    });
+
+    it('should give an item added after the stores were loaded the position it had, with the ranks of the whole store', async () => {
+      const ana = await registerUser(t);
+      const store = await createStore(ana, ana.listId, 'Lidl');
+      await walk(ana, ana.listId, ['Apples', 'Milk', 'Bread', 'Eggs']);
+      await completeTrip(ana, ana.listId, store.id);
+      await addItems(ana, ana.listId, ['Eggs']);
+
+      const loaded = await storeOf(ana, ana.listId, store.id);
+      await addItems(ana, ana.listId, ['Apples']);
+
+      expect(loaded.learnedOrder).toEqual({ Apples: 1, Milk: 2, Bread: 3, Eggs: 4 });
+      expect(await storeOf(ana, ana.listId, store.id)).toEqual(loaded);
+      const list = (await t.http.get(`/lists/${ana.listId}?storeId=${store.id}`).set(ana.auth).expect(200)).body as {
+        items: Item[];
+      };
+      expect(list.items.map((item) => item.name)).toEqual(['Apples', 'Eggs']);
+    });
+
+    it('should learn a posted order at once, answer it and announce it as store:updated', async () => {
+      const ana = await registerUser(t);
+      const store = await createStore(ana, ana.listId, 'Lidl');
+      await addItems(ana, ana.listId, ['Milk', 'Bread', 'Eggs']);
+      const { seq } = (await t.http.get(`/lists/${ana.listId}`).set(ana.auth).expect(200)).body as { seq: number };
+      const socket = await TestSocket.open(wsUrl(t, `/ws/lists/${ana.listId}?token=${ana.token}&since=${seq}`));
+
+      const res = await postOrder(ana, ana.listId, store.id, ['Milk', 'Bread', 'Eggs']).expect(200);
+
+      const posted = res.body as Store;
+      expect(posted).toMatchObject({ tripCount: 0, learnedOrder: { Milk: 1, Bread: 2, Eggs: 3 } });
+      await socket.waitForSeq(seq + 1);
+      expect(socket.durable().find((f) => f.type === 'store:updated')).toEqual({
+        type: 'store:updated',
+        seq: seq + 1,
+        payload: posted,
+      });
+      await socket.close();
+      expect(await pairsOf(store.id)).toEqual([
+        { a: 'bread', b: 'eggs', ab: 1, ba: 0 },
+        { a: 'bread', b: 'milk', ab: 0, ba: 1 },
+        { a: 'eggs', b: 'milk', ab: 0, ba: 1 },
+      ]);
+    });
+
+    it('should not count a trip with a posted order twice: the trip adds only what the posted order did not cover', async () => {
+      const { owner, member, listId } = await ownerAndMember(t);
+      const store = await createStore(owner, listId, 'Lidl');
+      const [milk, bread, eggs, wine] = await addItems(owner, listId, ['Milk', 'Bread', 'Eggs', 'Wine']);
+      await postOrder(owner, listId, store.id, ['Milk', 'Bread', 'Eggs']).expect(200);
+      // The owner walked the posted order; the partner checked Eggs, then Wine (not covered).
+      await checkInTurn(owner, listId, [milk, bread]);
+      setNow(t, at(10));
+      await checkItem(t, member, listId, eggs.id);
+      setNow(t, at(11));
+      await checkItem(t, member, listId, wine.id);
+      setNow(t, at(12));
+
+      const trip = await completeTrip(owner, listId, store.id);
+
+      expect(trip.status).toBe(201);
+      expect(await pairsOf(store.id)).toEqual([
+        { a: 'bread', b: 'eggs', ab: 1, ba: 0 },
+        { a: 'bread', b: 'milk', ab: 0, ba: 1 },
+        { a: 'eggs', b: 'milk', ab: 0, ba: 1 },
+        { a: 'eggs', b: 'wine', ab: 1, ba: 0 },
+      ]);
+      const after = await storeOf(owner, listId, store.id);
+      expect(after).toMatchObject({ tripCount: 1, learnedOrder: { Milk: 1, Bread: 2, Eggs: 3, Wine: 4 } });
+    });
+
+    it('should rank the reproduction 1, 2, 3 after the POST and after the trip, counting the trip once', async () => {
+      const ana = await registerUser(t);
+      const store = await createStore(ana, ana.listId, 'Lidl');
+      const items = await addItems(ana, ana.listId, ['Milk', 'Bread', 'Eggs']);
+      const posted = (await postOrder(ana, ana.listId, store.id, ['Milk', 'Bread', 'Eggs']).expect(200)).body as Store;
+      expect(posted.learnedOrder).toEqual({ Milk: 1, Bread: 2, Eggs: 3 });
+      await checkInTurn(ana, ana.listId, items);
+
+      await completeTrip(ana, ana.listId, store.id);
+
+      const after = await storeOf(ana, ana.listId, store.id);
+      expect(after).toMatchObject({ tripCount: 1, learnedOrder: { Milk: 1, Bread: 2, Eggs: 3 } });
+      // One vote per pair, as after the POST: the trip's checks repeated the posted order.
+      expect(after.confidence).toEqual(posted.confidence);
+      expect((await pairsOf(store.id)).map((p) => p.ab + p.ba)).toEqual([1, 1, 1]);
+      await addItems(ana, ana.listId, ['Milk', 'Eggs']);
+      expect((await storeOf(ana, ana.listId, store.id)).learnedOrder).toEqual({ Milk: 1, Bread: 2, Eggs: 3 });
     });
   });
 

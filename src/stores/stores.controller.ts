@@ -33,7 +33,11 @@ export class StoresController {
     return this.stores.create(user, listId, dto);
   }
 
-  /** The order this device checked items in, posted just before completing the trip; learned at completion. */
+  /**
+   * The order this device checked items in, posted just before completing the trip: learned at
+   * once (the answer and the `store:updated` frame show it); the trip completed after it adds
+   * only the pairs this order did not cover, so the trip is never counted twice.
+   */
   @Post(':storeId/order')
   @HttpCode(200)
   @ApiOkResponse({ type: StoreResponse })

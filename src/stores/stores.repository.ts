@@ -87,21 +87,67 @@ export class StoresRepository {
    */
   async pairsAmong(storeIds: string[], keys: string[]): Promise<StoreEvidence[]> {
     if (storeIds.length === 0 || keys.length < 2) return [];
+    return this.evidence(storeIds, 'AND a = ANY($2::text[]) AND b = ANY($2::text[])', [keys]);
+  }
+
+  /**
+   * Every pair the stores have learned: bounded like `pairsAmong` (at most
+   * STORE_LEARNED_PRODUCTS products, so STORE_LEARNED_PRODUCTS²/2 pairs, per store).
+   */
+  async pairsOf(storeIds: string[]): Promise<StoreEvidence[]> {
+    if (storeIds.length === 0) return [];
+    return this.evidence(storeIds, '', []);
+  }
+
+  private async evidence(storeIds: string[], filter: string, params: unknown[]): Promise<StoreEvidence[]> {
     const rows: { storeId: string; evidence: Omit<StoreEvidence, 'storeId'> }[] = await this.txHost.tx.query(
       `SELECT store_id AS "storeId",
               json_build_object('a', json_agg(a), 'b', json_agg(b), 'ab', json_agg(ab), 'ba', json_agg(ba),
                                 'trip', json_agg(trip)) AS evidence
          FROM store_pairs
-        WHERE store_id = ANY($1::uuid[]) AND a = ANY($2::text[]) AND b = ANY($2::text[])
+        WHERE store_id = ANY($1::uuid[]) ${filter}
         GROUP BY store_id`,
-      [storeIds, keys],
+      [storeIds, ...params],
     );
     return rows.map((row) => ({ storeId: row.storeId, ...row.evidence }));
   }
 
+  /** The most recent spelling of each product the stores learned, per store: key → name. */
+  async spellingsOf(storeIds: string[]): Promise<Map<string, Map<string, string>>> {
+    const result = new Map<string, Map<string, string>>();
+    if (storeIds.length === 0) return result;
+    const rows: { storeId: string; key: string; name: string }[] = await this.txHost.tx.query(
+      `SELECT store_id AS "storeId", key, name FROM store_products WHERE store_id = ANY($1::uuid[])`,
+      [storeIds],
+    );
+    for (const row of rows) {
+      let names = result.get(row.storeId);
+      if (!names) result.set(row.storeId, (names = new Map<string, string>()));
+      names.set(row.key, row.name);
+    }
+    return result;
+  }
+
+  /** Remembers these spellings as the products' most recent ones (the last of a key wins). */
+  async saveSpellings(storeId: string, names: string[]): Promise<void> {
+    const byKey = new Map<string, string>();
+    for (const name of names) {
+      const key = productKey(name);
+      if (key !== '') byKey.set(key, name);
+    }
+    if (byKey.size === 0) return;
+    await this.txHost.tx.query(
+      `INSERT INTO store_products (store_id, key, name)
+       SELECT $1, * FROM unnest($2::text[], $3::text[])
+       ON CONFLICT (store_id, key) DO UPDATE SET name = excluded.name`,
+      [storeId, [...byKey.keys()], [...byKey.values()]],
+    );
+  }
+
   /**
    * Forgets the store's evidence about all but its `keep` products seen in the most recent
-   * trips (ties by key): a store's pairs stay within keep²/2 rows, whatever its history.
+   * trips (ties by key), and the spellings of the forgotten ones: a store's pairs stay within
+   * keep²/2 rows and its spellings within `keep`, whatever its history.
    */
   async forgetAllBut(storeId: string, keep: number): Promise<void> {
     await this.txHost.tx.query(
@@ -116,6 +162,13 @@ export class StoresRepository {
        DELETE FROM store_pairs
         WHERE store_id = $1 AND (a IN (SELECT key FROM forgotten) OR b IN (SELECT key FROM forgotten))`,
       [storeId, keep],
+    );
+    // Spellings only of the products still learned.
+    await this.txHost.tx.query(
+      `DELETE FROM store_products
+        WHERE store_id = $1
+          AND key NOT IN (SELECT a FROM store_pairs WHERE store_id = $1 UNION SELECT b FROM store_pairs WHERE store_id = $1)`,
+      [storeId],
     );
   }
 

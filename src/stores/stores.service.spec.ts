@@ -46,6 +46,8 @@ describe('StoresService', () => {
     const access = mock<ListAccess>();
     access.requireMember.mockResolvedValue('member');
     stores.pairsAmong.mockResolvedValue([]);
+    stores.pairsOf.mockResolvedValue([]);
+    stores.spellingsOf.mockResolvedValue(new Map());
     stores.countTrip.mockImplementation((s) => Promise.resolve({ ...s, tripCount: s.tripCount + 1 }));
     items.namesInList.mockResolvedValue([]);
     emittedInTransaction = [];
@@ -119,6 +121,7 @@ describe('StoresService', () => {
       const view = await service.learnTrip(user, store(), checked, NOW);
       expect(stores.pairsAmong).toHaveBeenCalledWith(['s1'], ['milk', 'bread']);
       expect(stores.savePairs).toHaveBeenCalledWith('s1', [{ a: 'bread', b: 'milk', ab: 0, ba: 1, trip: 3 }]);
+      expect(stores.saveSpellings).toHaveBeenCalledWith('s1', ['Milk', 'Bread']);
       expect(stores.forgetAllBut).toHaveBeenCalledWith('s1', 100);
       expect(view).toMatchObject({ id: 's1', tripCount: 3 });
       expect(gateway.emit).toHaveBeenCalledWith('l1', 'store:updated', view, user);
@@ -133,10 +136,68 @@ describe('StoresService', () => {
       expect(count).toBeLessThan(emit);
     });
 
+    it('should not learn again the pairs a fresh posted order of this trip already taught', async () => {
+      const posted = store({
+        postedOrder: ['milk', 'bread'],
+        postedBy: 'u1',
+        postedAt: new Date(NOW.getTime() - 60_000),
+      });
+      await service.learnTrip(user, posted, [...checked, { name: 'Eggs', checkedBy: 'u1', checkedAt: NOW }], NOW);
+      expect(stores.savePairs).toHaveBeenCalledWith('s1', [
+        { a: 'bread', b: 'eggs', ab: 1, ba: 0, trip: 3 },
+        { a: 'eggs', b: 'milk', ab: 0, ba: 1, trip: 3 },
+      ]);
+    });
+
+    it('should learn the pairs again when the posted order is older than six hours (another trip’s)', async () => {
+      const stale = store({
+        postedOrder: ['milk', 'bread'],
+        postedBy: 'u1',
+        postedAt: new Date(NOW.getTime() - 6 * 3_600_000 - 1),
+      });
+      await service.learnTrip(user, stale, checked, NOW);
+      expect(stores.savePairs).toHaveBeenCalledWith('s1', [{ a: 'bread', b: 'milk', ab: 0, ba: 1, trip: 3 }]);
+    });
+
     it('should emit nothing when writing the pairs fails', async () => {
       stores.savePairs.mockRejectedValue(new Error('deadlock'));
       await expect(service.learnTrip(user, store(), checked, NOW)).rejects.toThrow('deadlock');
       expect(stores.countTrip).not.toHaveBeenCalled();
+      expect(gateway.emit).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('postOrder', () => {
+    beforeEach(() => stores.lockInList.mockResolvedValue(store()));
+
+    it('should learn the posted order as the next trip, keep its products, then emit store:updated inside its unit of work', async () => {
+      const view = await service.postOrder(user, 'l1', 's1', { order: [' Milk ', 'Bread', 'milk'] });
+      expect(stores.savePairs).toHaveBeenCalledWith('s1', [{ a: 'bread', b: 'milk', ab: 0, ba: 1, trip: 3 }]);
+      expect(stores.saveSpellings).toHaveBeenCalledWith('s1', ['Milk', 'Bread', 'milk']);
+      expect(stores.postOrder).toHaveBeenCalledWith('l1', 's1', ['milk', 'bread'], 'u1', NOW);
+      expect(stores.countTrip).not.toHaveBeenCalled();
+      expect(gateway.emit).toHaveBeenCalledWith('l1', 'store:updated', view, user);
+      expect(emittedInTransaction).toEqual([true]);
+    });
+
+    it('should add only what an earlier fresh post of the same trip did not cover', async () => {
+      stores.lockInList.mockResolvedValue(
+        store({ postedOrder: ['milk', 'bread'], postedBy: 'u1', postedAt: new Date(NOW.getTime() - 60_000) }),
+      );
+      await service.postOrder(user, 'l1', 's1', { order: ['Milk', 'Bread', 'Eggs'] });
+      expect(stores.savePairs).toHaveBeenCalledWith('s1', [
+        { a: 'bread', b: 'eggs', ab: 1, ba: 0, trip: 3 },
+        { a: 'eggs', b: 'milk', ab: 0, ba: 1, trip: 3 },
+      ]);
+      expect(stores.postOrder).toHaveBeenCalledWith('l1', 's1', ['milk', 'bread', 'eggs'], 'u1', NOW);
+    });
+
+    it('should answer 404 for a store not in the list, and learn and emit nothing', async () => {
+      stores.lockInList.mockResolvedValue(null);
+      await expect(service.postOrder(user, 'l1', 's9', { order: ['Milk', 'Bread'] })).rejects.toMatchObject({
+        status: 404,
+      });
+      expect(stores.savePairs).not.toHaveBeenCalled();
       expect(gateway.emit).not.toHaveBeenCalled();
     });
   });

@@ -11,21 +11,21 @@ import { ItemsRepository } from '../items/items.repository';
 import { Quotas } from '../quotas/quotas.service';
 import { RealtimeGateway } from '../realtime/realtime.gateway';
 import { CreateStoreDto, PostOrderDto } from './dto/store.dto';
-import { StoreResponse, toStoreResponse } from './dto/store.response';
+import { Rank, StoreResponse, toStoreResponse } from './dto/store.response';
 import { StoreEntity } from './store.entity';
 import { storedPairs, StoresRepository } from './stores.repository';
 import {
   Check,
   DEFAULT_LEARNING_OPTIONS,
   DEFAULT_RANK_OPTIONS,
+  learnFromSequences,
   LearningOptions,
-  learnTrip,
   RankOptions,
   rankWalkingOrder,
-  tripProducts,
+  shopperSequences,
 } from './walking-order';
 
-/** A posted order older than this is not taken as the route of the trip being completed. */
+/** A posted order older than this is not taken as (part of) the route of the trip being completed. */
 const POSTED_ORDER_MAX_AGE_MS = 6 * 3_600_000;
 
 /** A checked item as a trip hands it over for learning. */
@@ -59,7 +59,7 @@ export class StoresService {
     this.ranking = { ...DEFAULT_RANK_OPTIONS, maxProducts: config.storeLearnedProducts };
   }
 
-  /** Every store of the list, learned order computed over the items on the list now. */
+  /** Every store of the list, with every product it has learned (see `views`). */
   async list(user: AuthUser, listId: string): Promise<StoreResponse[]> {
     await this.access.requireMember(user.id, listId);
     const [stores, names] = await Promise.all([this.stores.inList(listId), this.items.namesInList(listId)]);
@@ -78,21 +78,26 @@ export class StoresService {
   }
 
   /**
-   * Keeps the order the app posts just before completing a trip; the trip uses it once, and
-   * only for a shopper whose own checks did not give a usable route (never both).
+   * Learns the order the app posts at once, as the route of the trip under way (the store's
+   * next trip number), answers the store and announces it as `store:updated`. The posted
+   * products are kept (`postedOrder`, the union of the fresh posts of this trip) so that the
+   * trip, when completed, adds only the pairs they do not cover, and a second post of the
+   * same trip adds only what the first did not cover: a trip is never counted twice.
    */
+  @Transactional()
   async postOrder(user: AuthUser, listId: string, storeId: string, dto: PostOrderDto): Promise<StoreResponse> {
     await this.access.requireMember(user.id, listId);
-    const keys = dto.order
-      .map((name) => name.trim())
-      .filter(Boolean)
-      .map(productKey);
-    if (!(await this.stores.postOrder(listId, storeId, keys, user.id, this.clock.now()))) {
-      throw new NotFoundException('Store not found.');
-    }
-    const [store, names] = await Promise.all([this.stores.findInList(listId, storeId), this.items.namesInList(listId)]);
+    const store = await this.stores.lockInList(listId, storeId);
     if (!store) throw new NotFoundException('Store not found.');
-    const [view] = await this.views([store], names);
+    const names = dto.order.map((name) => name.trim()).filter(Boolean);
+    const now = this.clock.now();
+    const covered = new Set(this.freshPostedOrder(store, now) ?? []);
+    const sequence = [...new Set(names.map(productKey))].filter((key) => key !== '');
+    await this.learn(store, [sequence], names, covered);
+    const keys = [...new Set([...covered, ...sequence])];
+    await this.stores.postOrder(listId, storeId, keys, user.id, now);
+    const [view] = await this.views([store], await this.items.namesInList(listId));
+    await this.gateway.emit(listId, 'store:updated', view, user);
     return view;
   }
 
@@ -115,55 +120,92 @@ export class StoresService {
 
   /**
    * Inside the trip's transaction: learns the trip's route into the store's pairs (who checked
-   * what when, and the order the app posted — fresh, used once, only where the checks gave no
-   * route), counts the trip and emits `store:updated`. Work is bounded by the trip and by
-   * STORE_LEARNED_PRODUCTS (at most that many of its products are learned; the store then
-   * forgets all but that many of its most recently walked products).
+   * what when, per shopper), except the pairs a fresh posted order of this trip already taught
+   * (`postOrder` learned them at once: never both), counts the trip and emits `store:updated`.
+   * Work is bounded by the trip and by STORE_LEARNED_PRODUCTS (at most that many of its
+   * products are learned; the store then forgets all but that many of its most recently
+   * walked products).
    */
   async learnTrip(actor: AuthUser, store: StoreEntity, checked: CheckedItem[], now: Date): Promise<StoreResponse> {
-    const checks: Check[] = checked
+    const walked = checked
       .filter((item) => item.checkedBy && item.checkedAt)
-      .map((item) => ({ key: productKey(item.name), shopper: item.checkedBy!, at: item.checkedAt!.getTime() }));
-    const fresh = store.postedAt !== null && now.getTime() - store.postedAt.getTime() <= POSTED_ORDER_MAX_AGE_MS;
-    const postedOrder = fresh ? (store.postedOrder ?? undefined) : undefined;
-    const trip = store.tripCount + 1;
-    const evidence = { checks, postedOrder, trip };
-    const keys = tripProducts(evidence, this.learning);
-    if (keys.length >= 2) {
-      const [stored] = await this.stores.pairsAmong([store.id], keys);
-      const next = learnTrip(evidence, storedPairs(stored), this.learning);
-      await this.stores.savePairs(
-        store.id,
-        next.map((pair) => ({ ...pair, trip: pair.trip ?? trip })),
-      );
-      await this.stores.forgetAllBut(store.id, this.config.storeLearnedProducts);
-    }
+      .sort((x, y) => x.checkedAt!.getTime() - y.checkedAt!.getTime());
+    const checks: Check[] = walked.map((item) => ({
+      key: productKey(item.name),
+      shopper: item.checkedBy!,
+      at: item.checkedAt!.getTime(),
+    }));
+    const covered = new Set(this.freshPostedOrder(store, now) ?? []);
+    await this.learn(
+      store,
+      shopperSequences(checks, this.learning),
+      walked.map((item) => item.name),
+      covered,
+    );
     const counted = await this.stores.countTrip(store);
     const [view] = await this.views([counted], await this.items.namesInList(store.listId));
     await this.gateway.emit(store.listId, 'store:updated', view, actor);
     return view;
   }
 
+  /** The order posted for the trip under way, unless it is too old to be that trip's. */
+  private freshPostedOrder(store: StoreEntity, now: Date): string[] | null {
+    const fresh = store.postedAt !== null && now.getTime() - store.postedAt.getTime() <= POSTED_ORDER_MAX_AGE_MS;
+    return fresh ? store.postedOrder : null;
+  }
+
   /**
-   * The stores as the app sees them: learnedOrder keyed by the names given. Each store is
-   * ranked over its pairs among the list's products (at most STORE_LEARNED_PRODUCTS of them),
+   * Learns these sequences as part of the store's next trip (pairs among `covered` excepted),
+   * remembers the spellings of the learned products (`names`, in the order they happened: the
+   * last is the most recent) and keeps the store within STORE_LEARNED_PRODUCTS products.
+   */
+  private async learn(store: StoreEntity, sequences: string[][], names: string[], covered: Set<string>): Promise<void> {
+    const keys = [...new Set(sequences.flat())];
+    if (keys.length < 2) return;
+    const trip = store.tripCount + 1;
+    const [stored] = await this.stores.pairsAmong([store.id], keys);
+    const next = learnFromSequences(sequences, storedPairs(stored), this.learning, trip, covered);
+    if (next.length === 0) return;
+    await this.stores.savePairs(
+      store.id,
+      next.map((pair) => ({ ...pair, trip: pair.trip ?? trip })),
+    );
+    const learned = new Set(next.flatMap((pair) => [pair.a, pair.b]));
+    await this.stores.saveSpellings(
+      store.id,
+      names.filter((name) => learned.has(productKey(name))),
+    );
+    await this.stores.forgetAllBut(store.id, this.config.storeLearnedProducts);
+  }
+
+  /**
+   * The stores as the app sees them: every product each store has learned (at most
+   * STORE_LEARNED_PRODUCTS), ranked over the whole store, so the positions are distinct and
+   * do not change as items come and go; keyed by the names given (the list's items) for the
+   * products on the list, else by the product's most recent spelling. Each store is ranked,
    * then the event loop gets a turn before the next store.
    */
   private async views(stores: StoreEntity[], names: string[]): Promise<StoreResponse[]> {
-    const keyOf = new Map(names.map((name) => [name, productKey(name)] as const));
-    const evidence = await this.stores.pairsAmong(
-      stores.map((store) => store.id),
-      [...new Set(keyOf.values())],
-    );
+    const ids = stores.map((store) => store.id);
+    const [evidence, spellings] = await Promise.all([this.stores.pairsOf(ids), this.stores.spellingsOf(ids)]);
     const evidenceOf = new Map(evidence.map((store) => [store.storeId, store] as const));
+    const onList = new Set(names.map(productKey));
     const views: StoreResponse[] = [];
     for (const [i, store] of stores.entries()) {
       if (i > 0) await nextTurn();
       const pairs = storedPairs(evidenceOf.get(store.id));
-      // Every pair read joins two products of the list: the store's learned ones are all it ranks.
       const learned = [...new Set(pairs.flatMap((pair) => [pair.a, pair.b]))];
       const ranked = rankWalkingOrder(learned, pairs, this.ranking);
-      views.push(toStoreResponse(store, names, (name) => ranked.get(keyOf.get(name)!)));
+      const spelling = spellings.get(store.id);
+      const rankOf = new Map<string, Rank>();
+      for (const name of names) {
+        const rank = ranked.get(productKey(name));
+        if (rank) rankOf.set(name, rank);
+      }
+      for (const [key, rank] of ranked) {
+        if (!onList.has(key)) rankOf.set(spelling?.get(key) ?? key, rank);
+      }
+      views.push(toStoreResponse(store, [...rankOf.keys()], (name) => rankOf.get(name)));
     }
     return views;
   }

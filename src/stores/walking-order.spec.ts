@@ -233,4 +233,28 @@ describe('baseline (old running mean of absolute positions)', () => {
       ['eggs', 3],
     ]);
   });
+
+  describe('learnFromSequences with covered products (a posted order learned at once)', () => {
+    it('should skip exactly the pairs with both ends covered, and age the others per store trip', () => {
+      const stored = [{ a: 'eggs', b: 'wine', ab: 1, ba: 0, trip: 2 }];
+      const next = learnFromSequences(
+        [['milk', 'bread', 'eggs', 'wine']],
+        stored,
+        DEFAULT_LEARNING_OPTIONS,
+        3,
+        new Set(['milk', 'bread', 'eggs']),
+      );
+      expect(next).toEqual([
+        { a: 'bread', b: 'wine', ab: 1, ba: 0, trip: 3 },
+        { a: 'eggs', b: 'wine', ab: 1.75, ba: 0, trip: 3 },
+        { a: 'milk', b: 'wine', ab: 1, ba: 0, trip: 3 },
+      ]);
+    });
+
+    it('should learn nothing when every pair is covered', () => {
+      expect(
+        learnFromSequences([['milk', 'bread']], [], DEFAULT_LEARNING_OPTIONS, 1, new Set(['bread', 'milk'])),
+      ).toEqual([]);
+    });
+  });
 });

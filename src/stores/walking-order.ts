@@ -271,13 +271,17 @@ export function tripProducts(trip: TripEvidence, options: LearningOptions = DEFA
  * `learnTrip` for a caller that builds the trip's sequences itself (e.g. with its own rule
  * for the posted order): outlier weighting against `stored`, one vote per pair, decayed
  * update. `stored`: the store's pairs among the sequences' products; `trip`: the store's trip
- * number of this trip (see `TripEvidence.trip`). Returns the updated pairs to write back.
+ * number of this trip (see `TripEvidence.trip`). `covered` (optional): products whose pairs
+ * among each other this trip's evidence already holds (an order posted for it and learned at
+ * once): pairs with both ends in it are not learned again, so one trip is never counted twice.
+ * Returns the updated pairs to write back.
  */
 export function learnFromSequences(
   sequences: string[][],
   stored: PairWeight[],
   options: LearningOptions = DEFAULT_LEARNING_OPTIONS,
   trip?: number,
+  covered?: ReadonlySet<string>,
 ): PairWeight[] {
   sequences = firstProducts(sequences, options.maxProducts ?? MAX_LEARNED_PRODUCTS);
   const storedById = new Map<string, PairWeight>();
@@ -285,6 +289,7 @@ export function learnFromSequences(
   const weights = outlierWeights(sequences, storedById, options);
   const updated: PairWeight[] = [];
   for (const observation of observePairs(sequences)) {
+    if (covered?.has(observation.a) && covered.has(observation.b)) continue;
     const previous = storedById.get(pairId(observation.a, observation.b));
     const weight = Math.min(weights.get(observation.a) ?? 1, weights.get(observation.b) ?? 1);
     const elapsed = trip !== undefined && previous?.trip !== undefined ? Math.max(0, trip - previous.trip) : 1;

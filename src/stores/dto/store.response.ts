@@ -7,9 +7,15 @@ export class StoreResponse {
   name!: string;
   /** Completed trips on this store; the app treats 2 or more as "learned". */
   tripCount!: number;
-  /** 1-based walking position of each item on the list, keyed by its name as on the list. @example {"Bananas": 1, "Milk": 2} */
+  /**
+   * 1-based walking position of every product the store has learned (at most
+   * STORE_LEARNED_PRODUCTS, the most recently walked), distinct and ranked over the whole
+   * store, so positions do not change as items come and go: keyed by the item's name as on
+   * the list when it is on the list, else by the product's most recent spelling.
+   * @example {"Bananas": 1, "Milk": 2, "Bread": 3}
+   */
   learnedOrder!: Record<string, number>;
-  /** How sure the position is, 0 to 1, keyed like learnedOrder. */
+  /** How sure each position is, 0 to 1, keyed like learnedOrder (same keys). */
   confidence!: Record<string, number>;
   createdAt!: string;
 }
