@@ -10,6 +10,7 @@ import { Throttles1764200000001 } from '../../migrations/1764200000001-Throttles
 import { StorePairsBounded1764200000002 } from '../../migrations/1764200000002-StorePairsBounded';
 import { QuotaIndexes1764200000003 } from '../../migrations/1764200000003-QuotaIndexes';
 import { SealedSecrets1764200000004 } from '../../migrations/1764200000004-SealedSecrets';
+import { ClientTimes1764300000002 } from '../../migrations/1764300000002-ClientTimes';
 import { StoreEntity } from '../stores/store.entity';
 import { TripEntity, TripItemEntity } from '../trips/trip.entity';
 import { DatabaseConnection, externalDatabase } from '../config/database.config';
@@ -43,6 +44,7 @@ export const MIGRATIONS = [
   StorePairsBounded1764200000002,
   QuotaIndexes1764200000003,
   SealedSecrets1764200000004,
+  ClientTimes1764300000002,
 ];
 
 export interface PoolSettings {
