@@ -254,4 +254,46 @@ describe('client time (part B)', () => {
       expect(stores.find((s) => s.id === store.id)?.learnedOrder).toEqual({ Milk: 1, Apples: 2, Bread: 3 });
     });
   });
+
+  describe('suggestions read the client times', () => {
+    it("should learn a weekly habit from trips completed offline on the phone's days, sent days later and out of order", async () => {
+      const ana = await registerUser(t);
+      const day = (n: number) => new Date(NOW.getTime() + (n - 21) * DAY_MS).toISOString();
+      // The server hears of all three trips on day 21, the newest first.
+      setNow(t, NOW);
+      for (const n of [14, 0, 7]) {
+        await buyAt(ana, 'Milk', day(n));
+        await complete(ana, { completedAt: day(n) }).expect(201);
+      }
+
+      const res = await t.http.get(`/lists/${ana.listId}/suggestions`).set(ana.auth).expect(200);
+
+      expect(res.body).toEqual([
+        expect.objectContaining({
+          name: 'Milk',
+          frequencyLabel: 'weekly',
+          reason: 'Usually bought weekly; last bought 7 days ago.',
+          lastBoughtAt: day(14),
+          intervalDays: 7,
+          timesBought: 3,
+        }),
+      ]);
+    });
+  });
+
+  it('should document checkedAt and completedAt as optional date-time fields in the OpenAPI document', async () => {
+    const doc = (await t.http.get('/docs-json').expect(200)).body as {
+      components: {
+        schemas: Record<
+          string,
+          { properties: Record<string, { type?: string; format?: string }>; required?: string[] }
+        >;
+      };
+    };
+    const { UpdateItemDto, CompleteTripDto } = doc.components.schemas;
+    expect(UpdateItemDto.properties.checkedAt).toMatchObject({ type: 'string', format: 'date-time' });
+    expect(CompleteTripDto.properties.completedAt).toMatchObject({ type: 'string', format: 'date-time' });
+    expect(UpdateItemDto.required ?? []).not.toContain('checkedAt');
+    expect(CompleteTripDto.required ?? []).not.toContain('completedAt');
+  });
 });
