@@ -15,7 +15,10 @@ export const IsClientTime = () =>
     name: 'isClientTime',
     validator: {
       validate: (value: unknown) =>
-        typeof value === 'string' && WITH_OFFSET.test(value) && isISO8601(value, { strict: true }),
+        typeof value === 'string' &&
+        WITH_OFFSET.test(value) &&
+        isISO8601(value, { strict: true }) &&
+        !Number.isNaN(Date.parse(value)),
       defaultMessage: () => 'must be an ISO-8601 time with a timezone, e.g. 2025-06-01T09:30:00Z',
     },
   });
