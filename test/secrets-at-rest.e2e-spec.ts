@@ -227,14 +227,16 @@ describe('upgrading a database that kept secrets in clear', () => {
   });
 
   it('should seal the plain invite codes at boot, keep them working, and refuse retries it can no longer answer', async () => {
-    // This version creates the schema and the users; then the database goes back one migration.
+    // This version creates the schema and the users; then the database goes back to before SealedSecrets.
     let t = await createTestApp({ DATABASE_URL: url.toString() });
     const ana = await registerUser(t);
     const bob = await registerUser(t);
     await t.close();
     const old = new DataSource(dataSourceOptions({ url: url.toString(), ssl: false }));
     await old.initialize();
-    await old.undoLastMigration({ transaction: 'all' });
+    // Later migrations are undone first, down to and including SealedSecrets.
+    const sealed = () => old.query(`SELECT 1 FROM migrations WHERE name = 'SealedSecrets1764200000004'`);
+    while ((await sealed()).length > 0) await old.undoLastMigration({ transaction: 'all' });
     const code = 'ABC-DEF';
     const ticket = 'a-plain-ticket-kept-by-the-previous-version';
     const described = `POST /ws/ticket\n${JSON.stringify({ listId: ana.listId })}`;

@@ -1,5 +1,6 @@
 import { appConfig } from './app.config';
 import { authConfig } from './auth.config';
+import { clientTimeConfig } from './client-time.config';
 import { databaseConfig } from './database.config';
 import { configurationError } from './env';
 import { idempotencyConfig } from './idempotency.config';
@@ -14,6 +15,7 @@ import { tripsConfig } from './trips.config';
 export const CONFIG_NAMESPACES = [
   appConfig,
   authConfig,
+  clientTimeConfig,
   databaseConfig,
   idempotencyConfig,
   learningConfig,

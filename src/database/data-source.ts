@@ -11,6 +11,7 @@ import { StorePairsBounded1764200000002 } from '../../migrations/1764200000002-S
 import { QuotaIndexes1764200000003 } from '../../migrations/1764200000003-QuotaIndexes';
 import { SealedSecrets1764200000004 } from '../../migrations/1764200000004-SealedSecrets';
 import { StoreProductNames1764300000001 } from '../../migrations/1764300000001-StoreProductNames';
+import { ClientTimes1764300000002 } from '../../migrations/1764300000002-ClientTimes';
 import { StoreEntity } from '../stores/store.entity';
 import { TripEntity, TripItemEntity } from '../trips/trip.entity';
 import { DatabaseConnection, externalDatabase } from '../config/database.config';
@@ -45,6 +46,7 @@ export const MIGRATIONS = [
   QuotaIndexes1764200000003,
   SealedSecrets1764200000004,
   StoreProductNames1764300000001,
+  ClientTimes1764300000002,
 ];
 
 export interface PoolSettings {

@@ -12,7 +12,10 @@ export class ItemEntity {
   @Column('text', { nullable: true }) category!: string | null;
   @Column('boolean') checked!: boolean;
   @Column('uuid', { name: 'checked_by', nullable: true }) checkedBy!: string | null;
+  /** When it was checked: the phone's `checkedAt` (part B) when it sent one, else the server's time. */
   @Column('timestamptz', { name: 'checked_at', nullable: true }) checkedAt!: Date | null;
+  /** When the server heard of the check (beside a phone's `checkedAt`); null while unchecked. */
+  @Column('timestamptz', { name: 'checked_received_at', nullable: true }) checkedReceivedAt!: Date | null;
   @Column('uuid', { name: 'added_by', nullable: true }) addedBy!: string | null;
   @Column('int') version!: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;

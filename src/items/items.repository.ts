@@ -63,7 +63,7 @@ export class ItemsRepository {
   async inList(listId: string): Promise<ItemEntity[]> {
     const rows: ItemEntity[] = await this.txHost.tx.query(
       `SELECT id, list_id AS "listId", name, quantity, unit, note, category, checked, checked_by AS "checkedBy",
-              checked_at AS "checkedAt", added_by AS "addedBy", version, created_at AS "createdAt",
+              checked_at AS "checkedAt", checked_received_at AS "checkedReceivedAt", added_by AS "addedBy", version, created_at AS "createdAt",
               updated_at AS "updatedAt"
          FROM items WHERE list_id = $1 ORDER BY created_at, id`,
       [listId],

@@ -1,6 +1,7 @@
 import { NotFoundException } from '@nestjs/common';
 import { mock, MockProxy } from 'jest-mock-extended';
 import { callOrder, NOW, serviceUnderTest, ServiceUnderTest } from '../../test/support/unit';
+import { clientTimeConfig } from '../config/client-time.config';
 import { ListAccess } from '../access/list-access.service';
 import { QuotaExceeded } from '../quotas/quota-exceeded';
 import { Quotas } from '../quotas/quotas.service';
@@ -75,6 +76,7 @@ describe('ItemsService', () => {
       { provide: ListAccess, useValue: access },
       { provide: RealtimeGateway, useValue: gateway },
       { provide: Quotas, useValue: quotas },
+      { provide: clientTimeConfig.KEY, useValue: clientTimeConfig({}) },
     ]);
     service = unit.service;
   });

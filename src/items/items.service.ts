@@ -1,10 +1,13 @@
 import { Transactional } from '@nestjs-cls/transactional';
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { ListAccess } from '../access/list-access.service';
 import { Clock } from '../common/clock/clock';
 import { AuthUser } from '../common/decorators/current-user.decorator';
+import { acceptClientTime } from '../common/http/client-time';
 import { ApiError } from '../common/http/error-body';
 import { parseIfMatch } from '../common/http/if-match';
+import { clientTimeConfig } from '../config/client-time.config';
 import { Quotas } from '../quotas/quotas.service';
 import { RealtimeGateway } from '../realtime/realtime.gateway';
 import { CreateItemDto, UpdateItemDto } from './dto/item.dto';
@@ -24,6 +27,7 @@ export class ItemsService {
     private readonly gateway: RealtimeGateway,
     private readonly quotas: Quotas,
     private readonly clock: Clock,
+    @Inject(clientTimeConfig.KEY) private readonly clientTime: ConfigType<typeof clientTimeConfig>,
   ) {}
 
   /**
@@ -56,8 +60,10 @@ export class ItemsService {
 
   /**
    * Field-by-field changes under a row lock; `version` grows only when something changed.
-   * Checking records who and when; unchecking clears both. With `If-Match: <version>` a
-   * concurrent change answers 412 and the current item.
+   * Checking records who and when: the phone's `checkedAt` (part B, within the client-time
+   * bounds, else 400 before anything is read) or the server's time, with the server's time
+   * kept beside it; re-checking a checked item keeps the first check. Unchecking clears them.
+   * With `If-Match: <version>` a concurrent change answers 412 and the current item.
    */
   @Transactional()
   async update(
@@ -68,13 +74,17 @@ export class ItemsService {
     ifMatch?: string,
   ): Promise<ItemResponse> {
     const expectedVersion = parseIfMatch(ifMatch);
+    const now = this.clock.now();
+    const checkedAt = dto.checkedAt
+      ? acceptClientTime('checkedAt', dto.checkedAt, now, this.clientTime.maxAgeDays)
+      : now;
     await this.access.requireMember(user.id, listId);
     const item = await this.items.lockInList(listId, itemId);
     if (!item) throw new NotFoundException('Item not found.');
     if (expectedVersion !== undefined && item.version !== expectedVersion) {
       throw new ApiError(412, 'The item changed since you read it.', undefined, { current: toItemResponse(item) });
     }
-    if (!this.apply(item, dto, user)) return toItemResponse(item);
+    if (!this.apply(item, dto, user, { checkedAt, receivedAt: now })) return toItemResponse(item);
     item.version += 1;
     const saved = toItemResponse(await this.items.save(item));
     await this.gateway.emit(listId, 'item:updated', saved, user);
@@ -89,7 +99,12 @@ export class ItemsService {
   }
 
   /** Applies the changes that differ; false when nothing did. */
-  private apply(item: ItemEntity, dto: UpdateItemDto, user: AuthUser): boolean {
+  private apply(
+    item: ItemEntity,
+    dto: UpdateItemDto,
+    user: AuthUser,
+    check: { checkedAt: Date; receivedAt: Date },
+  ): boolean {
     const changes = {
       ...dto,
       ...(dto.unit !== undefined ? { unit: dto.unit || DEFAULT_UNIT } : {}),
@@ -107,7 +122,8 @@ export class ItemsService {
     if (changes.checked !== undefined && changes.checked !== item.checked) {
       item.checked = changes.checked;
       item.checkedBy = changes.checked ? user.id : null;
-      item.checkedAt = changes.checked ? this.clock.now() : null;
+      item.checkedAt = changes.checked ? check.checkedAt : null;
+      item.checkedReceivedAt = changes.checked ? check.receivedAt : null;
       changed = true;
     }
     return changed;

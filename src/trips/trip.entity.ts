@@ -7,7 +7,10 @@ export class TripEntity {
   @Column('uuid', { name: 'store_id', nullable: true }) storeId!: string | null;
   @Column('text', { name: 'store_name', nullable: true }) storeName!: string | null;
   @Column('uuid', { name: 'completed_by', nullable: true }) completedBy!: string | null;
+  /** When the trip was completed: the phone's `completedAt` (part B) when it sent one, else the server's time. */
   @Column('timestamptz', { name: 'completed_at' }) completedAt!: Date;
+  /** When the server received the completion. */
+  @Column('timestamptz', { name: 'received_at', default: () => 'now()' }) receivedAt!: Date;
   @Column('int', { name: 'item_count' }) itemCount!: number;
   /** Storage key of the receipt (server-generated), and its type as decided from its bytes. */
   @Column('text', { name: 'receipt_key', nullable: true }) receiptKey!: string | null;
@@ -26,4 +29,5 @@ export class TripItemEntity {
   @Column('text', { nullable: true }) category!: string | null;
   @Column('uuid', { name: 'checked_by', nullable: true }) checkedBy!: string | null;
   @Column('timestamptz', { name: 'checked_at', nullable: true }) checkedAt!: Date | null;
+  @Column('timestamptz', { name: 'checked_received_at', nullable: true }) checkedReceivedAt!: Date | null;
 }

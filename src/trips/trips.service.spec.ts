@@ -3,6 +3,7 @@ import { mock, MockProxy } from 'jest-mock-extended';
 import { callOrder, NOW, serviceUnderTest, ServiceUnderTest } from '../../test/support/unit';
 import { ListAccess } from '../access/list-access.service';
 import { ItemEntity } from '../items/item.entity';
+import { clientTimeConfig } from '../config/client-time.config';
 import { quotaConfig } from '../config/quota.config';
 import { ItemsRepository } from '../items/items.repository';
 import { QuotaExceeded } from '../quotas/quota-exceeded';
@@ -31,6 +32,7 @@ const milk = Object.assign(new ItemEntity(), {
   checked: true,
   checkedBy: 'u1',
   checkedAt: new Date('2026-03-02T09:59:00.000Z'),
+  checkedReceivedAt: new Date('2026-03-02T09:59:01.000Z'),
   addedBy: 'u1',
   version: 2,
   createdAt: new Date('2026-03-01T00:00:00Z'),
@@ -44,6 +46,7 @@ const trip = Object.assign(new TripEntity(), {
   storeName: null,
   completedBy: 'u1',
   completedAt: NOW,
+  receivedAt: NOW,
   itemCount: 1,
   receiptKey: null,
   receiptType: null,
@@ -59,6 +62,7 @@ const tripItem = Object.assign(new TripItemEntity(), {
   category: null,
   checkedBy: 'u1',
   checkedAt: milk.checkedAt,
+  checkedReceivedAt: milk.checkedReceivedAt,
 });
 
 describe('TripsService', () => {
@@ -113,6 +117,7 @@ describe('TripsService', () => {
       { provide: ReceiptStorage, useValue: storage },
       { provide: ReceiptUrls, useValue: mock<ReceiptUrls>() },
       { provide: Quotas, useValue: quotas },
+      { provide: clientTimeConfig.KEY, useValue: clientTimeConfig({}) },
       {
         provide: quotaConfig.KEY,
         useValue: quotaConfig({ TRIPS_KEPT_PER_LIST: '30', TRIP_ITEMS_KEPT_PER_LIST: '900' }),
@@ -124,7 +129,15 @@ describe('TripsService', () => {
   it('should snapshot, remove the bought items, then emit trip:completed without a receipt link', async () => {
     const completed = await service.complete(user, 'l1', {});
     expect(trips.create).toHaveBeenCalledWith(
-      { listId: 'l1', storeId: null, storeName: null, completedBy: 'u1', completedAt: NOW, itemCount: 1 },
+      {
+        listId: 'l1',
+        storeId: null,
+        storeName: null,
+        completedBy: 'u1',
+        completedAt: NOW,
+        receivedAt: NOW,
+        itemCount: 1,
+      },
       [
         {
           itemId: 'i1',
@@ -135,6 +148,7 @@ describe('TripsService', () => {
           category: null,
           checkedBy: 'u1',
           checkedAt: milk.checkedAt,
+          checkedReceivedAt: milk.checkedReceivedAt,
         },
       ],
     );

@@ -14,6 +14,8 @@ import { ListAccess } from '../access/list-access.service';
 import { Clock } from '../common/clock/clock';
 import { AuthUser } from '../common/decorators/current-user.decorator';
 import { productKey } from '../common/product-key';
+import { acceptClientTime } from '../common/http/client-time';
+import { clientTimeConfig } from '../config/client-time.config';
 import { quotaConfig } from '../config/quota.config';
 import type { StoredEvent } from '../events/stored-event';
 import { ItemsRepository } from '../items/items.repository';
@@ -50,6 +52,7 @@ export class TripsService implements OnModuleInit {
     private readonly quotas: Quotas,
     private readonly clock: Clock,
     @Inject(quotaConfig.KEY) private readonly limits: ConfigType<typeof quotaConfig>,
+    @Inject(clientTimeConfig.KEY) private readonly clientTime: ConfigType<typeof clientTimeConfig>,
   ) {}
 
   /** Trip frames carry the trip's current receipt, signed as they are sent (the log keeps no link). */
@@ -79,7 +82,10 @@ export class TripsService implements OnModuleInit {
         storeId: store?.id ?? null,
         storeName: store?.name ?? null,
         completedBy: user.id,
-        completedAt: now,
+        completedAt: dto.completedAt
+          ? acceptClientTime('completedAt', dto.completedAt, now, this.clientTime.maxAgeDays)
+          : now,
+        receivedAt: now,
         itemCount: checked.length,
       },
       checked.map((item) => ({
@@ -91,6 +97,7 @@ export class TripsService implements OnModuleInit {
         category: item.category,
         checkedBy: item.checkedBy,
         checkedAt: item.checkedAt,
+        checkedReceivedAt: item.checkedReceivedAt,
       })),
     );
     const removedItemIds = checked.map((item) => item.id);
