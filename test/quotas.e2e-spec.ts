@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
+import { expectQuotaRefusal } from './support/expect';
 import { useTestApp } from './support/app';
-import { expectErrorBody, Registered, registerUser } from './support/factories';
+import { Registered, registerUser } from './support/factories';
 import { addItem, buy, getList, ownerAndMember, secondList } from './support/lists';
 import { receiptSteps, Trip } from './support/receipts';
 import { TestSocket, wsUrl } from './support/ws-client';
@@ -34,17 +35,8 @@ function pdf(size: number): Buffer {
 }
 
 /** The answer every quota refusal gives: 409, the contract's body, the limit named. */
-function expectQuota(res: Response, message: string, quota: string, limit: number): void {
-  expect(res.status).toBe(409);
-  expectErrorBody(res.body, 409);
-  expect(res.body).toEqual({
-    statusCode: 409,
-    error: 'Conflict',
-    message,
-    requestId: expect.any(String),
-    quota,
-    limit,
-  });
+function expectQuota(res: { status: number; body: unknown }, message: string, quota: string, limit: number): void {
+  expectQuotaRefusal(res, message, quota, limit);
 }
 
 describe('quotas', () => {

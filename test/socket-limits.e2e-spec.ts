@@ -2,8 +2,9 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket } from 'ws';
 import { eventually } from './support/eventually';
+import { expectQuotaRefusal } from './support/expect';
 import { TestApp, useTestApp } from './support/app';
-import { expectErrorBody, Registered, registerUser } from './support/factories';
+import { Registered, registerUser } from './support/factories';
 import { ownerAndMember, secondList } from './support/lists';
 import { Frame, RefusedHandshake, TestSocket, wsUrl } from './support/ws-client';
 
@@ -46,16 +47,7 @@ async function refusal(t: TestApp, user: Registered, listId = user.listId): Prom
 }
 
 function expectRefused(refused: RefusedHandshake, message: string, quota: string, limit: number): void {
-  expect(refused.status).toBe(409);
-  expectErrorBody(refused.body, 409);
-  expect(refused.body).toEqual({
-    statusCode: 409,
-    error: 'Conflict',
-    message,
-    requestId: expect.any(String),
-    quota,
-    limit,
-  });
+  expectQuotaRefusal(refused, message, quota, limit);
 }
 
 async function rows(t: TestApp, where = 'true', params: unknown[] = []): Promise<number> {

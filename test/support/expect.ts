@@ -53,3 +53,22 @@ export async function expectHiddenList(
   expect(missing.status).toBe(404);
   expect(withoutRequestId(notMine.body)).toEqual(withoutRequestId(missing.body));
 }
+
+/** A quota's refusal (HTTP answer or refused handshake): 409, the limit named in `message`, `quota` and `limit`. */
+export function expectQuotaRefusal(
+  answer: { status: number | undefined; body: unknown },
+  message: string,
+  quota: string,
+  limit: number,
+): void {
+  expect(answer.status).toBe(409);
+  expectErrorBody(answer.body, 409);
+  expect(answer.body).toEqual({
+    statusCode: 409,
+    error: 'Conflict',
+    message,
+    requestId: expect.any(String),
+    quota,
+    limit,
+  });
+}
