@@ -97,6 +97,12 @@ describe('realtime: the app’s connection dropped before its first heartbeat', 
     const start = await seqOf(t, ana, listId);
     const phone = await TestSocket.open(wsUrl(t, `/ws/lists/${listId}?token=${ana.token}`));
     await phone.sync();
+    // The starting point is written just after the join (one statement, not awaited by the
+    // socket): wait for the row so the drop below happens after it, as on a real phone.
+    await eventually(async () => {
+      const rows: { seq: string }[] = await t.dataSource.query(`SELECT seq FROM ws_acks WHERE list_id = $1`, [listId]);
+      expect(rows.map((row) => Number(row.seq))).toEqual([start]);
+    });
     (phone.ws as unknown as { _socket: Socket })._socket.destroy();
     await phone.waitForClose();
     const bread = await addItem(t, bob, listId, { name: 'Bread' });
