@@ -4,8 +4,10 @@
  *
  * Walking order: stores with a true aisle layout, households with their usual products,
  * noisy shoppers (jittered and late picks, items forgotten and checked at the checkout, two
- * partners splitting the list, bulk ticks at home, the app's posted order in some trips
- * only). After 1, 2, 3, 5, 8 and 12 trips, the Kendall tau between the order the app would
+ * partners splitting the list, taps off one shelf 150–300 ms apart, offline queues flushed
+ * 5 ms apart, the last products ticked at home in the list's display order, the app's
+ * posted order in some trips only). The quick-check rule of the server (`shopperRoute`) is
+ * compared with the old one (drop every burst) and with keeping everything in full. After 1, 2, 3, 5, 8 and 12 trips, the Kendall tau between the order the app would
  * show for a fresh list (ranked products by position, products without a position last, in
  * list order) and the true layout; then 3 aisles move and the tau 1..6 trips later.
  * The old running mean of absolute positions only ever saw the posted orders, as on the old
@@ -29,7 +31,7 @@ import {
   DEFAULT_RANK_OPTIONS,
   learnTrip,
   observePairs,
-  tripSequences,
+  tripRoute,
   RankOptions,
   LearningOptions,
   PairWeight,
@@ -42,7 +44,7 @@ const SEED = 20260419;
 // ---------------------------------------------------------------------------------------
 // Deterministic randomness
 
-class Rng {
+export class Rng {
   private state: number;
   constructor(seed: number) {
     this.state = seed >>> 0;
@@ -121,6 +123,14 @@ export const NOISE = {
   twoShoppers: 0.25,
   bulkAtHome: 0.2,
   postedOrder: 0.6,
+  /** Trips where the phone lost signal for a stretch of the walk and flushed its queue in one burst. */
+  offline: 0.3,
+  /** Of those, phones that send `checkedAt` (part B: the real times); the others' checks carry the arrival time, 5 ms apart. */
+  sendsCheckedAt: 0.5,
+  /** Per check: the chance that it starts a group of 2–3 more taken off the same shelf, tapped 150–300 ms apart. */
+  shelfTaps: 0.15,
+  /** At-home tick-offs on the list screen (newest first) rather than the shopping screen (oldest first). */
+  listScreen: 0.5,
 };
 
 interface Store {
@@ -192,11 +202,23 @@ function drawList(rng: Rng, household: Household): string[] {
   return rng.shuffle(list);
 }
 
-/** One trip: who checked what and when, and the order the app posted (if it did). */
-function simulateTrip(rng: Rng, list: string[], truth: Map<string, number>): { checks: Check[]; posted?: string[] } {
+/**
+ * One trip: who checked what and when, and the order the app posted (if it did). `list` is
+ * in the order the items were added (the list's display order: each check's `position`).
+ * Besides the walk's noise: taps off one shelf 150–300 ms apart (`NOISE.shelfTaps`), a
+ * stretch walked offline whose queue arrives in one burst 5 ms apart when the phone does
+ * not send `checkedAt` (`NOISE.offline`), and the last few products ticked at home 20–60 min
+ * later, 0.2–1.5 s apart, in the display order of the screen used (`NOISE.bulkAtHome`).
+ */
+export function simulateTrip(
+  rng: Rng,
+  list: string[],
+  truth: Map<string, number>,
+): { checks: Check[]; posted?: string[] } {
   const split = list.length >= 4 && rng.chance(NOISE.twoShoppers);
   const byHalf = rng.chance(0.5);
   const storeSize = truth.size;
+  const position = new Map(list.map((name, i) => [name, i] as const));
   const assignment = new Map<string, string>();
   for (const name of list) {
     const second = split && (byHalf ? truth.get(name)! >= storeSize / 2 : rng.chance(0.5));
@@ -221,6 +243,14 @@ function simulateTrip(rng: Rng, list: string[], truth: Map<string, number>): { c
       if (rng.chance(NOISE.latePick)) seconds += rng.uniform(60, 300);
       timed.push({ name, at: start + seconds * 1000 });
     }
+    timed.sort((x, y) => x.at - y.at);
+    // Several things off one shelf: the next 2–3 picks tapped right after this one.
+    for (let i = 0; i < timed.length; i++) {
+      if (!rng.chance(NOISE.shelfTaps)) continue;
+      const more = Math.min(timed.length - 1 - i, rng.int(2, 3));
+      for (let k = 1; k <= more; k++) timed[i + k].at = timed[i + k - 1].at + rng.uniform(150, 300);
+      i += more;
+    }
     let end = Math.max(start, ...timed.map((check) => check.at));
     for (const name of rng.shuffle(forgotten)) {
       end += rng.uniform(8, 40) * 1000;
@@ -228,16 +258,29 @@ function simulateTrip(rng: Rng, list: string[], truth: Map<string, number>): { c
     }
     timed.sort((x, y) => x.at - y.at);
     if (timed.length >= 5 && rng.chance(NOISE.bulkAtHome)) {
-      // The last few were never ticked in the store: ticked at home, in list order, quickly.
+      // The last few were never ticked in the store: ticked at home, in the order the screen shows them.
       const count = Math.min(timed.length - 2, rng.int(3, 8));
-      const late = rng.shuffle(timed.splice(timed.length - count, count));
+      const late = timed.splice(timed.length - count, count);
+      const descending = rng.chance(NOISE.listScreen);
+      late.sort((x, y) => (position.get(x.name)! - position.get(y.name)!) * (descending ? -1 : 1));
       let at = end + rng.uniform(20, 60) * 60_000;
       for (const check of late) {
         at += rng.uniform(200, 1500);
         timed.push({ name: check.name, at });
       }
     }
-    for (const check of timed) checks.push({ key: check.name, shopper, at: Math.round(check.at) });
+    if (timed.length >= 4 && rng.chance(NOISE.offline) && !rng.chance(NOISE.sendsCheckedAt)) {
+      // Offline for a stretch of the walk; the queue arrives in one burst when the signal is back.
+      const from = rng.int(0, timed.length - 3);
+      const to = Math.min(timed.length, from + rng.int(3, 12));
+      // Back online just before the next check (or after the walk): the queue goes first, 5 ms apart.
+      let at = to < timed.length ? timed[to].at - 5 * (to - from + 1) : timed[to - 1].at + rng.uniform(10, 120) * 1000;
+      for (let k = from; k < to; k++) timed[k].at = at += 5;
+      timed.sort((x, y) => x.at - y.at);
+    }
+    for (const check of timed) {
+      checks.push({ key: check.name, shopper, at: Math.round(check.at), position: position.get(check.name) });
+    }
   }
   const posted = rng.chance(NOISE.postedOrder)
     ? checks
@@ -274,6 +317,38 @@ function shownOrder(list: string[], positions: Map<string, number>): string[] {
  */
 type LearningMode = 'learnTrip' | 'plain';
 
+/**
+ * What is done with quick checks: `weigh` (the server's rule, `shopperRoute`: runs in the
+ * list's display order count less), `drop` (the old rule: every run of `bulkMinSize` checks
+ * within `bulkGapMs` of each other dropped, and those products dropped from a posted order
+ * used as fallback), `keep` (every check counts in full).
+ */
+export type QuickCheckRule = 'weigh' | 'drop' | 'keep';
+
+/** The checks (and posted order) as the given rule hands them to `learnTrip`. */
+function applyRule(
+  rule: QuickCheckRule,
+  trip: { checks: Check[]; posted?: string[] },
+  options: LearningOptions,
+): { checks: Check[]; posted?: string[] } {
+  if (rule === 'weigh') return trip;
+  const plain = trip.checks.map(({ key, shopper, at }) => ({ key, shopper, at }));
+  if (rule === 'keep') return { checks: plain, posted: trip.posted };
+  const kept: Check[] = [];
+  for (const shopper of new Set(plain.map((check) => check.shopper))) {
+    const sorted = plain.filter((check) => check.shopper === shopper).sort((x, y) => x.at - y.at);
+    let start = 0;
+    for (let i = 1; i <= sorted.length; i++) {
+      if (i < sorted.length && sorted[i].at - sorted[i - 1].at <= options.bulkGapMs) continue;
+      if (i - start < options.bulkMinSize) kept.push(...sorted.slice(start, i));
+      start = i;
+    }
+  }
+  const dropped = new Set(plain.map((check) => check.key));
+  for (const check of kept) dropped.delete(check.key);
+  return { checks: kept, posted: trip.posted?.filter((key) => !dropped.has(key)) };
+}
+
 class Learner {
   readonly pairs = new Map<string, PairWeight>();
   readonly baseline = new Map<string, { mean: number; count: number }>();
@@ -282,10 +357,11 @@ class Learner {
     private readonly options: LearningOptions = DEFAULT_LEARNING_OPTIONS,
     private readonly rankOptions: RankOptions = DEFAULT_RANK_OPTIONS,
     private readonly mode: LearningMode = 'learnTrip',
+    private readonly rule: QuickCheckRule = 'weigh',
   ) {}
 
   clone(): Learner {
-    const copy = new Learner(this.options, this.rankOptions, this.mode);
+    const copy = new Learner(this.options, this.rankOptions, this.mode, this.rule);
     for (const [id, pair] of this.pairs) copy.pairs.set(id, { ...pair });
     for (const [key, value] of this.baseline) copy.baseline.set(key, { ...value });
     copy.trips = this.trips;
@@ -295,12 +371,16 @@ class Learner {
   /** The store's trip number, as the server's `tripCount`. */
   trips = 0;
 
-  learn(trip: { checks: Check[]; posted?: string[] }): void {
+  learn(original: { checks: Check[]; posted?: string[] }): void {
     this.trips++;
+    const trip = applyRule(this.rule, original, this.options);
     if (this.mode === 'plain') {
-      for (const observation of observePairs(tripSequences(trip.checks, trip.posted, this.options))) {
+      const route = tripRoute(trip.checks, trip.posted, this.options);
+      for (const observation of observePairs(route.sequences)) {
         const id = `${observation.a}\u0000${observation.b}`;
-        const updated = applyObservation(this.pairs.get(id), observation, this.options.decay);
+        const weight = Math.min(route.weights.get(observation.a) ?? 1, route.weights.get(observation.b) ?? 1);
+        const weighted = { ab: observation.ab * weight, ba: observation.ba * weight };
+        const updated = applyObservation(this.pairs.get(id), weighted, this.options.decay);
         this.pairs.set(id, { a: observation.a, b: observation.b, ...updated });
       }
     } else {
@@ -314,7 +394,7 @@ class Learner {
       );
       for (const pair of updated) this.pairs.set(`${pair.a}\u0000${pair.b}`, pair);
     }
-    if (trip.posted) baselineUpdate(this.baseline, trip.posted);
+    if (original.posted) baselineUpdate(this.baseline, original.posted);
   }
 
   /**
@@ -353,6 +433,8 @@ interface WalkingResult {
   afterChange: Row[];
   /** Tau lost on fresh lists by one odd trip (a usual list walked backwards) after 12 trips. */
   oddTripDrop: number;
+  /** Tau lost on fresh lists by one trip ticked off at home in display order after 12 trips (`tickOffDrop`). */
+  tickOffDrop: number;
 }
 
 function meanScore(scores: Score[]): Score {
@@ -370,12 +452,14 @@ export function benchWalkingOrder(
   options: LearningOptions = DEFAULT_LEARNING_OPTIONS,
   rankOptions: RankOptions = DEFAULT_RANK_OPTIONS,
   mode: LearningMode = 'learnTrip',
+  rule: QuickCheckRule = 'weigh',
 ): WalkingResult {
   const rng = new Rng(seed);
   const used = new Set<string>();
   const checkpointScores: Score[][] = CHECKPOINTS.map(() => []);
   const changeScores: Score[][] = Array.from({ length: AFTER_CHANGE }, () => []);
   const oddDrops: number[] = [];
+  const tickOffDrops: number[] = [];
   let runs = 0;
   for (let s = 0; s < STORES; s++) {
     const storeRng = rng.fork();
@@ -386,7 +470,7 @@ export function benchWalkingOrder(
       const evalRng = storeRng.fork();
       const store: Store = { ...template, aisleOrder: [...template.aisleOrder] };
       const household = makeHousehold(runRng, store);
-      const learner = new Learner(options, rankOptions, mode);
+      const learner = new Learner(options, rankOptions, mode, rule);
       let truth = truePositions(store);
       const evaluate = (target: Score[]) => {
         const scores = Array.from({ length: EVAL_LISTS }, () => learner.evaluate(drawList(evalRng, household), truth));
@@ -398,6 +482,7 @@ export function benchWalkingOrder(
         if (checkpoint >= 0) evaluate(checkpointScores[checkpoint]);
       }
       oddDrops.push(oddTripDrop(learner, household, truth, evalRng));
+      tickOffDrops.push(tickOffDrop(learner, household, truth, new Rng(seed ^ (runs * 7919))));
       moveAisles(runRng, store, MOVED_AISLES);
       truth = truePositions(store);
       for (let trip = 1; trip <= AFTER_CHANGE; trip++) {
@@ -411,7 +496,30 @@ export function benchWalkingOrder(
     checkpoints: CHECKPOINTS.map((trips, i) => ({ trips, ...meanScore(checkpointScores[i]) })),
     afterChange: changeScores.map((scores, i) => ({ trips: i + 1, ...meanScore(scores) })),
     oddTripDrop: mean(oddDrops),
+    tickOffDrop: mean(tickOffDrops),
   };
+}
+
+/**
+ * What one tick-off at home does to a learned order: after 12 trips, a usual list of which the
+ * shopper ticked only the first two products in the store and everything else at home half an
+ * hour later, 300 ms apart, in the list's display order (the order the items were added). The
+ * drop in tau on fresh lists, before → after (0 = unaffected). Measured on a copy.
+ */
+function tickOffDrop(learner: Learner, household: Household, truth: Map<string, number>, rng: Rng): number {
+  const lists = Array.from({ length: EVAL_LISTS }, () => drawList(rng, household));
+  const before = mean(lists.map((list) => learner.evaluate(list, truth).ours));
+  const copy = learner.clone();
+  const list = drawList(rng, household);
+  const walked = [...list].sort((x, y) => truth.get(x)! - truth.get(y)!).slice(0, 2);
+  const home = list.filter((name) => !walked.includes(name));
+  const checks: Check[] = [
+    ...walked.map((key, i) => ({ key, shopper: 'u1', at: i * 30_000, position: list.indexOf(key) })),
+    ...home.map((key, i) => ({ key, shopper: 'u1', at: 1_800_000 + i * 300, position: list.indexOf(key) })),
+  ];
+  copy.learn({ checks });
+  const after = mean(lists.map((list) => copy.evaluate(list, truth).ours));
+  return before - after;
 }
 
 /**
@@ -533,6 +641,8 @@ function main(): void {
   const started = Date.now();
   const walking = benchWalkingOrder(SEED);
   const plain = benchWalkingOrder(SEED, DEFAULT_LEARNING_OPTIONS, DEFAULT_RANK_OPTIONS, 'plain');
+  const dropRule = benchWalkingOrder(SEED, DEFAULT_LEARNING_OPTIONS, DEFAULT_RANK_OPTIONS, 'learnTrip', 'drop');
+  const keepRule = benchWalkingOrder(SEED, DEFAULT_LEARNING_OPTIONS, DEFAULT_RANK_OPTIONS, 'learnTrip', 'keep');
   const suggestions = benchSuggestions(SEED + 1);
   const at = (trips: number) => walking.checkpoints.find((checkpoint) => checkpoint.trips === trips)!;
   const afterChange = walking.afterChange[AFTER_CHANGE - 1];
@@ -604,6 +714,41 @@ function main(): void {
       `no outlier weighting); the targets are checked on \`learnTrip\`. One odd trip after 12 (a usual list walked ` +
       `backwards, from the other entrance) lowers the tau on fresh lists by ${f(walking.oddTripDrop)} ` +
       `(plain pairs: ${f(plain.oddTripDrop)}).`,
+  );
+  lines.push('');
+  lines.push('### Quick checks');
+  lines.push('');
+  lines.push(
+    `The same runs through \`learnTrip\` under three rules for quick checks. The shoppers above also tap ` +
+      `2–3 more things off one shelf 150–300 ms apart after ${pct(NOISE.shelfTaps)} of checks, lose signal ` +
+      `for a stretch of the walk in ${pct(NOISE.offline)} of trips (${pct(1 - NOISE.sendsCheckedAt)} of those ` +
+      `phones send no \`checkedAt\`: the queue arrives in one burst, 5 ms apart, in the order it was made), and ` +
+      `tick the last few products off at home in the order the screen shows them (the list screen, newest ` +
+      `first, in ${pct(NOISE.listScreen)}; else the shopping screen, oldest first). Drop bursts: the old rule ` +
+      `(every run of ${DEFAULT_LEARNING_OPTIONS.bulkMinSize}+ checks within ${DEFAULT_LEARNING_OPTIONS.bulkGapMs} ms ` +
+      `ignored). Keep everything: every check in full. CartSync (\`shopperRoute\`): every check kept; a run of ` +
+      `${DEFAULT_LEARNING_OPTIONS.bulkMinSize}+ in the list's display order counts ` +
+      `${DEFAULT_LEARNING_OPTIONS.tickOffWeight} when it comes ${(DEFAULT_LEARNING_OPTIONS.tickOffPauseMs ?? 0) / 60_000}+ ` +
+      `minutes after the rest of the walk, else ${DEFAULT_LEARNING_OPTIONS.displayOrderWeight}. Last row: the tau ` +
+      `lost on fresh lists after 12 trips by one trip of which only the first two products were ticked in the ` +
+      `store and the rest at home, 300 ms apart, in the list's display order.`,
+  );
+  lines.push('');
+  lines.push('| After | Drop bursts (old) | Keep everything | CartSync |');
+  lines.push('|---|---|---|---|');
+  const ruleRow = (label: string, i: number, change: boolean) => {
+    const pick = (result: WalkingResult) => (change ? result.afterChange[i] : result.checkpoints[i]).ours;
+    return `| ${label} | ${f(pick(dropRule))} | ${f(pick(keepRule))} | ${f(pick(walking))} |`;
+  };
+  walking.checkpoints.forEach((checkpoint, i) => {
+    lines.push(ruleRow(`${checkpoint.trips} trip${checkpoint.trips === 1 ? '' : 's'}`, i, false));
+  });
+  walking.afterChange.forEach((change, i) => {
+    lines.push(ruleRow(`${MOVED_AISLES} aisles moved + ${change.trips} trip${change.trips === 1 ? '' : 's'}`, i, true));
+  });
+  lines.push(
+    `| Tau lost to one tick-off at home after 12 trips | ${f(dropRule.tickOffDrop)} | ${f(keepRule.tickOffDrop)} | ` +
+      `${f(walking.tickOffDrop)} |`,
   );
   lines.push('');
   lines.push('### Suggestions');

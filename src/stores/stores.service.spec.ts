@@ -159,6 +159,37 @@ describe('StoresService', () => {
       expect(stores.savePairs).toHaveBeenCalledWith('s1', [{ a: 'bread', b: 'milk', ab: 0, ba: 1, trip: 3 }]);
     });
 
+    it('should rank the checked items in the list order (createdAt, ties by id) and learn a tick-off in it at 0.1', async () => {
+      const added = new Date('2026-01-01T00:00:00Z');
+      const at = (ms: number) => new Date(NOW.getTime() - 3_600_000 + ms);
+      const trip = (milkId: string, breadId: string) => [
+        { id: 'i9', name: 'Apples', checkedBy: 'u1', checkedAt: at(0), createdAt: new Date(added.getTime() + 2) },
+        { id: milkId, name: 'Milk', checkedBy: 'u1', checkedAt: at(600_000), createdAt: added },
+        { id: breadId, name: 'Bread', checkedBy: 'u1', checkedAt: at(600_300), createdAt: added },
+        { id: 'i3', name: 'Eggs', checkedBy: 'u1', checkedAt: at(600_600), createdAt: new Date(added.getTime() + 1) },
+      ];
+      // Ticked at home ten minutes after Apples, Milk, Bread, Eggs as the list shows them.
+      await service.learnTrip(user, store(), trip('i1', 'i2'), NOW);
+      expect(stores.savePairs).toHaveBeenLastCalledWith('s1', [
+        { a: 'apples', b: 'bread', ab: 0.1, ba: 0, trip: 3 },
+        { a: 'apples', b: 'eggs', ab: 0.1, ba: 0, trip: 3 },
+        { a: 'apples', b: 'milk', ab: 0.1, ba: 0, trip: 3 },
+        { a: 'bread', b: 'eggs', ab: 0.1, ba: 0, trip: 3 },
+        { a: 'bread', b: 'milk', ab: 0, ba: 0.1, trip: 3 },
+        { a: 'eggs', b: 'milk', ab: 0, ba: 0.1, trip: 3 },
+      ]);
+      // Added at the same time, Bread's id first: the list shows Bread before Milk, so not its order.
+      await service.learnTrip(user, store(), trip('i2', 'i1'), NOW);
+      expect(stores.savePairs).toHaveBeenLastCalledWith('s1', [
+        { a: 'apples', b: 'bread', ab: 1, ba: 0, trip: 3 },
+        { a: 'apples', b: 'eggs', ab: 1, ba: 0, trip: 3 },
+        { a: 'apples', b: 'milk', ab: 1, ba: 0, trip: 3 },
+        { a: 'bread', b: 'eggs', ab: 1, ba: 0, trip: 3 },
+        { a: 'bread', b: 'milk', ab: 0, ba: 1, trip: 3 },
+        { a: 'eggs', b: 'milk', ab: 0, ba: 1, trip: 3 },
+      ]);
+    });
+
     it('should emit nothing when writing the pairs fails', async () => {
       stores.savePairs.mockRejectedValue(new Error('deadlock'));
       await expect(service.learnTrip(user, store(), checked, NOW)).rejects.toThrow('deadlock');

@@ -22,7 +22,7 @@ import {
   LearningOptions,
   RankOptions,
   rankWalkingOrder,
-  shopperSequences,
+  shopperRoute,
 } from './walking-order';
 
 /** A posted order older than this is not taken as (part of) the route of the trip being completed. */
@@ -33,6 +33,26 @@ export interface CheckedItem {
   name: string;
   checkedBy: string | null;
   checkedAt: Date | null;
+  /** When the item was added: the list's display order (`Check.position`); absent = unknown. */
+  createdAt?: Date;
+  /** The item's id, breaking ties of `createdAt` as the list's order does. */
+  id?: string;
+}
+
+/**
+ * Each checked item's place in the list as the app displays it: the list's own order (by
+ * creation, ties by id, as `GET /lists/:id` answers it), ranked among the trip's items (the
+ * order among them is all a tick-off in display order can show). Items without `createdAt`
+ * have none.
+ */
+function displayPositions(items: CheckedItem[]): Map<CheckedItem, number> {
+  const dated = items.filter((item) => item.createdAt);
+  dated.sort(
+    (x, y) =>
+      x.createdAt!.getTime() - y.createdAt!.getTime() ||
+      ((x.id ?? '') < (y.id ?? '') ? -1 : (x.id ?? '') > (y.id ?? '') ? 1 : 0),
+  );
+  return new Map(dated.map((item, i) => [item, i] as const));
 }
 
 /**
@@ -130,17 +150,21 @@ export class StoresService {
     const walked = checked
       .filter((item) => item.checkedBy && item.checkedAt)
       .sort((x, y) => x.checkedAt!.getTime() - y.checkedAt!.getTime());
+    const position = displayPositions(walked);
     const checks: Check[] = walked.map((item) => ({
       key: productKey(item.name),
       shopper: item.checkedBy!,
       at: item.checkedAt!.getTime(),
+      position: position.get(item),
     }));
     const covered = new Set(this.freshPostedOrder(store, now) ?? []);
+    const route = shopperRoute(checks, this.learning);
     await this.learn(
       store,
-      shopperSequences(checks, this.learning),
+      route.sequences,
       walked.map((item) => item.name),
       covered,
+      route.weights,
     );
     const counted = await this.stores.countTrip(store);
     const [view] = await this.views([counted], await this.items.namesInList(store.listId));
@@ -159,12 +183,18 @@ export class StoresService {
    * remembers the spellings of the learned products (`names`, in the order they happened: the
    * last is the most recent) and keeps the store within STORE_LEARNED_PRODUCTS products.
    */
-  private async learn(store: StoreEntity, sequences: string[][], names: string[], covered: Set<string>): Promise<void> {
+  private async learn(
+    store: StoreEntity,
+    sequences: string[][],
+    names: string[],
+    covered: Set<string>,
+    weights?: ReadonlyMap<string, number>,
+  ): Promise<void> {
     const keys = [...new Set(sequences.flat())];
     if (keys.length < 2) return;
     const trip = store.tripCount + 1;
     const [stored] = await this.stores.pairsAmong([store.id], keys);
-    const next = learnFromSequences(sequences, storedPairs(stored), this.learning, trip, covered);
+    const next = learnFromSequences(sequences, storedPairs(stored), this.learning, trip, covered, weights);
     if (next.length === 0) return;
     await this.stores.savePairs(
       store.id,

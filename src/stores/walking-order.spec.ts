@@ -45,10 +45,16 @@ function order(keys: string[], pairs: PairWeight[]): string[] {
 }
 
 describe('shopperSequences', () => {
-  it('drops a bulk burst (ticked at home) but keeps the walk before it', () => {
+  it('keeps a burst ticked off at home after the walk (in display order), at a low weight', () => {
+    // Issue 10: it used to be dropped; now quick checks are evidence (walking-order.sequences.spec.ts).
     const store = walk(['bread', 'milk', 'eggs']);
-    const home = walk(['cheese', 'apples', 'tea', 'soap'], 'u1', 3_600_000, 400);
-    expect(shopperSequences([...store, ...home])).toEqual([['bread', 'milk', 'eggs']]);
+    const home = walk(['cheese', 'apples', 'tea', 'soap'], 'u1', 3_600_000, 400).map((check, i) => ({
+      ...check,
+      position: i,
+    }));
+    expect(shopperSequences([...store, ...home])).toEqual([
+      ['bread', 'milk', 'eggs', 'cheese', 'apples', 'tea', 'soap'],
+    ]);
   });
 
   it('keeps quick checks below the bulk size (two items from one shelf)', () => {
@@ -95,22 +101,26 @@ describe('observePairs', () => {
 describe('tripSequences', () => {
   it('does not count the posted order on top of the checks of the same trip', () => {
     // The device posts everything it checked, including what was ticked at home afterwards.
-    const checks = [...walk(['bread', 'milk', 'eggs']), ...walk(['cheese', 'tea', 'soap'], 'u1', 3_600_000, 400)];
+    const checks = [
+      ...walk(['bread', 'milk', 'eggs']),
+      ...walk(['cheese', 'tea', 'soap'], 'u1', 3_600_000, 400).map((check, i) => ({ ...check, position: i })),
+    ];
     // (Its order may differ from the server's record, e.g. a late sync; the checks decide.)
     const posted = ['milk', 'bread', 'eggs', 'cheese', 'tea', 'soap'];
-    const pairs = observePairs(tripSequences(checks, posted));
-    expect(pairs).toEqual(observePairs(tripSequences(checks, undefined)));
-    expect(pairs).toEqual([
-      { a: 'bread', b: 'eggs', ab: 1, ba: 0 },
-      { a: 'bread', b: 'milk', ab: 1, ba: 0 },
-      { a: 'eggs', b: 'milk', ab: 0, ba: 1 },
-    ]);
-    expect(learnTrip({ checks, postedOrder: posted }, [])).toHaveLength(3);
+    expect(tripSequences(checks, posted)).toEqual(tripSequences(checks, undefined));
+    expect(learnTrip({ checks, postedOrder: posted }, [])).toEqual(learnTrip({ checks }, []));
+    expect(learnTrip({ checks, postedOrder: posted }, [])).toHaveLength(15);
   });
 
-  it('falls back to the posted order when the checks give no route, without the bulk-ticked products', () => {
-    const checks = walk(['bread', 'milk', 'eggs', 'tea'], 'u1', 0, 300);
-    expect(tripSequences(checks, ['apples', 'bread', 'cheese'])).toEqual([['apples', 'cheese']]);
+  it('falls back to the posted order only when no shopper checked two products', () => {
+    const split: Check[] = [
+      { key: 'bread', shopper: 'u1', at: 0 },
+      { key: 'milk', shopper: 'u2', at: 60_000 },
+    ];
+    expect(tripSequences(split, ['apples', 'Bread ', 'cheese', 'bread'])).toEqual([['apples', 'bread', 'cheese']]);
+    // Quick checks are a route (issue 10: they used to be dropped, and the posted order used without them).
+    const quick = walk(['bread', 'milk', 'eggs', 'tea'], 'u1', 0, 300);
+    expect(tripSequences(quick, ['apples', 'bread', 'cheese'])).toEqual([['bread', 'milk', 'eggs', 'tea']]);
   });
 });
 

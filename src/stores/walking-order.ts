@@ -4,9 +4,11 @@ import { productKey } from '../common/product-key';
  * Learning a store's walking order from what shoppers actually do.
  *
  * Evidence is pairwise: in one trip, a product checked before another by the same shopper
- * is a vote that it lies earlier on the walk (bulk ticks, e.g. at home, are dropped; two
- * partners splitting the list are never compared with each other; a trip is one vote per
- * pair). Each store keeps, per unordered pair of products, the decayed votes for both
+ * is a vote that it lies earlier on the walk (two partners splitting the list are never
+ * compared with each other; a trip is one vote per pair). Quick checks are evidence: a queue
+ * flushed in one burst keeps the order it was made in, and taps off one shelf count in
+ * full; a run of checks in the list's display order counts less (`shopperRoute`: a tick-off
+ * at home after the walk 0.1, any other such run 0.5), so it cannot overturn a learned order. Each store keeps, per unordered pair of products, the decayed votes for both
  * directions (`PairWeight`). A completed trip updates only the pairs it observed (work
  * proportional to the trip's pairs); older evidence is multiplied by `decay` first, so a
  * rearranged store is relearned within a few trips. `learnTrip` adds what makes one odd
@@ -26,6 +28,12 @@ export interface Check {
   key: string;
   shopper: string;
   at: number;
+  /**
+   * Optional: where the item stands in the list as the app displays it (the server's list
+   * order, by creation: the shopping screen shows it so until the store is learned, the list
+   * screen newest first). Lets a tick-off in display order be recognised (`shopperRoute`).
+   */
+  position?: number;
 }
 
 /** One trip's evidence for one pair; canonical `a < b`; `ab` = evidence that a was walked before b. */
@@ -55,10 +63,16 @@ export interface PairWeight {
 export const MAX_LEARNED_PRODUCTS = 100;
 
 export interface LearningOptions {
-  /** Checks closer together than this (ms) belong to one burst. */
+  /** Checks closer together than this (ms) belong to one run (see `shopperRoute`). */
   bulkGapMs: number;
-  /** A burst of at least this many checks is a bulk tick (e.g. at home afterwards) and is ignored. */
+  /** A run of at least this many checks in the list's display order looks like a tick-off and counts less. */
   bulkMinSize: number;
+  /** `shopperRoute`: a display-order run this long (ms) after the shopper's previous check is a tick-off after the walk (default 5 min). */
+  tickOffPauseMs?: number;
+  /** `shopperRoute`: weight of a tick-off after the walk (default 0.1). */
+  tickOffWeight?: number;
+  /** `shopperRoute`: weight of any other run in display order (default 0.5): in doubt, kept lower, not dropped. */
+  displayOrderWeight?: number;
   /** Old evidence for a pair is multiplied by this (per store trip, see `learnTrip`) before new evidence is added. */
   decay: number;
   /** `learnTrip`: weight of the pairs of a product walked far out of its learned place (default 0.5). */
@@ -87,6 +101,9 @@ export interface LearningOptions {
 export const DEFAULT_LEARNING_OPTIONS: Readonly<LearningOptions> = Object.freeze({
   bulkGapMs: 2000,
   bulkMinSize: 3,
+  tickOffPauseMs: 300_000,
+  tickOffWeight: 0.1,
+  displayOrderWeight: 0.5,
   decay: 0.75,
   outlierWeight: 0.5,
   outlierThreshold: 0.5,
@@ -101,73 +118,127 @@ export function canonicalPair(x: string, y: string): { a: string; b: string; swa
 }
 
 /**
- * Per-shopper walking sequences from one trip's checks. Each shopper's checks are ordered
- * by time (ties by key); bursts of `bulkMinSize` or more checks, each within `bulkGapMs` of
- * the previous one, are removed; a product is kept at its first check by that shopper.
- * Shoppers are returned sorted by id, sequences with fewer than one product are dropped.
+ * One trip's route as learning takes it: per-shopper sequences (see `shopperSequences`) and
+ * the weight of each product's evidence in this trip (absent = 1; see `shopperRoute`). A pair
+ * counts with the smaller weight of its two products.
+ */
+export interface TripRoute {
+  sequences: string[][];
+  weights: Map<string, number>;
+}
+
+/**
+ * Per-shopper walking sequences from one trip's checks: each shopper's checks ordered by time
+ * (ties by key), a product kept at its first check by that shopper; shoppers sorted by id,
+ * empty sequences dropped. Nothing is thrown away: quick checks (a queue flushed 5 ms apart,
+ * taps off one shelf 150–300 ms apart) keep their order and count in full; see `shopperRoute`
+ * for the runs that count less.
  */
 export function shopperSequences(checks: Check[], options: LearningOptions = DEFAULT_LEARNING_OPTIONS): string[][] {
+  return shopperRoute(checks, options).sequences;
+}
+
+/**
+ * `shopperSequences` with the weight of each product's evidence. Each shopper's checks fall
+ * into runs (each check within `bulkGapMs` of the previous one). A run of at least
+ * `bulkMinSize` checks that follows the list's display order (every check has a `position`
+ * and they strictly ascend, as the app's shopping screen shows the list, or strictly descend,
+ * as its list screen does, newest first) looks like a tick-off rather than a walk:
+ * - `tickOffWeight` when it also comes after the rest of the walk (the shopper checked
+ *   something before, at least `tickOffPauseMs` earlier): ticked off at home afterwards;
+ * - `displayOrderWeight` otherwise (the whole trip, or mid-walk): in doubt, kept at a lower
+ *   weight, never dropped.
+ * Every other run counts in full, however quick. A product's weight is the smallest over the
+ * shoppers who checked it.
+ */
+export function shopperRoute(checks: Check[], options: LearningOptions = DEFAULT_LEARNING_OPTIONS): TripRoute {
   const byShopper = new Map<string, Check[]>();
   for (const check of checks) {
     if (!Number.isFinite(check.at)) continue;
     const key = productKey(check.key);
     if (key === '') continue;
     const list = byShopper.get(check.shopper) ?? [];
-    list.push({ key, shopper: check.shopper, at: check.at });
+    list.push({ key, shopper: check.shopper, at: check.at, position: check.position });
     byShopper.set(check.shopper, list);
   }
   const sequences: string[][] = [];
+  const weights = new Map<string, number>();
   for (const shopper of [...byShopper.keys()].sort()) {
-    const sorted = byShopper.get(shopper)!.sort((x, y) => x.at - y.at || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
-    const kept = removeBulkBursts(sorted, options);
+    const sorted = byShopper.get(shopper)!.sort((x, y) => x.at - y.at || compareStrings(x.key, y.key));
+    const runWeights = weighRuns(sorted, options);
     const seen = new Set<string>();
     const sequence: string[] = [];
-    for (const check of kept) {
-      if (seen.has(check.key)) continue;
+    sorted.forEach((check, i) => {
+      if (seen.has(check.key)) return;
       seen.add(check.key);
       sequence.push(check.key);
-    }
+      const weight = runWeights[i];
+      if (weight < (weights.get(check.key) ?? 1)) weights.set(check.key, weight);
+    });
     if (sequence.length > 0) sequences.push(sequence);
   }
-  return sequences;
+  return { sequences, weights };
 }
 
-function removeBulkBursts(sorted: Check[], options: LearningOptions): Check[] {
-  const kept: Check[] = [];
+/** The weight of each of one shopper's time-ordered checks (see `shopperRoute`). */
+function weighRuns(sorted: Check[], options: LearningOptions): number[] {
+  const weights: number[] = sorted.map(() => 1);
+  const tickOff = options.tickOffWeight ?? 0.1;
+  const doubt = options.displayOrderWeight ?? 0.5;
+  const pause = options.tickOffPauseMs ?? 300_000;
   let start = 0;
   for (let i = 1; i <= sorted.length; i++) {
-    const burstEnds = i === sorted.length || sorted[i].at - sorted[i - 1].at > options.bulkGapMs;
-    if (!burstEnds) continue;
-    if (i - start < options.bulkMinSize) kept.push(...sorted.slice(start, i));
+    const runEnds = i === sorted.length || sorted[i].at - sorted[i - 1].at > options.bulkGapMs;
+    if (!runEnds) continue;
+    if (i - start >= options.bulkMinSize && followsDisplayOrder(sorted, start, i)) {
+      const afterWalk = start > 0 && sorted[start].at - sorted[start - 1].at >= pause;
+      for (let k = start; k < i; k++) weights[k] = afterWalk ? tickOff : doubt;
+    }
     start = i;
   }
-  return kept;
+  return weights;
+}
+
+/** Whether checks [from, to) all have a display position and strictly ascend or strictly descend in it. */
+function followsDisplayOrder(sorted: Check[], from: number, to: number): boolean {
+  let ascending = true;
+  let descending = true;
+  for (let k = from; k < to; k++) {
+    if (!finite(sorted[k].position)) return false;
+    if (k === from) continue;
+    const step = sorted[k].position! - sorted[k - 1].position!;
+    if (!(step > 0)) ascending = false;
+    if (!(step < 0)) descending = false;
+  }
+  return ascending || descending;
 }
 
 /**
  * The sequences of one trip, accepting the order the app posted for it without counting the
  * trip twice: the server's checks (with who and when) are authoritative; the posted order is
- * used only when the checks give no order at all (fewer than two products survive), and then
- * without the products the checks showed to be bulk ticks.
+ * used only when the checks give no order at all (no shopper checked two products).
  */
 export function tripSequences(
   checks: Check[],
   postedOrder: string[] | undefined,
   options: LearningOptions = DEFAULT_LEARNING_OPTIONS,
 ): string[][] {
-  const sequences = shopperSequences(checks, options);
-  if (sequences.some((sequence) => sequence.length >= 2) || !postedOrder) return sequences;
-  const bulk = new Set(checks.map((check) => productKey(check.key)));
-  for (const sequence of sequences) for (const key of sequence) bulk.delete(key);
-  const seen = new Set<string>();
-  const posted: string[] = [];
-  for (const name of postedOrder) {
-    const key = productKey(name);
-    if (key === '' || seen.has(key) || bulk.has(key)) continue;
-    seen.add(key);
-    posted.push(key);
-  }
-  return posted.length >= 2 ? [posted] : sequences;
+  return tripRoute(checks, postedOrder, options).sequences;
+}
+
+/**
+ * `tripSequences` with the weights of `shopperRoute`; the posted order, when it stands in
+ * for the checks, carries the weights the checks gave its products.
+ */
+export function tripRoute(
+  checks: Check[],
+  postedOrder: string[] | undefined,
+  options: LearningOptions = DEFAULT_LEARNING_OPTIONS,
+): TripRoute {
+  const route = shopperRoute(checks, options);
+  if (route.sequences.some((sequence) => sequence.length >= 2) || !postedOrder) return route;
+  const posted = [...new Set(postedOrder.map(productKey))].filter((key) => key !== '');
+  return posted.length >= 2 ? { sequences: [posted], weights: route.weights } : route;
 }
 
 /**
@@ -252,7 +323,8 @@ export function learnTrip(
   stored: PairWeight[],
   options: LearningOptions = DEFAULT_LEARNING_OPTIONS,
 ): PairWeight[] {
-  return learnFromSequences(tripSequences(trip.checks, trip.postedOrder, options), stored, options, trip.trip);
+  const route = tripRoute(trip.checks, trip.postedOrder, options);
+  return learnFromSequences(route.sequences, stored, options, trip.trip, undefined, route.weights);
 }
 
 /**
@@ -274,6 +346,8 @@ export function tripProducts(trip: TripEvidence, options: LearningOptions = DEFA
  * number of this trip (see `TripEvidence.trip`). `covered` (optional): products whose pairs
  * among each other this trip's evidence already holds (an order posted for it and learned at
  * once): pairs with both ends in it are not learned again, so one trip is never counted twice.
+ * `weights` (optional): the weight of each product's evidence in this trip (`TripRoute.weights`,
+ * absent = 1); a pair counts with the smallest of its products' weights and outlier weights.
  * Returns the updated pairs to write back.
  */
 export function learnFromSequences(
@@ -282,16 +356,18 @@ export function learnFromSequences(
   options: LearningOptions = DEFAULT_LEARNING_OPTIONS,
   trip?: number,
   covered?: ReadonlySet<string>,
+  weights?: ReadonlyMap<string, number>,
 ): PairWeight[] {
   sequences = firstProducts(sequences, options.maxProducts ?? MAX_LEARNED_PRODUCTS);
   const storedById = new Map<string, PairWeight>();
   for (const pair of stored) storedById.set(pairId(pair.a, pair.b), pair);
-  const weights = outlierWeights(sequences, storedById, options);
+  const outliers = outlierWeights(sequences, storedById, options);
+  const weightOfProduct = (key: string) => Math.min(outliers.get(key) ?? 1, weights?.get(key) ?? 1);
   const updated: PairWeight[] = [];
   for (const observation of observePairs(sequences)) {
     if (covered?.has(observation.a) && covered.has(observation.b)) continue;
     const previous = storedById.get(pairId(observation.a, observation.b));
-    const weight = Math.min(weights.get(observation.a) ?? 1, weights.get(observation.b) ?? 1);
+    const weight = Math.min(weightOfProduct(observation.a), weightOfProduct(observation.b));
     const elapsed = trip !== undefined && previous?.trip !== undefined ? Math.max(0, trip - previous.trip) : 1;
     const next = applyObservation(
       previous,
