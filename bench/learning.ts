@@ -806,4 +806,31 @@ function writeBenchmarks(body: string): void {
   writeFileSync(target, `${current.slice(0, start)}${section}${after ? `\n${after}` : ''}`);
 }
 
+// For bench/learning-http.ts: the same simulator, driven through a running server.
+export {
+  AFTER_CHANGE,
+  CHECKPOINTS,
+  DAY_MS,
+  drawList,
+  EVAL_LISTS,
+  Household,
+  HOUSEHOLDS_PER_STORE,
+  INTERVALS,
+  kendallTau,
+  Learner,
+  makeHousehold,
+  makeStore,
+  mean,
+  moveAisles,
+  MOVED_AISLES,
+  randomName,
+  Rng,
+  SEED,
+  shownOrder,
+  simulateTrip,
+  Store,
+  STORES,
+  truePositions,
+};
+
 if (require.main === module) main();
