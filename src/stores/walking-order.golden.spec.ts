@@ -297,6 +297,17 @@ describe('learnFromSequences: outlier and odd-sequence weighting (golden)', () =
     expect(weights(learnFromSequences([['b', 'a', 'c']], stored))).toEqual(['a-b: 2.25/1.75', 'a-c: 4/0', 'b-c: 4/0']);
   });
 
+  it('calls a route odd only when the store knows at least as many of its pairs as it has products', () => {
+    // Learned a<b and b<c, nothing about a-c; walked c, b, a: both known pairs contradicted
+    // (signed -2), but 2 known pairs < 3 products: not odd. Outliers: b contradicts 2 of 2
+    // (share 1); c and a have one known pair each (fewer than 2: not judged). b counts 0.5.
+    const stored: PairWeight[] = [
+      { a: 'a', b: 'b', ab: 4, ba: 0 },
+      { a: 'b', b: 'c', ab: 4, ba: 0 },
+    ];
+    expect(weights(learnFromSequences([['c', 'b', 'a']], stored))).toEqual(['a-b: 3/0.5', 'a-c: 0/1', 'b-c: 3/0.5']);
+  });
+
   it('does not weigh routes of two products (too short to judge)', () => {
     // walked b before a against 4 votes: still one full vote
     expect(weights(learnFromSequences([['b', 'a']], learned(['a', 'b'])))).toEqual(['a-b: 3/1']);
@@ -370,6 +381,8 @@ describe('rankingEvidence (golden)', () => {
     expect(evidence.products).toEqual(['x', 'y']);
     expect([...evidence.offsets]).toEqual([0, 0, 0]);
     expect(rankWalkingOrder(['x', 'y'], [{ a: 'x', b: 'y', ab: 1e-13, ba: 0 }]).size).toBe(0);
+    // exactly 1e-12: still nothing
+    expect([...rankingEvidence(['x', 'y'], [{ a: 'x', b: 'y', ab: 1e-12, ba: 0 }]).offsets]).toEqual([0, 0, 0]);
   });
 });
 

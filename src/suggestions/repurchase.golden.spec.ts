@@ -353,6 +353,12 @@ describe('baselines (golden)', () => {
     expect(baselineMostFrequent(purchases, onList, -1)).toEqual([]);
   });
 
+  it('counts purchase days, not purchases: two on one day are one', () => {
+    // p on days 1 and 2; q twice on day 3 (10:00 and 18:00): p has 2 days, q 1 (though later)
+    const twice = [purchase('q', d(3, 10)), purchase('q', d(3, 18)), purchase('p', d(1)), purchase('p', d(2))];
+    expect(baselineMostFrequent(twice, new Set(), 5)).toEqual(['p', 'q']);
+  });
+
   it('most recent: by the latest purchase, then distinct days, then the key', () => {
     // s: day 5; p, q: day 3 with 2 days each -> by key; r: day 2
     expect(baselineMostRecent(purchases, onList, 10)).toEqual(['s', 'p', 'q', 'r']);
