@@ -125,7 +125,19 @@ describe('suggestions', () => {
 
     const suggestions = await suggestionsOn(ana, ana.listId, 50);
 
-    expect(suggestions.map((s) => s.name)).toEqual(['Coffee', 'Milk', 'Saffron', 'Candles']);
+    // Shopping days 0, 20, 25, 30, 35, 37, 40, 44: the trip gap is the median of 20, 5, 5, 5, 2,
+    // 3, 4 = 5 days. Milk (every 7 days, bought on the latest trip 6 days ago): lasts 7 - 2.5 =
+    // 4.5 days, 0.98 × Φ(ln(6 / 4.5) / 0.25 = 1.1507) = 0.98 × 0.87508 = 0.858. Coffee (every 5
+    // days, last on day 40): lasts 2.5 days; the trip on day 44 passed it by (Φ(ln(4 / 2.5) / 0.25
+    // = 1.880) = 0.96995), 10 days: Φ ≈ 1: 0.98 × 0.03005 / (0.98 × 0.03005 + 0.02) = 0.596.
+    // Bought once: 0.1 × elapsed / (50 days + 17 h since the first shopping day began): Saffron
+    // 0.1 × 50 / 50.708 = 0.099, Candles 0.1 × 10 / 50.708 = 0.020.
+    expect(suggestions.map((s) => [s.name, s.score])).toEqual([
+      ['Milk', 0.858],
+      ['Coffee', 0.596],
+      ['Saffron', 0.099],
+      ['Candles', 0.02],
+    ]);
     expect(suggestions.find((s) => s.name === 'Saffron')).toMatchObject({
       timesBought: 1,
       intervalDays: null,
