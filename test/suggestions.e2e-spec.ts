@@ -148,6 +148,27 @@ describe('suggestions', () => {
     expect(scores).toEqual([...scores].sort((x, y) => y - x));
   });
 
+  it('should let a product the latest trips passed by sink as dropped, but not one after a holiday without trips', async () => {
+    const ana = await registerUser(t);
+    const cabin = (await t.http.post('/lists').set(ana.auth).send({ name: 'Cabin' }).expect(201)).body.id as string;
+    // Weekly trips; tea stopped after day 21, bread went on through day 42.
+    await household(ana, ana.listId, { Tea: days(0, 21, 7), Bread: days(0, 42, 7) });
+    // The cabin's only trips bought tea, through day 21; nobody shopped there since.
+    await household(ana, cabin, { Tea: days(0, 21, 7) });
+
+    // Trip gap 7 days: tea and bread last 7 - 3.5 = 3.5 days. Home: the trips on days 28, 35
+    // and 42 passed tea by (F(21) = Φ(ln(21 / 3.5) / 0.25 = 7.17) ≈ 1): 0.98 × (F(23) - F(21)) /
+    // (0.98 × (1 - F(21)) + 0.02) ≈ 0. Bread (bought on the latest trip, 2 days ago):
+    // 0.98 × Φ(ln(2 / 3.5) / 0.25 = -2.238) = 0.98 × 0.01260 = 0.012.
+    expect((await suggestionsOn(ana, ana.listId, 44)).map((s) => [s.name, s.score])).toEqual([
+      ['Bread', 0.012],
+      ['Tea', 0],
+    ]);
+    // Cabin: tea was bought on its latest trip, 23 days ago: 0.98 × Φ(ln(23 / 3.5) / 0.25 = 7.53) = 0.98.
+    // (The old time-based lapse gave it (23 + 7) / 7 × e^-(23/7 - 2)/0.5 × 4/5 = 0.262.)
+    expect((await suggestionsOn(ana, cabin, 44)).map((s) => [s.name, s.score])).toEqual([['Tea', 0.98]]);
+  });
+
   it('should leave out products that are on the list, compared case- and whitespace-insensitively', async () => {
     const ana = await registerUser(t);
     await household(ana, ana.listId, { Milk: [0, 7], 'Oat Milk': [0, 7], Bread: [0, 7] });

@@ -25,6 +25,10 @@ import { productKey } from '../common/product-key';
  * (probably dropped); no trips at all (a holiday) does not make a product look dropped.
  * Products bought once have no interval: they score at most `ONCE_MAX_SCORE` (older one-offs
  * higher), below every product likely to have run out.
+ *
+ * Limits: a trip is taken to buy what has run out, so a product forgotten on the latest trip
+ * (or out of stock) looks half dropped until bought again; spread and drop prior are the same
+ * for every product (chosen on the learning bench, not fitted per household).
  */
 
 /** One product in one completed trip. */
