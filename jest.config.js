@@ -5,8 +5,18 @@ const shared = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   testEnvironment: 'node',
   setupFiles: ['<rootDir>/test/support/env.ts'],
+  // Stryker's sandboxes (npm run test:mutation) hold a copy of the project: never collected.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/.stryker-tmp/'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] }, astTransformers: { before: [swaggerPlugin] } }],
+    '^.+\\.ts$': [
+      'ts-jest',
+      {
+        tsconfig: 'tsconfig.json',
+        diagnostics: { ignoreCodes: [151002] },
+        astTransformers: { before: [swaggerPlugin] },
+      },
+    ],
   },
 };
 
