@@ -67,7 +67,7 @@ function sizeFromEnv(name: string, fallback: number): number {
 const SIZES = {
   stores: sizeFromEnv('BENCH_HTTP_STORES', 4),
   householdsPerStore: sizeFromEnv('BENCH_HTTP_HOUSEHOLDS', 5),
-  suggestionHouseholds: sizeFromEnv('BENCH_HTTP_SUGGESTION_HOUSEHOLDS', 12),
+  suggestionHouseholds: sizeFromEnv('BENCH_HTTP_SUGGESTION_HOUSEHOLDS', 36),
   /** Suggestions are evaluated at the first evaluation point of the pure benchmark on or after this day. */
   suggestionDay: sizeFromEnv('BENCH_HTTP_SUGGESTION_DAY', 100),
   concurrency: sizeFromEnv('BENCH_HTTP_CONCURRENCY', 12),

@@ -644,6 +644,9 @@ function main(): void {
   const dropRule = benchWalkingOrder(SEED, DEFAULT_LEARNING_OPTIONS, DEFAULT_RANK_OPTIONS, 'learnTrip', 'drop');
   const keepRule = benchWalkingOrder(SEED, DEFAULT_LEARNING_OPTIONS, DEFAULT_RANK_OPTIONS, 'learnTrip', 'keep');
   const suggestions = benchSuggestions(SEED + 1);
+  // A second, independent simulation: the model is not tuned to one seed.
+  const suggestionsCheck = benchSuggestions(SEED + 2);
+  const worstSeed = Math.min(suggestions.ours, suggestionsCheck.ours);
   const at = (trips: number) => walking.checkpoints.find((checkpoint) => checkpoint.trips === trips)!;
   const afterChange = walking.afterChange[AFTER_CHANGE - 1];
   const bestBaseline = Math.max(suggestions.mostFrequent, suggestions.mostRecent);
@@ -667,6 +670,12 @@ function main(): void {
       value: suggestions.ours - bestBaseline,
       required: '> 0',
       met: suggestions.ours > bestBaseline,
+    },
+    {
+      name: 'Suggestions: precision@5, the lower of two seeds',
+      value: worstSeed,
+      required: '≥ 0.85',
+      met: worstSeed >= 0.85,
     },
   ];
   const targetOf = (trips: number): string => (trips === 5 ? '≥ 0.85, and ≥ old + 0.10' : trips === 12 ? '≥ 0.90' : '');
@@ -762,9 +771,17 @@ function main(): void {
   lines.push('');
   lines.push('| Method | precision@5 | Target |');
   lines.push('|---|---|---|');
-  lines.push(`| CartSync \`suggest\` (due ratio) | ${f(suggestions.ours)} | > both baselines |`);
+  lines.push(`| CartSync \`suggest\` (run-out probability) | ${f(suggestions.ours)} | > both baselines, ≥ 0.85 |`);
   lines.push(`| Most frequently bought | ${f(suggestions.mostFrequent)} | |`);
   lines.push(`| Most recently bought | ${f(suggestions.mostRecent)} | |`);
+  lines.push(
+    `| CartSync \`suggest\`, second seed (${SEED + 2}, ${suggestionsCheck.evaluations} evaluations) | ` +
+      `${f(suggestionsCheck.ours)} | ≥ 0.85 |`,
+  );
+  lines.push(
+    `| Baselines, second seed (most frequently / most recently bought) | ` +
+      `${f(suggestionsCheck.mostFrequent)} / ${f(suggestionsCheck.mostRecent)} | |`,
+  );
   lines.push('');
   lines.push('### Targets');
   lines.push('');

@@ -125,7 +125,19 @@ describe('suggestions', () => {
 
     const suggestions = await suggestionsOn(ana, ana.listId, 50);
 
-    expect(suggestions.map((s) => s.name)).toEqual(['Coffee', 'Milk', 'Saffron', 'Candles']);
+    // Shopping days 0, 20, 25, 30, 35, 37, 40, 44: the trip gap is the median of 20, 5, 5, 5, 2,
+    // 3, 4 = 5 days. Milk (every 7 days, bought on the latest trip 6 days ago): lasts 7 - 2.5 =
+    // 4.5 days, 0.98 × Φ(ln(6 / 4.5) / 0.25 = 1.1507) = 0.98 × 0.87508 = 0.858. Coffee (every 5
+    // days, last on day 40): lasts 2.5 days; the trip on day 44 passed it by (Φ(ln(4 / 2.5) / 0.25
+    // = 1.880) = 0.96995), 10 days: Φ ≈ 1: 0.98 × 0.03005 / (0.98 × 0.03005 + 0.02) = 0.596.
+    // Bought once: 0.1 × elapsed / (50 days + 17 h since the first shopping day began): Saffron
+    // 0.1 × 50 / 50.708 = 0.099, Candles 0.1 × 10 / 50.708 = 0.020.
+    expect(suggestions.map((s) => [s.name, s.score])).toEqual([
+      ['Milk', 0.858],
+      ['Coffee', 0.596],
+      ['Saffron', 0.099],
+      ['Candles', 0.02],
+    ]);
     expect(suggestions.find((s) => s.name === 'Saffron')).toMatchObject({
       timesBought: 1,
       intervalDays: null,
@@ -134,6 +146,27 @@ describe('suggestions', () => {
     });
     const scores = suggestions.map((s) => s.score);
     expect(scores).toEqual([...scores].sort((x, y) => y - x));
+  });
+
+  it('should let a product the latest trips passed by sink as dropped, but not one after a holiday without trips', async () => {
+    const ana = await registerUser(t);
+    const cabin = (await t.http.post('/lists').set(ana.auth).send({ name: 'Cabin' }).expect(201)).body.id as string;
+    // Weekly trips; tea stopped after day 21, bread went on through day 42.
+    await household(ana, ana.listId, { Tea: days(0, 21, 7), Bread: days(0, 42, 7) });
+    // The cabin's only trips bought tea, through day 21; nobody shopped there since.
+    await household(ana, cabin, { Tea: days(0, 21, 7) });
+
+    // Trip gap 7 days: tea and bread last 7 - 3.5 = 3.5 days. Home: the trips on days 28, 35
+    // and 42 passed tea by (F(21) = Φ(ln(21 / 3.5) / 0.25 = 7.17) ≈ 1): 0.98 × (F(23) - F(21)) /
+    // (0.98 × (1 - F(21)) + 0.02) ≈ 0. Bread (bought on the latest trip, 2 days ago):
+    // 0.98 × Φ(ln(2 / 3.5) / 0.25 = -2.238) = 0.98 × 0.01260 = 0.012.
+    expect((await suggestionsOn(ana, ana.listId, 44)).map((s) => [s.name, s.score])).toEqual([
+      ['Bread', 0.012],
+      ['Tea', 0],
+    ]);
+    // Cabin: tea was bought on its latest trip, 23 days ago: 0.98 × Φ(ln(23 / 3.5) / 0.25 = 7.53) = 0.98.
+    // (The old time-based lapse gave it (23 + 7) / 7 × e^-(23/7 - 2)/0.5 × 4/5 = 0.262.)
+    expect((await suggestionsOn(ana, cabin, 44)).map((s) => [s.name, s.score])).toEqual([['Tea', 0.98]]);
   });
 
   it('should leave out products that are on the list, compared case- and whitespace-insensitively', async () => {

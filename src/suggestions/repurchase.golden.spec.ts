@@ -35,14 +35,13 @@ function product(overrides: Partial<ProductSummary> & { key: string }): ProductS
     latest: d(0),
     timesBought: 1,
     medianGapDays: null,
-    longestGapDays: null,
     ...overrides,
   };
 }
 
 /** A product bought on `timesBought` days, `gap` days apart, the last time on day `last`. */
-function regular(key: string, timesBought: number, gap: number, last: Date, longest = gap): ProductSummary {
-  return product({ key, latest: last, timesBought, medianGapDays: gap, longestGapDays: longest });
+function regular(key: string, timesBought: number, gap: number, last: Date): ProductSummary {
+  return product({ key, latest: last, timesBought, medianGapDays: gap });
 }
 
 function history(products: ProductSummary[], shoppingDays: number[]): HistorySummary {
@@ -50,7 +49,7 @@ function history(products: ProductSummary[], shoppingDays: number[]): HistorySum
 }
 
 describe('summarize (golden)', () => {
-  it('gives per product the distinct purchase days, the median and longest gap and the latest purchase', () => {
+  it('gives per product the distinct purchase days, the median gap and the latest purchase', () => {
     const purchases = [
       // milk on days 10, 3, 0 and 0 again (given out of order): days {0, 3, 10}, gaps [3, 7]
       purchase('milk', d(10), 'Milk (organic)', 'pack'),
@@ -70,7 +69,7 @@ describe('summarize (golden)', () => {
     ];
     const summary = summarize(purchases);
     expect(summary.products).toEqual([
-      // median of [3, 7] (even count) = (3 + 7) / 2 = 5; longest 7; latest = day 10 with its name and unit
+      // median of [3, 7] (even count) = (3 + 7) / 2 = 5; latest = day 10 with its name and unit
       {
         key: 'milk',
         name: 'Milk (organic)',
@@ -78,10 +77,9 @@ describe('summarize (golden)', () => {
         latest: d(10),
         timesBought: 3,
         medianGapDays: 5,
-        longestGapDays: 7,
       },
-      // gaps sorted [1, 7, 10]: median (odd count) 7, longest 10
-      { key: 'eggs', name: 'eggs', unit: 'pcs', latest: d(20), timesBought: 4, medianGapDays: 7, longestGapDays: 10 },
+      // gaps sorted [1, 7, 10]: median (odd count) 7
+      { key: 'eggs', name: 'eggs', unit: 'pcs', latest: d(20), timesBought: 4, medianGapDays: 7 },
       // one day: no gap at all
       {
         key: 'bread',
@@ -90,7 +88,6 @@ describe('summarize (golden)', () => {
         latest: d(5),
         timesBought: 1,
         medianGapDays: null,
-        longestGapDays: null,
       },
     ]);
     // the union of the purchase days, ascending as numbers
@@ -109,20 +106,21 @@ describe('summarize (golden)', () => {
   it('takes the median of four gaps as the mean of the middle two', () => {
     // days 0, 1, 5, 11, 20: gaps [1, 4, 6, 9] -> (4 + 6) / 2 = 5
     const [p] = summarize([0, 1, 5, 11, 20].map((day) => purchase('p', d(day)))).products;
-    expect(p).toMatchObject({ medianGapDays: 5, longestGapDays: 9, timesBought: 5 });
+    expect(p).toMatchObject({ medianGapDays: 5, timesBought: 5 });
   });
 });
 
-describe('suggestFrom: due scores (golden)', () => {
+describe('suggestFrom: run-out scores (golden)', () => {
   // milk bought 3 times, weekly, last on day 14; the list's shopping days 0, 7, 14.
+  // The model (top of repurchase.ts): milk lasts T days, ln T ~ N(ln(7 - tripGap / 2), 0.25²);
+  // F(x) = Φ(ln(x / lasts) / 0.25); score = 0.98 (F(elapsed) - F(atLastTrip)) / (0.98 (1 - F(atLastTrip)) + 0.02).
   const milk = regular('milk', 3, 7, d(14, 0));
   const weekly = history([milk], [0, 7, 14]);
 
-  it('scores (elapsed + usual gap between trips) / interval × n / (n + 1)', () => {
-    // now = day 17: elapsed 3; trip gaps [7, 7] -> horizon 7; due = (3 + 7) / 7 = 1.428571;
-    // lapse after max(2, 1.25 × 7 / 7) = 2 intervals, 3 / 7 < 2: no lapse; support 3 / 4;
-    // score = 1.428571 × 0.75 = 1.071429 -> 1.071
-    expect(suggestFrom(weekly, new Set(), d(17, 0))).toEqual([
+  it('scores 0.98 × P(it has run out) for a product bought on the latest trip', () => {
+    // now = day 18: elapsed 4; trip gaps [7, 7] -> 7; lasts 7 - 3.5 = 3.5;
+    // z = ln(4 / 3.5) / 0.25 = 0.5341, Φ(0.5341) = 0.70337; 0.98 × 0.70337 = 0.689305 -> 0.689
+    expect(suggestFrom(weekly, new Set(), d(18, 0))).toEqual([
       {
         key: 'milk',
         name: 'milk',
@@ -130,61 +128,49 @@ describe('suggestFrom: due scores (golden)', () => {
         timesBought: 3,
         lastBoughtAt: d(14, 0),
         intervalDays: 7,
-        score: 1.071,
-        reason: 'Usually bought weekly; last bought 3 days ago.',
+        score: 0.689,
+        reason: 'Usually bought weekly; last bought 4 days ago.',
         frequencyLabel: 'weekly',
       },
     ]);
   });
 
-  it('uses the given horizon instead, never a negative one', () => {
-    // horizon 0: 3 / 7 × 3 / 4 = 9 / 28 = 0.321429; horizon 14: (3 + 14) / 7 × 0.75 = 51 / 28 = 1.821429
-    expect(suggestFrom(weekly, new Set(), d(17, 0), 20, { horizonDays: 0 })[0].score).toBe(0.321);
-    expect(suggestFrom(weekly, new Set(), d(17, 0), 20, { horizonDays: -5 })[0].score).toBe(0.321);
-    expect(suggestFrom(weekly, new Set(), d(17, 0), 20, { horizonDays: 14 })[0].score).toBe(1.821);
+  it('uses the given trip gap instead, never a negative one, and lasts at least half a day', () => {
+    // trip gap 0: lasts 7, z = ln(4 / 7) / 0.25 = -2.2385, Φ = 0.012595 -> 0.012344 -> 0.012
+    expect(suggestFrom(weekly, new Set(), d(18, 0), 20, { tripGapDays: 0 })[0].score).toBe(0.012);
+    expect(suggestFrom(weekly, new Set(), d(18, 0), 20, { tripGapDays: -5 })[0].score).toBe(0.012);
+    // trip gap 14: 7 - 7 = 0 -> lasts 0.5; z = ln(8) / 0.25 = 8.32, Φ = 1 -> 0.98
+    expect(suggestFrom(weekly, new Set(), d(18, 0), 20, { tripGapDays: 14 })[0].score).toBe(0.98);
   });
 
-  it('takes the horizon as the median gap between shopping days, 0 with a single shopping day', () => {
-    // shopping days 0, 4, 14: gaps [4, 10] -> median 7, as above: 1.071
-    expect(suggestFrom(history([milk], [0, 4, 14]), new Set(), d(17, 0))[0].score).toBe(1.071);
-    // shopping days 0, 1, 2, 14: gaps [1, 1, 12] -> median 1:
-    // (3 + 1) / 7 × 0.75 = 0.428571
-    expect(suggestFrom(history([milk], [0, 1, 2, 14]), new Set(), d(17, 0))[0].score).toBe(0.429);
-    // one shopping day: no gap, horizon 0 -> 0.321
-    expect(suggestFrom(history([milk], [14]), new Set(), d(17, 0))[0].score).toBe(0.321);
+  it('takes the trip gap as the median gap between shopping days, 0 with a single shopping day', () => {
+    // shopping days 0, 4, 14: gaps [4, 10] -> median 7, as above: 0.689
+    expect(suggestFrom(history([milk], [0, 4, 14]), new Set(), d(18, 0))[0].score).toBe(0.689);
+    // shopping days 0, 1, 2, 14: gaps [1, 1, 12] -> median 1: lasts 6.5,
+    // z = ln(4 / 6.5) / 0.25 = -1.9420, Φ = 0.026067 -> 0.025545 -> 0.026
+    expect(suggestFrom(history([milk], [0, 1, 2, 14]), new Set(), d(18, 0))[0].score).toBe(0.026);
+    // one shopping day: no gap, trip gap 0 -> 0.012
+    expect(suggestFrom(history([milk], [14]), new Set(), d(18, 0))[0].score).toBe(0.012);
   });
 
-  it('lets a product lapse after twice its interval: e⁻¹ every half interval beyond', () => {
-    // now = day 35: elapsed 21 = 3 intervals, 1 beyond the 2 allowed: lapse e^(-1 / 0.5) = 0.135335;
-    // due = (21 + 7) / 7 = 4; score = 4 × 0.135335 × 0.75 = 0.406006
-    expect(suggestFrom(weekly, new Set(), d(35, 0))[0]).toMatchObject({
-      score: 0.406,
-      reason: 'Usually bought weekly; last bought 21 days ago.',
-    });
-    // exactly 2 intervals (day 28): no lapse yet: (14 + 7) / 7 × 0.75 = 2.25
-    expect(suggestFrom(weekly, new Set(), d(28, 0))[0].score).toBe(2.25);
-    // half a day later: overdue 0.5 / 7 = 0.071429, lapse e^(-0.142857) = 0.866878;
-    // (14.5 + 7) / 7 × 0.866878 × 0.75 = 1.996902
-    expect(suggestFrom(weekly, new Set(), d(28, 12))[0].score).toBe(1.997);
-  });
-
-  it('lets an irregular product lapse only after 1.25 × its longest gap', () => {
-    // median 2, longest 12, bought 4 times, last day 16; shopping days 0, 2, 4, 16 -> trip gaps [2, 2, 12], horizon 2.
-    // now = day 26: elapsed 10 = 5 intervals; lapse after max(2, 1.25 × 12 / 2 = 7.5): none.
-    // due = (10 + 2) / 2 = 6; support 4 / 5; score 4.8
-    const irregular = regular('flour', 4, 2, d(16, 0), 12);
-    expect(suggestFrom(history([irregular], [0, 2, 4, 16]), new Set(), d(26, 0))[0].score).toBe(4.8);
-    // longest 3: 1.25 × 3 / 2 = 1.875 < 2, so 2 intervals: overdue 5 - 2 = 3, lapse e^-6 = 0.00247875;
-    // 6 × 0.00247875 × 0.8 = 0.011898
-    const steady = regular('flour', 4, 2, d(16, 0), 3);
-    expect(suggestFrom(history([steady], [0, 2, 4, 16]), new Set(), d(26, 0))[0].score).toBe(0.012);
-    // no longest gap known: the median stands in (1.25 × 2 / 2 < 2), the same 0.012
-    const unknown = product({ key: 'flour', latest: d(16, 0), timesBought: 4, medianGapDays: 2 });
-    expect(suggestFrom(history([unknown], [0, 2, 4, 16]), new Set(), d(26, 0))[0].score).toBe(0.012);
+  it('lowers a product the latest trip passed by, the more the likelier it had run out by then', () => {
+    // eggs bought on day 20 (the latest trip, the latest purchase); now day 22: milk elapsed 8,
+    // F(8) = Φ(ln(8 / 3.5) / 0.25 = 3.3067) = 0.999528.
+    // Trip on day 20 (6 days after milk): F(6) = Φ(2.1560) = 0.984458:
+    // 0.98 × (0.999528 - 0.984458) / (0.98 × 0.015542 + 0.02) = 0.014769 / 0.035231 = 0.419198 -> 0.419
+    const eggs = regular('eggs', 2, 30, d(20, 0));
+    expect(suggestFrom(history([milk, eggs], [0, 7, 14, 20]), new Set(['eggs']), d(22, 0))[0].score).toBe(0.419);
+    // the latest purchase on day 17 instead (3 days after milk): F(3) = Φ(-0.6166) = 0.268748:
+    // 0.98 × (0.999528 - 0.268748) / (0.98 × 0.731252 + 0.02) = 0.716164 / 0.736627 = 0.972221 -> 0.972
+    const earlier = regular('eggs', 2, 30, d(17, 0));
+    expect(suggestFrom(history([milk, earlier], [0, 7, 14, 17]), new Set(['eggs']), d(22, 0))[0].score).toBe(0.972);
+    // the products on the list count for the latest trip too: without eggs, milk is the latest
+    // purchase, F(0) = 0: 0.98 × 0.999528 = 0.979537 -> 0.98
+    expect(suggestFrom(history([milk], [0, 7, 14, 20]), new Set(), d(22, 0))[0].score).toBe(0.98);
   });
 
   it('does not let a purchase dated after now count as negative time', () => {
-    // latest one day after now: elapsed max(0, -1) = 0; horizon 0 -> due 0, score 0, "today"
+    // latest one day after now: elapsed max(0, -1) = 0: score 0, "today"
     const future = regular('milk', 3, 7, d(18, 0));
     expect(suggestFrom(history([future], [18]), new Set(), d(17, 0))[0]).toMatchObject({
       score: 0,
@@ -194,32 +180,33 @@ describe('suggestFrom: due scores (golden)', () => {
 });
 
 describe('suggestFrom: products bought once (golden)', () => {
-  it('scores 0.5 × elapsed / the history span, below a due product', () => {
-    // yogurt once on day 4; rice on days 0 and 10 (gap 10); shopping days 0, 4, 10; now day 12.
-    // span = 12 - 0 = 12 days; yogurt: elapsed 8 -> 0.5 × 8 / 12 = 0.333333.
-    // rice: horizon = median of trip gaps [4, 6] = 5; due = (2 + 5) / 10 = 0.7; support 2 / 3 -> 0.466667
+  it('scores 0.1 × elapsed / the history span, below a product likely to have run out', () => {
+    // yogurt once on day 4; rice on days 0 and 10 (gap 10); shopping days 0, 4, 10; now day 16.
+    // span = 16 - 0 = 16 days; yogurt: elapsed 12 -> 0.1 × 12 / 16 = 0.075.
+    // rice: trip gap = median of [4, 6] = 5; lasts 10 - 2.5 = 7.5; bought on the latest trip;
+    // z = ln(6 / 7.5) / 0.25 = -0.8926, Φ = 0.186043; 0.98 × 0.186043 = 0.182322 -> 0.182
     const yogurt = product({ key: 'yogurt', latest: d(4, 0) });
     const rice = regular('rice', 2, 10, d(10, 0));
-    const result = suggestFrom(history([yogurt, rice], [0, 4, 10]), new Set(), d(12, 0));
+    const result = suggestFrom(history([yogurt, rice], [0, 4, 10]), new Set(), d(16, 0));
     expect(result.map((s) => [s.key, s.score, s.intervalDays, s.frequencyLabel, s.reason])).toEqual([
-      ['rice', 0.467, 10, 'every ~10 days', 'Usually bought every ~10 days; last bought 2 days ago.'],
-      ['yogurt', 0.333, null, 'bought once', 'Bought once, 8 days ago.'],
+      ['rice', 0.182, 10, 'every ~10 days', 'Usually bought every ~10 days; last bought 6 days ago.'],
+      ['yogurt', 0.075, null, 'bought once', 'Bought once, 12 days ago.'],
     ]);
   });
 
   it('caps the share of the span at 1, and the span is at least one day', () => {
-    // shopping day 5, now day 7: span 2; bought on day 2: 5 / 2 > 1 -> 0.5
+    // shopping day 5, now day 7: span 2; bought on day 2: 5 / 2 > 1 -> 0.1
     const old = product({ key: 'candles', latest: d(2, 0) });
-    expect(suggestFrom(history([old], [5]), new Set(), d(7, 0))[0].score).toBe(0.5);
-    // no shopping days: span max(1, 0) = 1 day; bought 12 h ago: 0.5 × 0.5 = 0.25
+    expect(suggestFrom(history([old], [5]), new Set(), d(7, 0))[0].score).toBe(0.1);
+    // no shopping days: span max(1, 0) = 1 day; bought 12 h ago: 0.1 × 0.5 = 0.05
     const recent = product({ key: 'candles', latest: d(6, 12) });
     expect(suggestFrom(history([recent], []), new Set(), d(7, 0))[0]).toMatchObject({
-      score: 0.25,
+      score: 0.05,
       reason: 'Bought once, today.',
     });
-    // first shopping day 6 h before now: span max(1, 0.25) = 1 day, bought 6 h ago: 0.5 × 0.25 = 0.125
+    // first shopping day 6 h before now: span max(1, 0.25) = 1 day, bought 6 h ago: 0.1 × 0.25 = 0.025
     expect(suggestFrom(history([product({ key: 'c', latest: d(7, 0) })], [7]), new Set(), d(7, 6))[0].score).toBe(
-      0.125,
+      0.025,
     );
   });
 });
@@ -248,8 +235,8 @@ describe('suggestFrom: rounding, reasons, order and limit (golden)', () => {
 
   it('orders equal scores by purchases, then the latest purchase, then the key', () => {
     // shopping day 10, now day 12: span 2, horizon 0.
-    // a, b: once on day 5, elapsed 7 > span -> 0.5; c: once on day 9, elapsed 3 > span -> 0.5;
-    // x: bought twice, last now -> due 0 / 5 = 0; y: once, now -> 0.
+    // a, b: once on day 5, elapsed 7 > span -> 0.1; c: once on day 9, elapsed 3 > span -> 0.1;
+    // x: bought twice, last now -> elapsed 0: 0; y: once, now -> 0.
     const now = d(12, 0);
     const products = [
       product({ key: 'y', latest: now }),
@@ -260,9 +247,9 @@ describe('suggestFrom: rounding, reasons, order and limit (golden)', () => {
     ];
     const result = suggestFrom(history(products, [10]), new Set(), now);
     expect(result.map((s) => [s.key, s.score])).toEqual([
-      ['c', 0.5],
-      ['a', 0.5],
-      ['b', 0.5],
+      ['c', 0.1],
+      ['a', 0.1],
+      ['b', 0.1],
       ['x', 0],
       ['y', 0],
     ]);
@@ -278,14 +265,15 @@ describe('suggestFrom: rounding, reasons, order and limit (golden)', () => {
   });
 
   it('suggest = suggestFrom(summarize(...)), with the list compared by product identity', () => {
-    // milk on days 0, 7, 14, eggs on day 3: shopping days 0, 3, 7, 14 -> trip gaps [3, 4, 7], horizon 4;
-    // milk on day 17: (3 + 4) / 7 × 3 / 4 = 0.75. Eggs on the list as "EGGS ": not suggested.
+    // milk on days 0, 7, 14, eggs on day 3: shopping days 0, 3, 7, 14 -> trip gaps [3, 4, 7], trip gap 4;
+    // milk lasts 7 - 2 = 5, bought on the latest trip; on day 19: Φ(ln(5 / 5) / 0.25) = 0.5 -> 0.49.
+    // Eggs on the list as "EGGS ": not suggested.
     const purchases = [0, 7, 14].map((day) => purchase('milk', d(day, 0))).concat([purchase('eggs', d(3, 0))]);
-    expect(suggest(purchases, new Set(['EGGS ']), d(17, 0)).map((s) => [s.key, s.score])).toEqual([['milk', 0.75]]);
-    expect(suggest(purchases, new Set(), d(17, 0)).map((s) => [s.key, s.score])).toEqual([
-      ['milk', 0.75],
-      // eggs once on day 3: 0.5 × 14 / 17 = 0.411765
-      ['eggs', 0.412],
+    expect(suggest(purchases, new Set(['EGGS ']), d(19, 0)).map((s) => [s.key, s.score])).toEqual([['milk', 0.49]]);
+    expect(suggest(purchases, new Set(), d(19, 0)).map((s) => [s.key, s.score])).toEqual([
+      ['milk', 0.49],
+      // eggs once on day 3: 0.1 × 16 / 19 = 0.084211
+      ['eggs', 0.084],
     ]);
   });
 });

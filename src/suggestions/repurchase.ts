@@ -5,14 +5,30 @@ import { productKey } from '../common/product-key';
  * purchases and the current time (from its injectable clock).
  *
  * For each product: the days it was bought (several purchases on one calendar day, UTC,
- * count once), the median interval between those days, and how due it is:
- * `(now - last + days until the next trip) / median interval`, the next trip being expected
- * after the list's usual gap between shopping days (so what runs out before then is
- * suggested now). A product not bought for more than twice its usual interval (or 1.25 ×
- * its longest gap, if it is irregular) has probably been dropped by the household and sinks
- * over the following interval; a product with few purchases counts a little less
- * (n / (n + 1)). Products bought once have no interval: they fall back to frequency and
- * stay below every due product.
+ * count once) and the median gap between those days. The score is the probability that the
+ * product has run out by now and is still bought by the household:
+ *
+ * - A gap between two purchases is how long the product lasts plus the wait for the next
+ *   shopping trip after it ran out, on average half the list's usual gap between shopping
+ *   days. So the product lasts T days, log-normal with median `median gap - trip gap / 2`
+ *   and spread `SPREAD` (σ of ln T).
+ * - The list's trips since the product's last purchase did not buy it: had it run out before
+ *   the latest trip, that trip would (probably) have bought it. So T > `atLastTrip` (days from
+ *   the product's last purchase to the list's latest purchase), and it has run out by now
+ *   when T ≤ `elapsed`: `P(atLastTrip < T ≤ elapsed) / P(T > atLastTrip)`.
+ * - Unless the household stopped buying it (prior `DROPPED`): each trip that passes it by
+ *   after it should have run out makes that likelier,
+ *   `score = (1 - DROPPED) · P(atLastTrip < T ≤ elapsed) / ((1 - DROPPED) · P(T > atLastTrip) + DROPPED)`.
+ *
+ * A product bought on the latest trip scores `(1 - DROPPED) · P(T ≤ elapsed)`: 0 right after,
+ * near 0.98 once well past its usual gap. One the latest trips passed by sinks towards 0
+ * (probably dropped); no trips at all (a holiday) does not make a product look dropped.
+ * Products bought once have no interval: they score at most `ONCE_MAX_SCORE` (older one-offs
+ * higher), below every product likely to have run out.
+ *
+ * Limits: a trip is taken to buy what has run out, so a product forgotten on the latest trip
+ * (or out of stock) looks half dropped until bought again; spread and drop prior are the same
+ * for every product (chosen on the learning bench, not fitted per household).
  */
 
 /** One product in one completed trip. */
@@ -39,24 +55,23 @@ export interface SuggestionScore {
 }
 
 const DAY_MS = 86_400_000;
-/** Past this many usual intervals without a purchase, a product counts as dropped... */
-const LAPSE_AFTER = 2;
-/** ...or past this many times its longest gap, for irregular products. */
-const LAPSE_AFTER_LONGEST_GAP = 1.25;
-/** ...and its score then falls by e every half interval. */
-const LAPSE_SCALE = 0.5;
-/** Products bought once score at most this: below every product that is due. */
-const ONCE_MAX_SCORE = 0.5;
+/** Spread (σ of the logarithm) of how long a product lasts around its usual duration. */
+const SPREAD = 0.25;
+/** Prior probability that the household has stopped buying a product. */
+const DROPPED = 0.02;
+/** Products bought once score at most this: below every product likely to have run out. */
+const ONCE_MAX_SCORE = 0.1;
+/** A product lasts at least this long (days), whatever its gaps and the trip gap. */
+const MIN_LASTS_DAYS = 0.5;
 
 export interface SuggestOptions {
-  /** Days until the next trip is expected; default: the median gap between the history's shopping days. */
-  horizonDays?: number;
+  /** The list's usual days between shopping trips; default: the median gap between the history's shopping days. */
+  tripGapDays?: number;
 }
 
 /**
  * What scoring needs of one product's history: the latest purchase, the number of distinct
- * purchase days, and the median and longest gap between them (days; null when bought on
- * one day). A few numbers per product, whatever the number of trips: the server aggregates
+ * purchase days, and the median gap between them (days; null when bought on one day). A few numbers per product, whatever the number of trips: the server aggregates
  * them in SQL (`SuggestionsRepository`), `summarize` does the same from purchases.
  */
 export interface ProductSummary {
@@ -66,7 +81,6 @@ export interface ProductSummary {
   latest: Date;
   timesBought: number;
   medianGapDays: number | null;
-  longestGapDays: number | null;
 }
 
 /** A list's purchase history as `suggest` scores it. */
@@ -106,7 +120,6 @@ export function summarize(purchases: Purchase[]): HistorySummary {
       latest: latest.at,
       timesBought: sorted.length,
       medianGapDays: gaps.length > 0 ? median(gaps) : null,
-      longestGapDays: gaps.length > 0 ? Math.max(...gaps) : null,
     });
   }
   return { products, shoppingDays: [...shoppingDays].sort((x, y) => x - y) };
@@ -150,26 +163,25 @@ export function suggestFrom(
   const firstDay = shoppingDays.length > 0 ? shoppingDays[0] : nowMs / DAY_MS;
   const spanDays = Math.max(1, nowMs / DAY_MS - firstDay);
   const tripGaps = shoppingDays.slice(1).map((day, i) => day - shoppingDays[i]);
-  const horizonDays = Math.max(0, options.horizonDays ?? (tripGaps.length > 0 ? median(tripGaps) : 0));
+  const tripGapDays = Math.max(0, options.tripGapDays ?? (tripGaps.length > 0 ? median(tripGaps) : 0));
+  // The list's latest trip: its latest purchase.
+  const lastTripMs = history.products.reduce(
+    (latest, product) => Math.max(latest, product.latest.getTime()),
+    -Infinity,
+  );
 
   const scored: { suggestion: SuggestionScore; score: number }[] = [];
   for (const product of history.products) {
     if (listed.has(product.key)) continue;
     const elapsedDays = Math.max(0, (nowMs - product.latest.getTime()) / DAY_MS);
+    const atLastTripDays = Math.max(0, (lastTripMs - product.latest.getTime()) / DAY_MS);
     const usual = product.medianGapDays;
-    let score: number;
-    if (usual === null) {
-      // Frequency fallback: one purchase over the history so far; older one-offs rank higher,
-      // but never as high as a product that is due.
-      score = ONCE_MAX_SCORE * Math.min(1, elapsedDays / spanDays);
-    } else {
-      const due = (elapsedDays + horizonDays) / usual;
-      const lapseAfter = Math.max(LAPSE_AFTER, (LAPSE_AFTER_LONGEST_GAP * (product.longestGapDays ?? usual)) / usual);
-      const overdue = elapsedDays / usual - lapseAfter;
-      const lapse = overdue > 0 ? Math.exp(-overdue / LAPSE_SCALE) : 1;
-      const support = product.timesBought / (product.timesBought + 1);
-      score = due * lapse * support;
-    }
+    const score =
+      usual === null
+        ? // Frequency fallback: one purchase over the history so far; older one-offs rank
+          // higher, but below every product likely to have run out.
+          ONCE_MAX_SCORE * Math.min(1, elapsedDays / spanDays)
+        : runOutProbability(elapsedDays, atLastTripDays, usual, tripGapDays);
     const intervalDays = usual === null ? null : Math.round(usual * 10) / 10;
     const label = frequencyLabel(intervalDays);
     const suggestion: SuggestionScore = {
@@ -193,6 +205,38 @@ export function suggestFrom(
       (x.suggestion.key < y.suggestion.key ? -1 : x.suggestion.key > y.suggestion.key ? 1 : 0),
   );
   return scored.slice(0, Math.max(0, limit)).map((entry) => entry.suggestion);
+}
+
+/**
+ * The probability that a product usually bought every `usualGapDays`, on a list shopped every
+ * `tripGapDays`, has run out `elapsedDays` after its last purchase and is still bought, given
+ * that the list's trips up to `atLastTripDays` after that purchase did not buy it (see the top
+ * of this file).
+ */
+export function runOutProbability(
+  elapsedDays: number,
+  atLastTripDays: number,
+  usualGapDays: number,
+  tripGapDays: number,
+): number {
+  const lasts = Math.max(MIN_LASTS_DAYS, usualGapDays - tripGapDays / 2);
+  const passedBy = lastsAtMost(Math.min(atLastTripDays, elapsedDays), lasts);
+  const ranOut = lastsAtMost(elapsedDays, lasts) - passedBy;
+  return ((1 - DROPPED) * ranOut) / ((1 - DROPPED) * (1 - passedBy) + DROPPED);
+}
+
+/** P(T ≤ days), T log-normal with median `lasts` and σ `SPREAD`. */
+function lastsAtMost(days: number, lasts: number): number {
+  return days <= 0 ? 0 : normalCdf(Math.log(days / lasts) / SPREAD);
+}
+
+/** Φ, the standard normal CDF (Abramowitz & Stegun 7.1.26 for erf, error below 1.5e-7). */
+export function normalCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const erf = 1 - poly * Math.exp(-x * x);
+  return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }
 
 function agoText(elapsedDays: number): string {

@@ -38,8 +38,8 @@ export class SuggestionsRepository {
   /**
    * The list's recent history as `suggestFrom` scores it, aggregated by PostgreSQL: a row per
    * product (at most `limits.products`) and the shopping days, whatever the trips held. Per
-   * product: the latest purchase, its distinct days, and the median and longest gap between
-   * them, exactly as `summarize` computes them from the purchases.
+   * product: the latest purchase, its distinct days, and the median gap between them, exactly
+   * as `summarize` computes them from the purchases.
    */
   async history(listId: string, now: Date, limits: HistoryLimits): Promise<HistorySummary> {
     const window = [listId, now, limits.days, limits.trips];
@@ -50,13 +50,13 @@ export class SuggestionsRepository {
          SELECT key, day - lag(day) OVER (PARTITION BY key ORDER BY day) AS gap FROM days
        ), per_product AS (
          SELECT key, count(*)::int AS times,
-                percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS median_gap, max(gap) AS longest_gap
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS median_gap
            FROM gaps GROUP BY key
        ), latest AS (
          SELECT DISTINCT ON (key) key, name, unit, at FROM bought ORDER BY key, at DESC, trip_id DESC, item_id DESC
        )
        SELECT l.key, l.name, l.unit, l.at AS latest, p.times AS "timesBought",
-              p.median_gap AS "medianGapDays", p.longest_gap AS "longestGapDays"
+              p.median_gap AS "medianGapDays"
          FROM per_product p JOIN latest l USING (key)
         ORDER BY l.at DESC, l.key
         LIMIT $5`,

@@ -11,6 +11,10 @@ export class SuggestionResponse {
   /** Median days between purchases; null when bought once. */
   intervalDays!: number | null;
   timesBought!: number;
-  /** How due it is: days since the last purchase ÷ the usual interval (higher first). */
+  /**
+   * The probability that it has run out by now and is still bought (0 to 0.98, three decimals;
+   * at most 0.1 for a product bought once); the list is sorted by it, highest first.
+   * @example 0.816
+   */
   score!: number;
 }
