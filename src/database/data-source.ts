@@ -12,6 +12,7 @@ import { QuotaIndexes1764200000003 } from '../../migrations/1764200000003-QuotaI
 import { SealedSecrets1764200000004 } from '../../migrations/1764200000004-SealedSecrets';
 import { StoreProductNames1764300000001 } from '../../migrations/1764300000001-StoreProductNames';
 import { ClientTimes1764300000002 } from '../../migrations/1764300000002-ClientTimes';
+import { LegacyAccounts1764500000001 } from '../../migrations/1764500000001-LegacyAccounts';
 import { StoreEntity } from '../stores/store.entity';
 import { TripEntity, TripItemEntity } from '../trips/trip.entity';
 import { DatabaseConnection, externalDatabase } from '../config/database.config';
@@ -47,6 +48,7 @@ export const MIGRATIONS = [
   SealedSecrets1764200000004,
   StoreProductNames1764300000001,
   ClientTimes1764300000002,
+  LegacyAccounts1764500000001,
 ];
 
 export interface PoolSettings {

@@ -10,6 +10,8 @@ export class SessionEntity {
   @Column('timestamptz', { name: 'last_used_at' }) lastUsedAt!: Date;
   @Column('timestamptz', { name: 'expires_at' }) expiresAt!: Date;
   @Column('timestamptz', { name: 'revoked_at', nullable: true }) revokedAt!: Date | null;
+  /** Keyed digest of the old server's token this session was bound to on first use (never the token). */
+  @Column('text', { name: 'legacy_token_digest', nullable: true }) legacyTokenDigest!: string | null;
 }
 
 @Entity('refresh_tokens')

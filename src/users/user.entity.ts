@@ -9,4 +9,8 @@ export class UserEntity {
   @Column('text', { name: 'password_hash' }) passwordHash!: string;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+  /** When `npm run import:legacy` brought the account over from the old server (null: created here). */
+  @Column('timestamptz', { name: 'legacy_imported_at', nullable: true }) legacyImportedAt!: Date | null;
+  /** The old server's tokens issued before this are accepted (null: none); see LEGACY_JWT_SECRET. */
+  @Column('timestamptz', { name: 'legacy_tokens_before', nullable: true }) legacyTokensBefore!: Date | null;
 }
