@@ -169,6 +169,50 @@ describe('shopperRoute: runs in the list display order count less', () => {
   });
 });
 
+describe('shopperRoute: boundaries seen by mutation testing', () => {
+  // Phone times are epoch milliseconds: the pause is a difference of two large numbers.
+  const at = Date.UTC(2026, 11, 3, 17, 0, 0);
+
+  it('measures the pause after the walk as a difference of real phone times (1 min later: in doubt)', () => {
+    const soon = checks(['apples', 'bread', 'eggs', 'tea'], [at, at + 60_000, at + 60_300, at + 60_600], [3, 0, 1, 2]);
+    expect(shopperRoute(soon).weights).toEqual(
+      new Map([
+        ['bread', 0.5],
+        ['eggs', 0.5],
+        ['tea', 0.5],
+      ]),
+    );
+  });
+
+  it('gives the check after a tick-off run its own weight (full, out of display order)', () => {
+    const times = [at, at + tickOffPauseMs!, at + tickOffPauseMs! + 300, at + tickOffPauseMs! + 600];
+    const route = shopperRoute(
+      checks(['apples', 'bread', 'eggs', 'tea', 'milk'], [...times, times[3] + 10_000], [4, 0, 1, 2, 3]),
+    );
+    expect(route.weights).toEqual(
+      new Map([
+        ['bread', 0.1],
+        ['eggs', 0.1],
+        ['tea', 0.1],
+      ]),
+    );
+  });
+
+  it('leaves a descending run with a tie in full (a tie is no display order either way)', () => {
+    expect(shopperRoute(checks(['a', 'b', 'c'], [0, 5, 10], [2, 2, 1])).weights).toEqual(new Map());
+  });
+
+  it('skips checks without a finite time or with a blank name', () => {
+    const odd: Check[] = [
+      { key: 'milk', shopper: 'u1', at: 0 },
+      { key: 'bread', shopper: 'u1', at: Number.NaN },
+      { key: '   ', shopper: 'u1', at: 5 },
+      { key: 'eggs', shopper: 'u1', at: 10 },
+    ];
+    expect(shopperRoute(odd)).toEqual({ sequences: [['milk', 'eggs']], weights: new Map() });
+  });
+});
+
 describe('tripRoute', () => {
   it('uses the posted order only when no shopper checked two products, deduplicated by product', () => {
     const split: Check[] = [
@@ -180,6 +224,18 @@ describe('tripRoute', () => {
       weights: new Map(),
     });
     expect(tripRoute(split, ['milk'])).toEqual({ sequences: [['bread'], ['milk']], weights: new Map() });
+  });
+
+  it('keeps the checks when one shopper of two checked exactly two products', () => {
+    const split: Check[] = [
+      { key: 'milk', shopper: 'u1', at: 0 },
+      { key: 'bread', shopper: 'u1', at: 30_000 },
+      { key: 'eggs', shopper: 'u2', at: 10_000 },
+    ];
+    expect(tripRoute(split, ['eggs', 'bread', 'milk'])).toEqual({
+      sequences: [['milk', 'bread'], ['eggs']],
+      weights: new Map(),
+    });
   });
 
   it('keeps the checks (and their weights) over a posted order when they give a route', () => {
