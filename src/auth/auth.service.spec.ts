@@ -100,6 +100,51 @@ describe('AuthService throttling', () => {
     });
   });
 
+  describe('rehash of old-scheme hashes on sign-in', () => {
+    const bcryptAna = Object.assign(new UserEntity(), { ...ana, passwordHash: '$2b$10$old' });
+
+    it('should hash the password to argon2id after it verified, then swap the hash in the sign-in unit of work', async () => {
+      users.findByEmail.mockResolvedValue(bcryptAna);
+      hasher.verify.mockResolvedValue(true);
+      hasher.needsRehash.mockReturnValue(true);
+      hasher.hash.mockResolvedValue('$argon2id$new');
+      users.replacePasswordHash.mockResolvedValue(true);
+      await service.login(credentials, client);
+      expect(hasher.needsRehash).toHaveBeenCalledWith('$2b$10$old');
+      expect(hasher.hash).toHaveBeenCalledWith(credentials.password);
+      expect(users.replacePasswordHash).toHaveBeenCalledWith('u1', '$2b$10$old', '$argon2id$new');
+      const [verify, hash, swap] = callOrder(hasher.verify, hasher.hash, users.replacePasswordHash);
+      expect(verify).toBeLessThan(hash);
+      expect(hash).toBeLessThan(swap);
+    });
+
+    it('should sign in without rehashing when the hasher is busy (the next sign-in does it)', async () => {
+      users.findByEmail.mockResolvedValue(bcryptAna);
+      hasher.verify.mockResolvedValue(true);
+      hasher.needsRehash.mockReturnValue(true);
+      hasher.hash.mockRejectedValue(ApiError.retryLater(503, HASHER_BUSY, 1));
+      await expect(service.login(credentials, client)).resolves.toMatchObject({ token: 'token' });
+      expect(users.replacePasswordHash).not.toHaveBeenCalled();
+    });
+
+    it('should neither rehash nor write a current argon2id hash', async () => {
+      users.findByEmail.mockResolvedValue(ana);
+      hasher.verify.mockResolvedValue(true);
+      hasher.needsRehash.mockReturnValue(false);
+      await service.login(credentials, client);
+      expect(hasher.hash).not.toHaveBeenCalled();
+      expect(users.replacePasswordHash).not.toHaveBeenCalled();
+    });
+
+    it('should not rehash after a wrong password', async () => {
+      users.findByEmail.mockResolvedValue(bcryptAna);
+      hasher.verify.mockResolvedValue(false);
+      hasher.needsRehash.mockReturnValue(true);
+      await expect(service.login(credentials, client)).rejects.toBeInstanceOf(UnauthorizedException);
+      expect(hasher.hash).not.toHaveBeenCalled();
+    });
+  });
+
   describe('register', () => {
     const dto = { ...credentials, name: 'Ana' };
 
