@@ -245,6 +245,26 @@ describe('old-server tokens with LEGACY_JWT_SECRET', () => {
     expect(await boundSessions(t, ana.userId)).toHaveLength(1);
   });
 
+  it('should issue a socket ticket to an old token, for its bound session', async () => {
+    const ana = await importedUser(t);
+    const res = await t.http.post('/ws/ticket').set(bearer(ana.old)).send({ listId: ana.listId }).expect(201);
+    const socket = await TestSocket.open(wsUrl(t, `/ws/lists/${ana.listId}?ticket=${res.body.ticket as string}`));
+    await socket.sync();
+    await t.http.post('/auth/logout').set(bearer(ana.old)).send({}).expect(204);
+    await expect(socket.waitForClose(1500)).resolves.toBe(4401);
+  });
+
+  it('should map an old non-UUID user id through legacy_ids', async () => {
+    const ana = await importedUser(t);
+    await t.dataSource.query(`INSERT INTO legacy_ids (kind, legacy_id, id) VALUES ('user', 'old-user-7', $1)`, [
+      ana.userId,
+    ]);
+    const token = oldToken({ userId: 'old-user-7', iat: nowS() - DAY_S, exp: nowS() + DAY_S });
+    const res = await me(token).expect(200);
+    expect(res.body.id).toBe(ana.userId);
+    await me(oldToken({ userId: 'old-user-8', iat: nowS() - DAY_S, exp: nowS() + DAY_S })).expect(401);
+  });
+
   it('should keep our own tokens working alongside', async () => {
     const bo = await registerUser(t);
     await me(bo.token).expect(200);

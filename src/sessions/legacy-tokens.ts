@@ -8,6 +8,8 @@ import { authConfig } from '../config/auth.config';
 import { SessionLiveness } from './session-liveness';
 import { SessionsRepository } from './sessions.repository';
 
+const MAX_BOUND = 10_000;
+
 /** What the old Go server put in its tokens (internal/token/token.go): no `sub`, no `sid`. */
 interface LegacyClaims {
   userId?: unknown;
@@ -30,6 +32,8 @@ interface LegacyClaims {
 export class LegacyTokens {
   private readonly secret: string | null;
   private readonly key: Buffer;
+  /** digest → its session: a binding never changes, so after the first use only liveness is asked. */
+  private readonly bound = new Map<string, { id: string; userId: string }>();
 
   constructor(
     private readonly jwt: JwtService,
@@ -81,9 +85,14 @@ export class LegacyTokens {
     if ('sid' in claims || 'sub' in claims) return null;
     const digest = hmac(this.key, token);
     const session =
+      this.bound.get(digest) ??
       (await this.sessions.findByLegacyDigest(digest)) ??
       (await this.sessions.bindLegacyToken(digest, userId, new Date(iat * 1000), new Date(exp * 1000), now));
     if (!session) return null;
+    if (!this.bound.has(digest)) {
+      if (this.bound.size >= MAX_BOUND) this.bound.delete(this.bound.keys().next().value!);
+      this.bound.set(digest, session);
+    }
     return (await this.liveness.isLive(session.id, session.userId))
       ? { id: session.userId, sessionId: session.id }
       : null;
