@@ -26,6 +26,7 @@ describe('AuthService throttling', () => {
   let hasher: MockProxy<PasswordHasher>;
   let throttles: MockProxy<Throttles>;
   let service: AuthService;
+  let inTransaction: () => boolean;
 
   beforeEach(async () => {
     users = mock<UsersRepository>();
@@ -38,7 +39,7 @@ describe('AuthService throttling', () => {
     lists.listIdsOf.mockResolvedValue(['l1']);
     const tokens = mock<AccessTokens>();
     tokens.sign.mockResolvedValue('token');
-    ({ service } = await serviceUnderTest(AuthService, [
+    ({ service, inTransaction } = await serviceUnderTest(AuthService, [
       { provide: UsersRepository, useValue: users },
       { provide: ListsRepository, useValue: lists },
       { provide: ListsService, useValue: mock<ListsService>() },
@@ -108,8 +109,13 @@ describe('AuthService throttling', () => {
       hasher.verify.mockResolvedValue(true);
       hasher.needsRehash.mockReturnValue(true);
       hasher.hash.mockResolvedValue('$argon2id$new');
-      users.replacePasswordHash.mockResolvedValue(true);
+      let swappedInTransaction: boolean | undefined;
+      users.replacePasswordHash.mockImplementation(() => {
+        swappedInTransaction = inTransaction();
+        return Promise.resolve(true);
+      });
       await service.login(credentials, client);
+      expect(swappedInTransaction).toBe(true);
       expect(hasher.needsRehash).toHaveBeenCalledWith('$2b$10$old');
       expect(hasher.hash).toHaveBeenCalledWith(credentials.password);
       expect(users.replacePasswordHash).toHaveBeenCalledWith('u1', '$2b$10$old', '$argon2id$new');
