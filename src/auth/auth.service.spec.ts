@@ -26,6 +26,7 @@ describe('AuthService throttling', () => {
   let hasher: MockProxy<PasswordHasher>;
   let throttles: MockProxy<Throttles>;
   let service: AuthService;
+  let inTransaction: () => boolean;
 
   beforeEach(async () => {
     users = mock<UsersRepository>();
@@ -38,7 +39,7 @@ describe('AuthService throttling', () => {
     lists.listIdsOf.mockResolvedValue(['l1']);
     const tokens = mock<AccessTokens>();
     tokens.sign.mockResolvedValue('token');
-    ({ service } = await serviceUnderTest(AuthService, [
+    ({ service, inTransaction } = await serviceUnderTest(AuthService, [
       { provide: UsersRepository, useValue: users },
       { provide: ListsRepository, useValue: lists },
       { provide: ListsService, useValue: mock<ListsService>() },
@@ -97,6 +98,56 @@ describe('AuthService throttling', () => {
       hasher.verify.mockRejectedValue(busy);
       await expect(service.login(credentials, client)).rejects.toBe(busy);
       expect(throttles.refund).toHaveBeenCalledWith(loginAttempt);
+    });
+  });
+
+  describe('rehash of old-scheme hashes on sign-in', () => {
+    const bcryptAna = Object.assign(new UserEntity(), { ...ana, passwordHash: '$2b$10$old' });
+
+    it('should hash the password to argon2id after it verified, then swap the hash in the sign-in unit of work', async () => {
+      users.findByEmail.mockResolvedValue(bcryptAna);
+      hasher.verify.mockResolvedValue(true);
+      hasher.needsRehash.mockReturnValue(true);
+      hasher.hash.mockResolvedValue('$argon2id$new');
+      let swappedInTransaction: boolean | undefined;
+      users.replacePasswordHash.mockImplementation(() => {
+        swappedInTransaction = inTransaction();
+        return Promise.resolve(true);
+      });
+      await service.login(credentials, client);
+      expect(swappedInTransaction).toBe(true);
+      expect(hasher.needsRehash).toHaveBeenCalledWith('$2b$10$old');
+      expect(hasher.hash).toHaveBeenCalledWith(credentials.password);
+      expect(users.replacePasswordHash).toHaveBeenCalledWith('u1', '$2b$10$old', '$argon2id$new');
+      const [verify, hash, swap] = callOrder(hasher.verify, hasher.hash, users.replacePasswordHash);
+      expect(verify).toBeLessThan(hash);
+      expect(hash).toBeLessThan(swap);
+    });
+
+    it('should sign in without rehashing when the hasher is busy (the next sign-in does it)', async () => {
+      users.findByEmail.mockResolvedValue(bcryptAna);
+      hasher.verify.mockResolvedValue(true);
+      hasher.needsRehash.mockReturnValue(true);
+      hasher.hash.mockRejectedValue(ApiError.retryLater(503, HASHER_BUSY, 1));
+      await expect(service.login(credentials, client)).resolves.toMatchObject({ token: 'token' });
+      expect(users.replacePasswordHash).not.toHaveBeenCalled();
+    });
+
+    it('should neither rehash nor write a current argon2id hash', async () => {
+      users.findByEmail.mockResolvedValue(ana);
+      hasher.verify.mockResolvedValue(true);
+      hasher.needsRehash.mockReturnValue(false);
+      await service.login(credentials, client);
+      expect(hasher.hash).not.toHaveBeenCalled();
+      expect(users.replacePasswordHash).not.toHaveBeenCalled();
+    });
+
+    it('should not rehash after a wrong password', async () => {
+      users.findByEmail.mockResolvedValue(bcryptAna);
+      hasher.verify.mockResolvedValue(false);
+      hasher.needsRehash.mockReturnValue(true);
+      await expect(service.login(credentials, client)).rejects.toBeInstanceOf(UnauthorizedException);
+      expect(hasher.hash).not.toHaveBeenCalled();
     });
   });
 

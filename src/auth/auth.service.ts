@@ -74,6 +74,24 @@ export class AuthService {
     });
     if (!user) throw new UnauthorizedException('The email or password is incorrect.');
     await this.throttles.refund(attempt);
+    const rehashed = await this.rehash(user, dto.password);
+    return this.signIn(user, rehashed, client);
+  }
+
+  /**
+   * A hash in an older scheme (bcrypt from the old server) that just verified is replaced by
+   * argon2id. Computed before the unit of work opens (no transaction held while hashing); when
+   * the hasher is full, the sign-in goes ahead and the next one rehashes.
+   */
+  private async rehash(user: UserEntity, password: string): Promise<string | null> {
+    if (!this.hasher.needsRehash(user.passwordHash)) return null;
+    return this.hasher.hash(password).catch(() => null);
+  }
+
+  /** The rehash (if any) and the new session in one unit of work. */
+  @Transactional()
+  private async signIn(user: UserEntity, rehashed: string | null, client: ClientInfo): Promise<AuthResponse> {
+    if (rehashed) await this.users.replacePasswordHash(user.id, user.passwordHash, rehashed);
     return this.startSession(user, await this.lists.listIdsOf(user.id), client);
   }
 
@@ -100,13 +118,19 @@ export class AuthService {
   }
 
   async logout(user: AuthUser, dto: LogoutDto): Promise<void> {
-    const now = this.clock.now();
-    const revoked = dto.everywhere
-      ? await this.sessions.revokeAll(user.id, now)
-      : (await this.sessions.revoke(user.sessionId, user.id, now))
-        ? [user.sessionId]
-        : [];
+    const revoked = dto.everywhere ? await this.signOutEverywhere(user.id) : await this.signOut(user);
     this.liveness.forget(revoked);
+  }
+
+  private async signOut(user: AuthUser): Promise<string[]> {
+    return (await this.sessions.revoke(user.sessionId, user.id, this.clock.now())) ? [user.sessionId] : [];
+  }
+
+  /** Every session, and every old-server token not yet bound to one: none of them binds again. */
+  @Transactional()
+  private async signOutEverywhere(userId: string): Promise<string[]> {
+    await this.users.endLegacyTokens(userId);
+    return this.sessions.revokeAll(userId, this.clock.now());
   }
 
   async me(user: AuthUser): Promise<UserResponse> {

@@ -3,6 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import passport from 'passport';
+import { ExtractJwt } from 'passport-jwt';
 import { AuthUser } from '../common/decorators/current-user.decorator';
 import { IS_PUBLIC } from '../common/decorators/public.decorator';
 import { authConfig } from '../config/auth.config';
@@ -20,7 +21,7 @@ export class JwtAuthGuard implements CanActivate {
 
   constructor(
     private readonly reflector: Reflector,
-    tokens: AccessTokens,
+    private readonly tokens: AccessTokens,
     @Inject(authConfig.KEY) config: ConfigType<typeof authConfig>,
   ) {
     this.passport.use('jwt', bearerStrategy(config.jwtSecret, tokens));
@@ -35,7 +36,19 @@ export class JwtAuthGuard implements CanActivate {
     return true;
   }
 
-  private authenticate(request: Request, response: Response): Promise<AuthUser> {
+  private async authenticate(request: Request, response: Response): Promise<AuthUser> {
+    // An old server's token (only with LEGACY_JWT_SECRET) is checked by its own key and bound
+    // session; ours go to passport and are verified once, by our key.
+    const bearer = ExtractJwt.fromAuthHeaderAsBearerToken()(request);
+    if (bearer && this.tokens.isLegacy(bearer)) {
+      const user = await this.tokens.verify(bearer);
+      if (!user) throw new UnauthorizedException('Authentication required: send a valid bearer token.');
+      return user;
+    }
+    return this.viaPassport(request, response);
+  }
+
+  private viaPassport(request: Request, response: Response): Promise<AuthUser> {
     return new Promise((resolve, reject) => {
       const middleware = this.passport.authenticate(
         'jwt',

@@ -56,6 +56,10 @@ describe('PasswordResetService.confirm', () => {
       inTransaction.setPasswordHash = unit.inTransaction();
       return Promise.resolve();
     });
+    users.endLegacyTokens.mockImplementation(() => {
+      inTransaction.endLegacyTokens = unit.inTransaction();
+      return Promise.resolve();
+    });
     sessions.revokeAll.mockImplementation(() => {
       inTransaction.revokeAll = unit.inTransaction();
       return Promise.resolve(['s1', 's2']);
@@ -125,7 +129,9 @@ describe('PasswordResetService.confirm', () => {
     expect(resets.delete).toHaveBeenCalledWith(EMAIL);
     expect(users.setPasswordHash).toHaveBeenCalledWith('u1', '$argon2id$new-hash');
     expect(sessions.revokeAll).toHaveBeenCalledWith('u1', NOW);
-    expect(inTransaction).toEqual({ setPasswordHash: true, revokeAll: true });
+    // Old-server tokens not yet bound to a session stop working too.
+    expect(users.endLegacyTokens).toHaveBeenCalledWith('u1');
+    expect(inTransaction).toEqual({ setPasswordHash: true, endLegacyTokens: true, revokeAll: true });
     expect(resets.countAttempt).not.toHaveBeenCalled();
   });
 

@@ -144,6 +144,7 @@ export class PasswordResetService implements BeforeApplicationShutdown {
     if (!code || this.judge(code, codeHash) !== 'right') return null;
     await this.resets.delete(email);
     await this.users.setPasswordHash(code.userId, newPasswordHash);
+    await this.users.endLegacyTokens(code.userId);
     return this.sessions.revokeAll(code.userId, this.clock.now());
   }
 

@@ -4,11 +4,19 @@ import { configNamespace, configurationError, duration, integer, optionalText } 
 /** The value `.env.example` ships for JWT_SECRET: refused in production. */
 export const SAMPLE_JWT_SECRET = 'change-me-to-at-least-32-random-bytes-in-production';
 
+/** The old Go server's built-in JWT_SECRET: anyone can forge tokens with it, refused in production. */
+export const OLD_SERVER_DEFAULT_SECRET = 'change-me-in-production';
+
 export const authConfig = configNamespace(
   'auth',
   {
     /** Required in production (>= 32 bytes, not the sample); outside production see ensureDevelopmentSecret. */
     JWT_SECRET: optionalText(),
+    /**
+     * The old server's JWT_SECRET: when set, its tokens (HS256, `userId`) of imported users keep
+     * working, each bound to a session on first use. Unset: old tokens get the normal 401.
+     */
+    LEGACY_JWT_SECRET: optionalText(),
     /** Access token lifetime (the app never refreshes). */
     JWT_TTL: duration('30d'),
     /** Refresh token / session lifetime. */
@@ -35,6 +43,7 @@ export const authConfig = configNamespace(
   },
   (v) => ({
     jwtSecret: v.JWT_SECRET ?? missingSecret(),
+    legacyJwtSecret: v.LEGACY_JWT_SECRET ?? null,
     accessTtlMs: v.JWT_TTL,
     refreshTtlMs: v.REFRESH_TTL,
     sessionCacheMs: v.SESSION_CACHE_MS,
@@ -52,15 +61,23 @@ export const authConfig = configNamespace(
       ttlMs: v.INVITE_TTL_DAYS * 86_400_000,
     },
   }),
-  ({ JWT_SECRET }, env) => {
+  ({ JWT_SECRET, LEGACY_JWT_SECRET }, env) => {
     if (!isProduction(env)) return [];
+    const problems: string[] = [];
     if (!JWT_SECRET || Buffer.byteLength(JWT_SECRET) < 32) {
-      return ['JWT_SECRET: required in production, at least 32 bytes'];
+      problems.push('JWT_SECRET: required in production, at least 32 bytes');
+    } else if (JWT_SECRET === SAMPLE_JWT_SECRET) {
+      problems.push('JWT_SECRET: is the sample value from .env.example; generate a random one');
     }
-    if (JWT_SECRET === SAMPLE_JWT_SECRET) {
-      return ['JWT_SECRET: is the sample value from .env.example; generate a random one'];
+    // A short or public HS256 key lets anyone forge an old token for any imported account.
+    if (LEGACY_JWT_SECRET === OLD_SERVER_DEFAULT_SECRET) {
+      problems.push(
+        "LEGACY_JWT_SECRET: is the old server's built-in default; its tokens can be forged, leave it unset",
+      );
+    } else if (LEGACY_JWT_SECRET && Buffer.byteLength(LEGACY_JWT_SECRET) < 32) {
+      problems.push('LEGACY_JWT_SECRET: at least 32 bytes in production (a shorter key can be guessed from one token)');
     }
-    return [];
+    return problems;
   },
 );
 

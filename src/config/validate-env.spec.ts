@@ -1,4 +1,4 @@
-import { SAMPLE_JWT_SECRET } from './auth.config';
+import { OLD_SERVER_DEFAULT_SECRET, SAMPLE_JWT_SECRET } from './auth.config';
 import { validateEnv } from './validate-env';
 
 /** A production environment that should boot: every rule below breaks exactly one thing of it. */
@@ -65,6 +65,24 @@ describe('validateEnv', () => {
     it('should count the JWT_SECRET length in bytes, not characters', () => {
       // 11 characters of 3 bytes each: 33 bytes of key material.
       expect(problemsOf({ ...PRODUCTION, JWT_SECRET: '€'.repeat(11) })).toBe('');
+    });
+
+    it("should refuse the old server's default LEGACY_JWT_SECRET", () => {
+      expect(problemsOf({ ...PRODUCTION, LEGACY_JWT_SECRET: OLD_SERVER_DEFAULT_SECRET })).toMatch(
+        /LEGACY_JWT_SECRET: is the old server's built-in default/,
+      );
+      expect(problemsOf({ ...PRODUCTION, LEGACY_JWT_SECRET: 'change-me-in-production' })).not.toBe('');
+    });
+
+    it('should refuse a LEGACY_JWT_SECRET shorter than 32 bytes and not repeat it', () => {
+      const message = problemsOf({ ...PRODUCTION, LEGACY_JWT_SECRET: 'old-secret-31-bytes-long-abcdef' });
+      expect(message).toMatch(/LEGACY_JWT_SECRET: at least 32 bytes in production/);
+      expect(message).not.toContain('old-secret-31');
+    });
+
+    it('should boot with a 32-byte LEGACY_JWT_SECRET, or without one', () => {
+      expect(problemsOf({ ...PRODUCTION, LEGACY_JWT_SECRET: 'o'.repeat(32) })).toBe('');
+      expect(problemsOf({ ...PRODUCTION, LEGACY_JWT_SECRET: '' })).toBe('');
     });
 
     it('should refuse the sample JWT_SECRET from .env.example', () => {

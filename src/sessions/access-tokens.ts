@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AuthUser } from '../common/decorators/current-user.decorator';
+import { LegacyTokens } from './legacy-tokens';
 import { SessionLiveness } from './session-liveness';
 
 /** What an access token says: the user and the session it belongs to. */
@@ -18,15 +19,25 @@ export class AccessTokens {
   constructor(
     private readonly jwt: JwtService,
     private readonly liveness: SessionLiveness,
+    private readonly legacy: LegacyTokens,
   ) {}
+
+  /** Whether `token` is in the old server's shape and old tokens are accepted (then `verify` checks it, not passport). */
+  isLegacy(token: string): boolean {
+    return this.legacy.handles(token);
+  }
 
   sign(userId: string, sessionId: string): Promise<string> {
     const claims: AccessClaims = { sub: userId, sid: sessionId };
     return this.jwt.signAsync(claims);
   }
 
-  /** A raw token: signature (HS256 only), expiry, live session; null when any of them fails. */
+  /**
+   * A raw token: signature (HS256 only), expiry, live session; null when any of them fails. An
+   * old server's token (with LEGACY_JWT_SECRET) is checked by its own key instead, never by ours.
+   */
   async verify(token: string): Promise<AuthUser | null> {
+    if (this.legacy.handles(token)) return this.legacy.verify(token);
     let claims: AccessClaims;
     try {
       claims = await this.jwt.verifyAsync<AccessClaims>(token);

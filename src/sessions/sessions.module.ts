@@ -3,6 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
 import { authConfig } from '../config/auth.config';
 import { AccessTokens } from './access-tokens';
+import { LegacyTokens } from './legacy-tokens';
 import { SessionLiveness } from './session-liveness';
 import { SessionsRepository } from './sessions.repository';
 
@@ -18,7 +19,7 @@ import { SessionsRepository } from './sessions.repository';
       }),
     }),
   ],
-  providers: [SessionsRepository, SessionLiveness, AccessTokens],
+  providers: [SessionsRepository, SessionLiveness, LegacyTokens, AccessTokens],
   exports: [SessionsRepository, SessionLiveness, AccessTokens],
 })
 export class SessionsModule {}

@@ -39,6 +39,50 @@ export class SessionsRepository {
     });
   }
 
+  /** The session an old-server token was bound to (revoked or not: a revoked one keeps the token dead). */
+  async findByLegacyDigest(digest: string): Promise<{ id: string; userId: string } | null> {
+    const rows: { id: string; user_id: string }[] = await this.txHost.tx.query(
+      `SELECT id, user_id FROM sessions WHERE legacy_token_digest = $1`,
+      [digest],
+    );
+    return rows[0] ? { id: rows[0].id, userId: rows[0].user_id } : null;
+  }
+
+  /**
+   * Binds an old-server token to a new session, if its user (by the old id: kept, or mapped in
+   * `legacy_ids`) still accepts old tokens issued at `issuedAt`. The user row is read FOR SHARE,
+   * so a concurrent sign out everywhere either sees this session (and revokes it) or has
+   * already cleared `legacy_tokens_before` (and nothing binds). Two first uses at once: the
+   * unique digest lets one insert, the other gets the same row. Null when nothing may bind.
+   */
+  async bindLegacyToken(
+    digest: string,
+    legacyUserId: string,
+    issuedAt: Date,
+    expiresAt: Date,
+    now: Date,
+  ): Promise<{ id: string; userId: string } | null> {
+    return this.txHost.withTransaction(async () => {
+      const inserted: { id: string; user_id: string }[] = await this.txHost.tx.query(
+        `INSERT INTO sessions (user_id, user_agent, ip, expires_at, last_used_at, legacy_token_digest)
+         SELECT u.id, NULL, NULL, $3::timestamptz, $4::timestamptz, $1::text
+           FROM users u
+          WHERE u.id = COALESCE(
+                  (SELECT l.id FROM legacy_ids l WHERE l.kind = 'user' AND l.legacy_id = $2::text),
+                  CASE WHEN $2::text ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN $2::text::uuid END)
+            AND u.legacy_tokens_before IS NOT NULL
+            AND u.legacy_tokens_before > $5::timestamptz
+            AND $3::timestamptz > $4::timestamptz
+            FOR SHARE OF u
+         ON CONFLICT (legacy_token_digest) WHERE legacy_token_digest IS NOT NULL DO NOTHING
+         RETURNING id, user_id`,
+        [digest, legacyUserId, expiresAt, now, issuedAt],
+      );
+      if (inserted[0]) return { id: inserted[0].id, userId: inserted[0].user_id };
+      return this.findByLegacyDigest(digest);
+    });
+  }
+
   /** Whether the session exists for that user, is not revoked and has not expired. */
   async isLive(sessionId: string, userId: string, now: Date): Promise<boolean> {
     const rows: unknown[] = await this.txHost.tx.query(

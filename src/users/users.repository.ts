@@ -36,4 +36,18 @@ export class UsersRepository {
   async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
     await this.users.update({ id: userId }, { passwordHash });
   }
+
+  /**
+   * Replaces `expected` by `next` only if the stored hash is still `expected`: two sign-ins
+   * rehashing at once both succeed, the first one's hash stays (both verify the same password).
+   */
+  async replacePasswordHash(userId: string, expected: string, next: string): Promise<boolean> {
+    const result = await this.users.update({ id: userId, passwordHash: expected }, { passwordHash: next });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Old-server tokens of this user stop binding to sessions (sign out everywhere, password reset). */
+  async endLegacyTokens(userId: string): Promise<void> {
+    await this.users.update({ id: userId }, { legacyTokensBefore: null });
+  }
 }
