@@ -31,6 +31,8 @@ function runImport(args: string[]): Promise<{ code: number; report: Report; stde
 describe('npm run import:legacy (issue 11)', () => {
   const t = useTestApp({}, { reset: false });
   let legacy: LegacyDb;
+  /** Anna's, once the import test signed her in. */
+  let auth: { Authorization: string };
 
   /** Every table the import writes, as rows in a stable order (receipt bytes by length). */
   async function dump(): Promise<string> {
@@ -112,7 +114,7 @@ describe('npm run import:legacy (issue 11)', () => {
       .post('/auth/login')
       .send({ email: ' ANNA@example.com', password: OLD.password })
       .expect(200);
-    const auth = { Authorization: `Bearer ${(login.body as { token: string }).token}` };
+    auth = { Authorization: `Bearer ${(login.body as { token: string }).token}` };
 
     const list = await t.http.get(`/lists/${OLD.home}`).set(auth).expect(200);
     const body = list.body as {
@@ -165,6 +167,28 @@ describe('npm run import:legacy (issue 11)', () => {
     await t.http.post(`/lists/${OLD.home}/trips`).set(auth).send({ storeId: OLD.lidl }).expect(201);
     expect((added.body as { name: string }).name).toBe('Jam');
   }, 120_000);
+
+  it('should let three trips here move a product the imported order had elsewhere (the seed is capped)', async () => {
+    const reversed = ['Eggs', 'Apples', 'Bread', 'Milk'];
+    for (let trip = 0; trip < 3; trip++) {
+      await t.http.post(`/lists/${OLD.home}/stores/${OLD.lidl}/order`).set(auth).send({ order: reversed }).expect(200);
+      const item = await t.http.post(`/lists/${OLD.home}/items`).set(auth).send({ name: 'Eggs' }).expect(201);
+      await t.http
+        .patch(`/lists/${OLD.home}/items/${(item.body as { id: string }).id}`)
+        .set(auth)
+        .send({ checked: true })
+        .expect(200);
+      await t.http.post(`/lists/${OLD.home}/trips`).set(auth).send({ storeId: OLD.lidl }).expect(201);
+    }
+    const stores = await t.http.get(`/lists/${OLD.home}/stores`).set(auth).expect(200);
+    const lidl = (stores.body as { tripCount: number; learnedOrder: Record<string, number> }[])[0];
+    expect(lidl.tripCount).toBe(11);
+    const ranked = Object.entries(lidl.learnedOrder)
+      .filter(([name]) => reversed.includes(name))
+      .sort((x, y) => x[1] - y[1])
+      .map(([name]) => name);
+    expect(ranked).toEqual(reversed);
+  }, 60_000);
 
   it('should exit 2 with the usage without --from', async () => {
     const { code, stderr } = await runImport([]);

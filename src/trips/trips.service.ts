@@ -167,7 +167,13 @@ export class TripsService implements OnModuleInit {
    */
   async importReceipt(listId: string, tripId: string, bytes: Buffer): Promise<{ key: string; contentType: string }> {
     const { body, contentType, extension } = await this.processor.process(bytes);
-    const receipt: NewReceiptFile = { key: `${tripId}/${randomUUID()}.${extension}`, tripId, listId, contentType, body };
+    const receipt: NewReceiptFile = {
+      key: `${tripId}/${randomUUID()}.${extension}`,
+      tripId,
+      listId,
+      contentType,
+      body,
+    };
     await this.quotas.roomForReceipt(listId, tripId, body.length);
     const trip = await this.trips.lockInList(listId, tripId);
     if (!trip) throw new NotFoundException('Trip not found.');

@@ -59,10 +59,10 @@ export const OLD = {
   lidl: '77777777-7777-4777-8777-777777777777',
   /** Learned order of Lidl as the old server had it (avg_pos, samples). */
   lidlOrder: [
-    ['Apples', '1.5', 4],
-    ['Bread', '2.25', 3],
-    ['Milk', '4', 5],
-    ['Eggs', '6.8', 2],
+    ['Apples', '1.5', 30],
+    ['Bread', '2.25', 25],
+    ['Milk', '4', 35],
+    ['Eggs', '6.8', 40],
   ] as const,
   tripOld: '88888888-8888-4888-8888-888888888881',
   tripNew: '88888888-8888-4888-8888-888888888882',
