@@ -14,15 +14,24 @@ interface Report {
 }
 
 /** `npm run import:legacy` as an operator runs it, from the sources (no build), as a child process. */
-function runImport(args: string[]): Promise<{ code: number; report: Report; stderr: string }> {
+function runImport(
+  args: string[],
+  json = true,
+): Promise<{ code: number; report: Report; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['-r', join(ROOT, 'test/support/ts-register.js'), join(ROOT, 'src/legacy/import-legacy.ts'), ...args, '--json'],
+      [
+        '-r',
+        join(ROOT, 'test/support/ts-register.js'),
+        join(ROOT, 'src/legacy/import-legacy.ts'),
+        ...args,
+        ...(json ? ['--json'] : []),
+      ],
       { cwd: ROOT, env: { ...process.env }, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? ((error as { code?: number }).code ?? 1) : 0;
-        resolve({ code, report: (code === 0 ? JSON.parse(stdout) : null) as Report, stderr });
+        resolve({ code, report: (code === 0 && json ? JSON.parse(stdout) : null) as Report, stdout, stderr });
       },
     );
   });
@@ -82,9 +91,10 @@ describe('npm run import:legacy (issue 11)', () => {
     expect(r.tables.items).toEqual({ read: 5, written: 5, unchanged: 0, skipped: 0 });
     expect(r.tables.stores).toEqual({ read: 1, written: 1, unchanged: 0, skipped: 0 });
     expect(r.tables.store_order_entries).toEqual({ read: 4, written: 4, unchanged: 0, skipped: 0 });
-    expect(r.tables.trips).toEqual({ read: 3, written: 3, unchanged: 0, skipped: 0 });
+    expect(r.tables.trips).toEqual({ read: 4, written: 4, unchanged: 0, skipped: 0 });
     expect(r.tables.trip_items).toEqual({ read: 4, written: 4, unchanged: 0, skipped: 0 });
-    expect(r.tables.receipts).toEqual({ read: 2, written: 1, unchanged: 0, skipped: 1 });
+    expect(r.tables.receipts).toEqual({ read: 3, written: 1, unchanged: 0, skipped: 2 });
+    expect(first.stderr).toBe('lists 1/2\nlists 2/2\n');
     const why = (legacyId: string) =>
       r.entries.filter((e) => e.legacyId === legacyId).map((e) => `${e.outcome}: ${e.reason}`);
     expect(why(OLD.annaTwin.id)).toEqual([
@@ -93,6 +103,7 @@ describe('npm run import:legacy (issue 11)', () => {
     expect(why(`${OLD.flat}/${OLD.ghost}`)).toEqual([`skipped: user ${OLD.ghost} was not imported`]);
     expect(why(OLD.broken)).toEqual(['fixed: quantity -2 is not a positive number: imported as 1']);
     expect(why(OLD.tripMissing)).toEqual(['skipped: missing.jpg: cannot be read (ENOENT)']);
+    expect(why(OLD.tripFake)).toEqual([expect.stringMatching(/^skipped: fake\.jpg: rejected: ./)]);
     expect(why(OLD.cleo.id)[0]).toMatch(/^fixed: id is not a UUID: imported as [0-9a-f-]{36}$/);
 
     const users: { id: string; email: string; password_hash: string; legacy_imported_at: Date | null }[] =
@@ -147,9 +158,9 @@ describe('npm run import:legacy (issue 11)', () => {
 
     const trips = await t.http.get(`/lists/${OLD.home}/trips`).set(auth).expect(200);
     const history = trips.body as { id: string; receiptUrl: string | null }[];
-    expect(history.map((trip) => trip.id)).toEqual([OLD.tripMissing, OLD.tripNew, OLD.tripOld]);
-    expect(history.map((trip) => trip.receiptUrl !== null)).toEqual([false, false, true]);
-    const link = new URL(history[2].receiptUrl!);
+    expect(history.map((trip) => trip.id)).toEqual([OLD.tripFake, OLD.tripMissing, OLD.tripNew, OLD.tripOld]);
+    expect(history.map((trip) => trip.receiptUrl !== null)).toEqual([false, false, false, true]);
+    const link = new URL(history[3].receiptUrl!);
     const receipt = await t.http.get(link.pathname + link.search).expect(200);
     expect(receipt.headers['content-type']).toBe('image/png');
 
@@ -159,6 +170,11 @@ describe('npm run import:legacy (issue 11)', () => {
     expect(second.code).toBe(0);
     expect(second.report.changes).toBe(0);
     expect(second.report.tables.items).toEqual({ read: 5, written: 0, unchanged: 5, skipped: 0 });
+    expect(await dump()).toBe(before);
+    const third = await runImport(['--from', legacy.url], false);
+    expect(third.code).toBe(0);
+    expect(third.stdout).toContain('\n0 change(s).\n');
+    expect(third.stdout).toMatch(/\nitems +5 +0 +5 +0\n/);
     expect(await dump()).toBe(before);
 
     // The app's flows on imported data: add, check, complete with the store.

@@ -12,20 +12,13 @@ import { authConfig } from '../config/auth.config';
 import { learningConfig } from '../config/learning.config';
 import { quotaConfig } from '../config/quota.config';
 import { ListsRepository } from '../lists/lists.repository';
-import { StoredPair, StoresRepository } from '../stores/stores.repository';
-import { canonicalPair } from '../stores/walking-order';
+import { StoresRepository } from '../stores/stores.repository';
 import { TripsService } from '../trips/trips.service';
 import { ImportReport } from './import-report';
+import { seedOrder } from './seed-order';
 import { LegacyItem, LegacyOrderEntry, LegacySnapshot, LegacyStore, LegacyTrip } from './legacy-reader';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * How many trips' worth of evidence the old learned order weighs at most: enough for the
- * badges to keep the old order the day after the switch, little enough that a few trips here
- * (each adds 1, older evidence decays by LEARNING's 0.75 a trip) overrule a stale aisle.
- */
-export const SEEDED_ORDER_WEIGHT_CAP = 2;
 
 export interface ImportOptions {
   uploads?: string;
@@ -330,12 +323,7 @@ export class LegacyImporter {
     return ids;
   }
 
-  /**
-   * The old learned order (a running mean position per product) as our pair evidence: every
-   * pair of products ranked by `avg_pos`, weighted by the smaller of their sample counts, at
-   * most SEEDED_ORDER_WEIGHT_CAP trips' worth, dated at the store's current trip so it ages
-   * like evidence learned here. At most STORE_LEARNED_PRODUCTS products (the best sampled).
-   */
+  /** The old learned order as the store's evidence (see `seedOrder`). */
   private async seedOrder(
     storeId: string,
     tripCount: number,
@@ -343,53 +331,12 @@ export class LegacyImporter {
     entries: LegacyOrderEntry[],
     report: ImportReport,
   ): Promise<void> {
-    const byKey = new Map<string, { key: string; name: string; pos: number; samples: number }>();
-    for (const entry of entries) {
-      const id = `${legacyStoreId}/${entry.itemName}`;
-      const key = productKey(entry.itemName);
-      const pos = Number(entry.avgPos);
-      if (key === '' || !Number.isFinite(pos)) {
-        report.skipped(
-          'store_order_entries',
-          id,
-          key === '' ? 'empty item name' : `avg_pos ${entry.avgPos} is not a number`,
-        );
-        continue;
-      }
-      if (byKey.has(key)) {
-        report.skipped('store_order_entries', id, `same product as "${byKey.get(key)!.name}"`);
-        continue;
-      }
-      byKey.set(key, { key, name: entry.itemName.trim(), pos, samples: Math.max(1, entry.samples) });
-    }
-    let ranked = [...byKey.values()];
-    const keep = this.learning.storeLearnedProducts;
-    if (ranked.length > keep) {
-      const kept = [...ranked].sort((x, y) => y.samples - x.samples || x.pos - y.pos).slice(0, keep);
-      for (const dropped of ranked.filter((p) => !kept.includes(p))) {
-        report.skipped(
-          'store_order_entries',
-          `${legacyStoreId}/${dropped.name}`,
-          `the store learns at most ${keep} products (STORE_LEARNED_PRODUCTS); kept the best sampled`,
-        );
-      }
-      ranked = kept;
-    }
-    ranked.sort((x, y) => x.pos - y.pos || cmp(x.key, y.key));
-    const pairs: StoredPair[] = [];
-    for (let i = 0; i < ranked.length; i++) {
-      for (let j = i + 1; j < ranked.length; j++) {
-        const weight = Math.min(SEEDED_ORDER_WEIGHT_CAP, ranked[i].samples, ranked[j].samples);
-        const { a, b, swapped } = canonicalPair(ranked[i].key, ranked[j].key);
-        pairs.push({ a, b, ab: swapped ? 0 : weight, ba: swapped ? weight : 0, trip: tripCount });
-      }
-    }
+    const { pairs, names, dropped } = seedOrder(entries, tripCount, this.learning.storeLearnedProducts);
+    for (const { itemName, reason } of dropped)
+      report.skipped('store_order_entries', `${legacyStoreId}/${itemName}`, reason);
     await this.stores.savePairs(storeId, pairs);
-    await this.stores.saveSpellings(
-      storeId,
-      ranked.map((p) => p.name),
-    );
-    report.written('store_order_entries', ranked.length);
+    await this.stores.saveSpellings(storeId, names);
+    report.written('store_order_entries', names.length);
   }
 
   private async importTrips(

@@ -67,6 +67,8 @@ export const OLD = {
   tripOld: '88888888-8888-4888-8888-888888888881',
   tripNew: '88888888-8888-4888-8888-888888888882',
   tripMissing: '88888888-8888-4888-8888-888888888883',
+  /** Its receipt file is text named .jpg: rejected by the receipt pipeline, reported. */
+  tripFake: '88888888-8888-4888-8888-888888888884',
   ghost: '99999999-9999-4999-8999-999999999999',
 };
 
@@ -124,12 +126,14 @@ export async function createLegacyDb(): Promise<LegacyDb> {
     }
     const uploads = await mkdtemp(join(tmpdir(), 'legacy-uploads-'));
     await writeFile(join(uploads, 'receipt-old.png'), await photo('png'));
+    await writeFile(join(uploads, 'fake.jpg'), 'not a photo at all');
     await db.query(
       `INSERT INTO trips VALUES
         ($1, $4, $5, 'Lidl', $6, '2024-02-01T18:00:00Z', 2, '/uploads/receipt-old.png'),
         ($2, $4, $5, 'Lidl', $7, '2024-02-15T18:00:00Z', 1, NULL),
-        ($3, $4, NULL, 'Corner shop', $6, '2024-02-20T18:00:00Z', 1, '/uploads/missing.jpg')`,
-      [OLD.tripOld, OLD.tripNew, OLD.tripMissing, OLD.home, OLD.lidl, OLD.anna.id, OLD.ben.id],
+        ($3, $4, NULL, 'Corner shop', $6, '2024-02-20T18:00:00Z', 1, '/uploads/missing.jpg'),
+        ($8, $4, NULL, NULL, $7, '2024-02-25T18:00:00Z', 0, '/uploads/fake.jpg')`,
+      [OLD.tripOld, OLD.tripNew, OLD.tripMissing, OLD.home, OLD.lidl, OLD.anna.id, OLD.ben.id, OLD.tripFake],
     );
     await db.query(
       `INSERT INTO trip_items VALUES ($1, 'Apples', 6, '×'), ($1, 'Milk', 1, 'l'), ($2, 'Bread', 1, '×'), ($3, 'Gum', 0, '×')`,
