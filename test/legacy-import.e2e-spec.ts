@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { useTestApp } from './support/app';
 import { registerUser } from './support/factories';
 import { createLegacyDb, LegacyDb, OLD } from './support/legacy-db';
+import { photo } from './support/receipts';
 
 const ROOT = join(__dirname, '..');
 
@@ -170,12 +172,32 @@ describe('npm run import:legacy (issue 11)', () => {
     expect(second.code).toBe(0);
     expect(second.report.changes).toBe(0);
     expect(second.report.tables.items).toEqual({ read: 5, written: 0, unchanged: 5, skipped: 0 });
+    // The receipts missing or rejected before are tried again, and reported again.
+    expect(second.report.tables.receipts).toEqual({ read: 3, written: 0, unchanged: 1, skipped: 2 });
+    expect(second.report.entries.filter((e) => e.table === 'receipts').map((e) => e.legacyId)).toEqual([
+      OLD.tripMissing,
+      OLD.tripFake,
+    ]);
     expect(await dump()).toBe(before);
     const third = await runImport(['--from', legacy.url], false);
     expect(third.code).toBe(0);
     expect(third.stdout).toContain('\n0 change(s).\n');
     expect(third.stdout).toMatch(/\nitems +5 +0 +5 +0\n/);
     expect(await dump()).toBe(before);
+
+    // The operator finds the missing receipt: the next run takes it, and only it.
+    await writeFile(join(legacy.uploads, 'missing.jpg'), await photo('jpeg'));
+    const fourth = await runImport(['--from', legacy.url, '--uploads', legacy.uploads]);
+    expect(fourth.report.changes).toBe(1);
+    expect(fourth.report.tables.receipts).toEqual({ read: 3, written: 1, unchanged: 1, skipped: 1 });
+    const [late] = (await t.http.get(`/lists/${OLD.home}/trips`).set(auth).expect(200)).body as {
+      receiptUrl: string | null;
+    }[];
+    expect(late.receiptUrl).toBeNull();
+    const detail = await t.http.get(`/lists/${OLD.home}/trips/${OLD.tripMissing}`).set(auth).expect(200);
+    const lateLink = new URL((detail.body as { receiptUrl: string }).receiptUrl);
+    const lateFile = await t.http.get(lateLink.pathname + lateLink.search).expect(200);
+    expect(lateFile.headers['content-type']).toBe('image/jpeg');
 
     // The app's flows on imported data: add, check, complete with the store.
     const added = await t.http.post(`/lists/${OLD.home}/items`).set(auth).send({ name: 'Jam' }).expect(201);

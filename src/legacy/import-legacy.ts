@@ -118,9 +118,7 @@ function progressLine(): (done: number, total: number) => void {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(
-      `import:legacy failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
+    process.stderr.write(`import:legacy failed: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   },
 );

@@ -354,10 +354,19 @@ export class LegacyImporter {
       const tripItems = allTripItems.filter((item) => item.tripId === trip.id);
       report.read('trip_items', tripItems.length);
       if (trip.receiptUrl) report.read('receipts');
-      if (await this.known('trip', trip.id)) {
+      const knownTrip = await this.known('trip', trip.id);
+      if (knownTrip) {
         report.unchanged('trips');
         report.unchanged('trip_items', tripItems.length);
-        if (trip.receiptUrl) report.unchanged('receipts');
+        if (trip.receiptUrl) {
+          // A receipt missing or rejected before is tried again (the operator may have fixed the uploads).
+          const [row]: { receiptKey: string | null }[] = await this.tx.query(
+            `SELECT receipt_key AS "receiptKey" FROM trips WHERE id = $1`,
+            [knownTrip],
+          );
+          if (row?.receiptKey) report.unchanged('receipts');
+          else if (row) await this.importReceipt(listId, knownTrip, trip, options, report);
+        }
         continue;
       }
       const id = this.newId('trips', trip.id, report);
