@@ -11,6 +11,6 @@ import { StoresService } from './stores.service';
   imports: [AccessModule, ItemsModule, QuotasModule, RealtimeModule],
   controllers: [StoresController],
   providers: [StoresRepository, StoresService],
-  exports: [StoresService],
+  exports: [StoresService, StoresRepository],
 })
 export class StoresModule {}

@@ -53,5 +53,6 @@ import { TripsService } from './trips.service';
           : new PostgresReceiptStorage(files, clock),
     },
   ],
+  exports: [TripsService, TripsRepository],
 })
 export class TripsModule {}

@@ -158,6 +158,36 @@ export class TripsService implements OnModuleInit {
     return this.respond(trip);
   }
 
+  /**
+   * The old server's receipt of an imported trip (`npm run import:legacy`), through the same
+   * pipeline as an upload: type from the bytes, photos re-encoded, stored under a server key,
+   * counted against MAX_RECEIPT_BYTES_PER_LIST. Runs inside the importer's unit of work (one
+   * per list) and emits nothing: the list's members have not connected to this server yet.
+   * Throws what an upload would answer (422 unreadable type, 409 quota), for the report.
+   */
+  async importReceipt(listId: string, tripId: string, bytes: Buffer): Promise<{ key: string; contentType: string }> {
+    const { body, contentType, extension } = await this.processor.process(bytes);
+    const receipt: NewReceiptFile = {
+      key: `${tripId}/${randomUUID()}.${extension}`,
+      tripId,
+      listId,
+      contentType,
+      body,
+    };
+    await this.quotas.roomForReceipt(listId, tripId, body.length);
+    const trip = await this.trips.lockInList(listId, tripId);
+    if (!trip) throw new NotFoundException('Trip not found.');
+    await this.storage.stage(receipt);
+    try {
+      await this.storage.put(receipt);
+      await this.trips.setReceipt(trip, receipt.key, contentType);
+    } catch (error) {
+      await this.storage.discard(receipt.key);
+      throw error;
+    }
+    return { key: receipt.key, contentType };
+  }
+
   /** The file behind a signed receipt link; 403 for a bad or expired signature. */
   async openReceipt(tripId: string, file: string, expires?: string, sig?: string): Promise<ReceiptFile> {
     const key = `${tripId}/${file}`;
