@@ -1,12 +1,24 @@
 import { execFile } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { useTestApp } from './support/app';
-import { registerUser } from './support/factories';
 import { createLegacyDb, LegacyDb, OLD } from './support/legacy-db';
 import { photo } from './support/receipts';
 
 const ROOT = join(__dirname, '..');
+/** The old server's JWT_SECRET, as the operator copies it into LEGACY_JWT_SECRET. */
+const OLD_SECRET = 'the-old-go-servers-jwt-secret-for-the-import';
+const DAY_S = 86_400;
+
+/** A token as the old server signed it a day before the import: HS256, claims userId, exp (30 days), iat. */
+function oldToken(userId: string): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const iat = Math.floor(Date.now() / 1000) - DAY_S;
+  const input = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ userId, exp: iat + 30 * DAY_S, iat })}`;
+  return `${input}.${createHmac('sha256', OLD_SECRET).update(input).digest('base64url')}`;
+}
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 interface Report {
   dryRun: boolean;
@@ -40,7 +52,7 @@ function runImport(
 }
 
 describe('npm run import:legacy (issue 11)', () => {
-  const t = useTestApp({}, { reset: false });
+  const t = useTestApp({ LEGACY_JWT_SECRET: OLD_SECRET }, { reset: false });
   let legacy: LegacyDb;
   /** Anna's, once the import test signed her in. */
   let auth: { Authorization: string };
@@ -115,18 +127,30 @@ describe('npm run import:legacy (issue 11)', () => {
     expect(users[0].password_hash).toMatch(/^\$2[aby]\$10\$/);
     expect(users.every((u) => u.legacy_imported_at !== null)).toBe(true);
 
-    // TODO(lead, after merging legacy-auth): sign in with OLD.password → 200 and the stored hash
-    // becomes argon2id. Until bcrypt verification is merged, the hash is kept verbatim (above),
-    // and the test signs in by giving anna a known argon2 hash of the same password.
-    const probe = await registerUser(t, { password: OLD.password });
-    await t.dataSource.query(
-      `UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE id = $1) WHERE id = $2`,
-      [probe.userId, users[0].id],
-    );
+    // The old password signs in (bcrypt checked) and the stored hash becomes argon2id.
     const login = await t.http
       .post('/auth/login')
       .send({ email: ' ANNA@example.com', password: OLD.password })
       .expect(200);
+    const [rehashed]: { password_hash: string }[] = await t.dataSource.query(
+      `SELECT password_hash FROM users WHERE id = $1`,
+      [users[0].id],
+    );
+    expect(rehashed.password_hash).toMatch(/^\$argon2id\$/);
+    await t.http.post('/auth/login').send({ email: 'anna@example.com', password: OLD.password }).expect(200);
+
+    // The phones' old tokens keep working (LEGACY_JWT_SECRET): Ben's id was a UUID, Cleo's was
+    // not (it maps through legacy_ids); logging out with one ends it like any session.
+    for (const [oldId, email] of [
+      [OLD.ben.id, 'ben@example.com'],
+      [OLD.cleo.id, 'cleo@example.com'],
+    ]) {
+      const token = oldToken(oldId);
+      const me = await t.http.get('/auth/me').set(bearer(token)).expect(200);
+      expect((me.body as { email: string }).email).toBe(email);
+      await t.http.post('/auth/logout').set(bearer(token)).send({}).expect(204);
+      await t.http.get('/auth/me').set(bearer(token)).expect(401);
+    }
     auth = { Authorization: `Bearer ${(login.body as { token: string }).token}` };
 
     const list = await t.http.get(`/lists/${OLD.home}`).set(auth).expect(200);
