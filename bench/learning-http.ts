@@ -26,8 +26,7 @@
  * BENCH_HTTP_DEBUG=1 prints every checked product the server gives no position, with its checks.
  * Writes its section of docs/BENCHMARKS.md and exits non-zero when a target is missed.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeBenchmarkSection } from './benchmarks-file';
 import { baselineRank, DEFAULT_RANK_OPTIONS, rankWalkingOrder } from '../src/stores/walking-order';
 import { baselineMostFrequent, baselineMostRecent, Purchase, suggest } from '../src/suggestions/repurchase';
 import { Api, requestCount, RunningServer, startServer } from './http-client';
@@ -484,25 +483,6 @@ function pct(value: number): string {
   return `${Math.round(value * 100)}%`;
 }
 
-function writeSection(body: string): void {
-  const target = join(process.cwd(), 'docs', 'BENCHMARKS.md');
-  const section = `${HEADING}\n\n${body}\n`;
-  if (!existsSync(target)) {
-    writeFileSync(target, `# Benchmarks\n\n${section}`);
-    return;
-  }
-  const current = readFileSync(target, 'utf8');
-  const start = current.indexOf(HEADING);
-  if (start < 0) {
-    writeFileSync(target, `${current.trimEnd()}\n\n${section}`);
-    return;
-  }
-  const rest = current.slice(start + HEADING.length);
-  const next = rest.search(/\n## /);
-  const after = next < 0 ? '' : rest.slice(next + 1);
-  writeFileSync(target, `${current.slice(0, start)}${section}${after ? `\n${after}` : ''}`);
-}
-
 interface Target {
   name: string;
   value: number;
@@ -644,7 +624,7 @@ async function main(): Promise<void> {
   }
   const body = lines.join('\n');
   process.stdout.write(`${body}\n\n(${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
-  writeSection(body);
+  writeBenchmarkSection(HEADING, body);
   const missed = targets.filter((target) => !target.met);
   if (missed.length > 0) {
     process.stderr.write(`Missed targets through the API: ${missed.map((target) => target.name).join('; ')}\n`);

@@ -20,8 +20,7 @@
  *
  * Writes the table into docs/BENCHMARKS.md and exits non-zero when a target is missed.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeBenchmarkSection } from './benchmarks-file';
 import {
   baselineRank,
   baselineUpdate,
@@ -792,7 +791,7 @@ function main(): void {
   }
   const body = lines.join('\n');
   process.stdout.write(`${body}\n\n(${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
-  writeBenchmarks(body);
+  writeBenchmarkSection(HEADING, body);
 
   const missed = targets.filter((target) => !target.met);
   if (missed.length > 0) {
@@ -802,26 +801,6 @@ function main(): void {
 }
 
 const HEADING = '## Learning quality (npm run bench:learning)';
-
-function writeBenchmarks(body: string): void {
-  // npm runs scripts from the package root.
-  const target = join(process.cwd(), 'docs', 'BENCHMARKS.md');
-  const section = `${HEADING}\n\n${body}\n`;
-  if (!existsSync(target)) {
-    writeFileSync(target, `# Benchmarks\n\n${section}`);
-    return;
-  }
-  const current = readFileSync(target, 'utf8');
-  const start = current.indexOf(HEADING);
-  if (start < 0) {
-    writeFileSync(target, `${current.trimEnd()}\n\n${section}`);
-    return;
-  }
-  const rest = current.slice(start + HEADING.length);
-  const next = rest.search(/\n## /);
-  const after = next < 0 ? '' : rest.slice(next + 1);
-  writeFileSync(target, `${current.slice(0, start)}${section}${after ? `\n${after}` : ''}`);
-}
 
 // For bench/learning-http.ts: the same simulator, driven through a running server.
 export {

@@ -2,16 +2,8 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
 import { loadEnvFile } from '../config/env-file';
-import { ClsPluginTransactional } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { ConfigModule } from '@nestjs/config';
-import { getDataSourceToken } from '@nestjs/typeorm';
-import { ClsModule } from 'nestjs-cls';
-import { ClockModule } from '../common/clock/clock';
-import { DrainingModule } from '../common/lifecycle/draining';
-import { LoggingModule } from '../common/logging/logging.module';
-import { DatabaseModule } from '../database/database.module';
-import { CONFIG_NAMESPACES, validateEnv } from '../config/validate-env';
+import { CoreModule } from '../core.module';
+import { validateEnv } from '../config/validate-env';
 import { startEmbeddedDatabaseIfNeeded } from '../database/embedded-database';
 import { ImportReport } from './import-report';
 import { LegacyImporter } from './legacy-importer';
@@ -23,25 +15,7 @@ import { LegacyReader } from './legacy-reader';
  * migrations run on connect), CLS transactions, the clock; then lists, stores and trips
  * through LegacyModule. Not the HTTP side (auth, and its native argon2, is not loaded).
  */
-@Module({
-  imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateEnv, load: CONFIG_NAMESPACES }),
-    ClsModule.forRoot({
-      global: true,
-      plugins: [
-        new ClsPluginTransactional({
-          imports: [DatabaseModule],
-          adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }),
-        }),
-      ],
-    }),
-    LoggingModule,
-    DrainingModule,
-    ClockModule,
-    DatabaseModule,
-    LegacyModule,
-  ],
-})
+@Module({ imports: [CoreModule, LegacyModule] })
 class ImportLegacyModule {}
 
 const USAGE =

@@ -142,14 +142,7 @@ export class TripsService implements OnModuleInit {
     await this.access.requireMember(user.id, listId);
     if (!file) throw new BadRequestException('Send the receipt as a multipart file in the field "receipt".');
     if (!(await this.trips.exists(listId, tripId))) throw new NotFoundException('Trip not found.');
-    const { body, contentType, extension } = await this.processor.process(file.buffer);
-    const receipt: NewReceiptFile = {
-      key: `${tripId}/${randomUUID()}.${extension}`,
-      tripId,
-      listId,
-      contentType,
-      body,
-    };
+    const receipt = await this.receiptFile(listId, tripId, file.buffer);
     await this.storage.stage(receipt);
     const trip = await this.pointAtReceipt(user, receipt).catch(async (error: unknown) => {
       await this.storage.discard(receipt.key);
@@ -166,15 +159,9 @@ export class TripsService implements OnModuleInit {
    * Throws what an upload would answer (422 unreadable type, 409 quota), for the report.
    */
   async importReceipt(listId: string, tripId: string, bytes: Buffer): Promise<{ key: string; contentType: string }> {
-    const { body, contentType, extension } = await this.processor.process(bytes);
-    const receipt: NewReceiptFile = {
-      key: `${tripId}/${randomUUID()}.${extension}`,
-      tripId,
-      listId,
-      contentType,
-      body,
-    };
-    await this.quotas.roomForReceipt(listId, tripId, body.length);
+    const receipt = await this.receiptFile(listId, tripId, bytes);
+    const { contentType } = receipt;
+    await this.quotas.roomForReceipt(listId, tripId, receipt.body.length);
     const trip = await this.trips.lockInList(listId, tripId);
     if (!trip) throw new NotFoundException('Trip not found.');
     await this.storage.stage(receipt);
@@ -186,6 +173,12 @@ export class TripsService implements OnModuleInit {
       throw error;
     }
     return { key: receipt.key, contentType };
+  }
+
+  /** The uploaded bytes as the stored receipt: type from the bytes, photos re-encoded, a fresh server key. */
+  private async receiptFile(listId: string, tripId: string, bytes: Buffer): Promise<NewReceiptFile> {
+    const { body, contentType, extension } = await this.processor.process(bytes);
+    return { key: `${tripId}/${randomUUID()}.${extension}`, tripId, listId, contentType, body };
   }
 
   /** The file behind a signed receipt link; 403 for a bad or expired signature. */
