@@ -1,6 +1,6 @@
 import { ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import { DatabaseError } from 'pg';
-import { QueryFailedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { isDatabaseUnavailable } from './database-unavailable';
 
 /** An error as node-postgres raises it for a server answer with this SQLSTATE. */
@@ -41,6 +41,13 @@ describe('isDatabaseUnavailable', () => {
 
   it('should recognise a unit of work whose connection died under it (TypeORM released it)', () => {
     expect(isDatabaseUnavailable(new QueryRunnerProviderAlreadyReleasedError())).toBe(true);
+  });
+
+  it('should count the commit of a unit of work whose connection a restart ended (query runner released)', () => {
+    // Seen in the faults suite (2-database-restart): the server terminated the connection
+    // (57P01) during the unit of work, TypeORM released its query runner, and the COMMIT then
+    // threw this; PostgreSQL had rolled the transaction back, so "try again" is the truth.
+    expect(isDatabaseUnavailable(new QueryRunnerAlreadyReleasedError())).toBe(true);
   });
 
   it('should look inside an AggregateError (one refused attempt per address) and a cause', () => {

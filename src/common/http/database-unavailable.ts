@@ -1,4 +1,4 @@
-import { QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
+import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 
 /** What a client hears while the database cannot be reached: try again in this many seconds. */
 export const DATABASE_RETRY_AFTER_SEC = 5;
@@ -55,8 +55,11 @@ function isConnectionFailure(error: DriverError): boolean {
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (typeof error !== 'object' || error === null || depth > 3) return false;
   // The connection of a unit of work died under it (a restart): TypeORM released it, the
-  // transaction rolled back with it, and the next query of that unit of work says so.
-  if (error instanceof QueryRunnerProviderAlreadyReleasedError) return true;
+  // transaction rolled back with it, and the next query of that unit of work (or its COMMIT)
+  // says so, through the provider or the query runner itself.
+  if (error instanceof QueryRunnerProviderAlreadyReleasedError || error instanceof QueryRunnerAlreadyReleasedError) {
+    return true;
+  }
   const candidate = error as DriverError;
   if (isConnectionFailure(candidate)) return true;
   const nested = [
