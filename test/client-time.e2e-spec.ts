@@ -220,6 +220,18 @@ describe('client time (part B)', () => {
       },
     );
 
+    it('should refuse an out-of-bounds completedAt with 400 even when nothing is checked (bad input before the rule)', async () => {
+      // Found driving a fresh server with curl: the empty list's 422 came first.
+      const ana = await registerUser(t);
+      setNow(t, NOW);
+
+      const res = await complete(ana, { completedAt: at(-30 * DAY_MS - 1) });
+
+      expectInvalidExactly(res, ['completedAt']);
+      expect(res.body.message).toBe('completedAt must be within the last 30 days.');
+      expect(await tripCount(ana.listId)).toBe(0);
+    });
+
     it('should accept completedAt at the edges: 2 minutes ahead and exactly 30 days back', async () => {
       const ana = await registerUser(t);
       setNow(t, NOW);

@@ -70,6 +70,10 @@ export class TripsService implements OnModuleInit {
   async complete(user: AuthUser, listId: string, dto: CompleteTripDto): Promise<TripResponse> {
     await this.access.requireMember(user.id, listId);
     const now = this.clock.now();
+    // Bad input is refused before any rule about the list's state.
+    const completedAt = dto.completedAt
+      ? acceptClientTime('completedAt', dto.completedAt, now, this.clientTime.maxAgeDays)
+      : now;
     const store = dto.storeId ? await this.stores.lockForTrip(listId, dto.storeId.toLowerCase()) : null;
     if (dto.storeId && !store) throw new NotFoundException('Store not found.');
     const checked = await this.items.lockChecked(listId);
@@ -82,9 +86,7 @@ export class TripsService implements OnModuleInit {
         storeId: store?.id ?? null,
         storeName: store?.name ?? null,
         completedBy: user.id,
-        completedAt: dto.completedAt
-          ? acceptClientTime('completedAt', dto.completedAt, now, this.clientTime.maxAgeDays)
-          : now,
+        completedAt,
         receivedAt: now,
         itemCount: checked.length,
       },
