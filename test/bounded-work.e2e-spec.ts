@@ -20,15 +20,18 @@ const LEARNED = 100;
 
 const name = (i: number) => `Product ${String(i).padStart(4, '0')}`;
 
+type Judged = 'maxDelayMs' | 'slowestHealthMs' | 'longestTaskCpuMs';
+
 /**
- * /health and the loop kept within the budget, and no task of the loop longer than it (in CPU
- * time); a failure shows the figures over it next to all that was measured.
+ * /health and the loop kept within the budget (or the one given for a figure), and no task of
+ * the loop longer than it (in CPU time); a failure shows the figures over it next to all that
+ * was measured.
  */
-function expectWithinBudget(figures: LoopFigures<unknown>): void {
+function expectWithinBudget(figures: LoopFigures<unknown>, budgets: Partial<Record<Judged, number>> = {}): void {
   const { result: _result, ...measured } = figures;
   const { maxDelayMs, slowestHealthMs, longestTaskCpuMs } = measured;
   const over = Object.entries({ maxDelayMs, slowestHealthMs, longestTaskCpuMs }).filter(
-    ([, ms]) => !(ms < LOOP_BUDGET_MS),
+    ([figure, ms]) => !(ms < (budgets[figure as Judged] ?? LOOP_BUDGET_MS)),
   );
   expect({ over: Object.fromEntries(over), measured }).toEqual({ over: {}, measured });
 }
@@ -409,6 +412,21 @@ function signInFlood(t: TestApp, count: number): Promise<number[]> {
   });
 }
 
+/**
+ * While two hashes run (~52 ms of CPU each here), both cores of a 2-core machine are busy: the
+ * loop (and a /health answer, whose client is in this process too) waits for a time slice even
+ * though nothing blocks it. Beside a parallel suite the best of five runs was seen at 118 ms
+ * (/health, CI) and 117 ms (loop delay, beside the fuzz suite). Those wall-clock figures get
+ * 300 ms here; the CPU-time figures below, which load does not inflate, keep theirs.
+ */
+const WALL_CLOCK_BUDGET_WHILE_HASHING_MS = 300;
+/**
+ * What shows a hash done on the loop whatever the machine's load: the main thread's CPU time.
+ * Measured here: ~410 ms for the flood and the probes with hashing in the thread pool, ~1,280 ms
+ * with each verification also spending its 52 ms on the loop (19 verified: ~990 ms more).
+ */
+const MAIN_THREAD_CPU_WHILE_HASHING_MS = 800;
+
 describe('password hashing at production cost (argon2id m=19 MiB, t=2; ARGON2_MAX_CONCURRENT=2, ARGON2_MAX_QUEUE=16)', () => {
   const t = useTestApp({ ARGON2_MEMORY_KIB: '19456', ARGON2_TIME_COST: '2' });
 
@@ -419,6 +437,10 @@ describe('password hashing at production cost (argon2id m=19 MiB, t=2; ARGON2_MA
     expect(new Set(statuses)).toEqual(new Set([401, 503]));
     // Two hashing and sixteen waiting: at least 18 are verified, the rest are told to come back.
     expect(statuses.filter((status) => status === 401).length).toBeGreaterThanOrEqual(18);
-    expectWithinBudget(figures);
+    expectWithinBudget(figures, {
+      slowestHealthMs: WALL_CLOCK_BUDGET_WHILE_HASHING_MS,
+      maxDelayMs: WALL_CLOCK_BUDGET_WHILE_HASHING_MS,
+    });
+    expect(figures.mainThreadCpuMs).toBeLessThan(MAIN_THREAD_CPU_WHILE_HASHING_MS);
   });
 });

@@ -20,6 +20,11 @@ export interface LoopFigures<T> {
    * delays the loop without any task being long) does not inflate it.
    */
   longestTaskCpuMs: number;
+  /**
+   * CPU time the main thread spent in all while it ran, in ms: work moved off the loop (to
+   * the thread pool) does not count here, however busy the machine is.
+   */
+  mainThreadCpuMs: number;
   /** Highest resident set size of the process seen while it ran (sampled every 10 ms), in bytes. */
   peakRss: number;
   /** Longest garbage-collection pause while it ran, in ms (part of `longestTaskCpuMs` when it is the long task). */
@@ -67,12 +72,23 @@ export async function duringWork<T>(t: TestApp, work: () => PromiseLike<T>): Pro
   });
   gc.observe({ entryTypes: ['gc'] });
   histogram.enable();
+  const cpuAtStart = mainThreadCpuMicros();
   try {
     const probing = probe();
     const result = await Promise.resolve(work()).finally(() => (running = false));
     await probing;
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
-    return { result, maxDelayMs: histogram.max / 1e6, slowestHealthMs, probes, longestTaskCpuMs, peakRss, longestGcMs };
+    const mainThreadCpuMs = (mainThreadCpuMicros() - cpuAtStart) / 1000;
+    return {
+      result,
+      maxDelayMs: histogram.max / 1e6,
+      slowestHealthMs,
+      probes,
+      longestTaskCpuMs,
+      mainThreadCpuMs,
+      peakRss,
+      longestGcMs,
+    };
   } finally {
     histogram.disable();
     gc.disconnect();
