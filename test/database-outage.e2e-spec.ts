@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
+import { Client, PoolClient } from 'pg';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { databaseConfig } from '../src/config/database.config';
 import { ItemsRepository } from '../src/items/items.repository';
 import { PgListener } from '../src/realtime/pg-listener';
@@ -254,5 +255,24 @@ describe('the LISTEN connection', () => {
     expect(pg.connected).toBe(true);
     await withAdmin((admin) => admin.query(`SELECT pg_notify('cartsync_test', 'back')`));
     await eventually(() => expect(payloads).toEqual(['back']));
+  });
+});
+
+describe('a pooled connection the server ends while the app holds it between queries', () => {
+  const t = useTestApp();
+
+  it('should not crash the process (the readiness check holds its lease this way), and the pool should lend a working one next', async () => {
+    const driver = t.dataSource.driver as PostgresDriver;
+    // Leased as the readiness check leases it: straight from the pool, no query runner around it.
+    const [client, release] = (await driver.obtainMasterConnection()) as [PoolClient, (error?: Error) => void];
+    const ended = new Promise((resolve) => client.once('end', resolve));
+
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const killed = await withAdmin((admin) => admin.query('SELECT pg_terminate_backend($1)', [rows[0].pid]));
+    await ended;
+    release(new Error('terminated by the test'));
+
+    expect(killed.rows).toEqual([{ pg_terminate_backend: true }]);
+    await t.http.get('/ready').expect(200);
   });
 });

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import type { PoolClient } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { Foundation1763750000000 } from '../../migrations/1763750000000-Foundation';
 import { Realtime1763836400000 } from '../../migrations/1763836400000-Realtime';
@@ -59,6 +60,8 @@ export interface PoolSettings {
 
 const poolLogger = new Logger('Database');
 
+function ignoreConnectionError(): void {}
+
 /** One definition of the connection, shared by the app, the tests and the TypeORM CLI. */
 export function dataSourceOptions(
   connection: DatabaseConnection,
@@ -85,6 +88,14 @@ export function dataSourceOptions(
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
       application_name: 'cartsync',
+      // A connection the server ends while the app holds it between queries (the readiness
+      // check's lease, a query runner between its statements) emits 'error' with nobody
+      // listening, which would end the process. Every client keeps this listener for life:
+      // its holder learns of the loss from the next query, which fails, and the pool reports
+      // idle ones through poolErrorHandler below.
+      onConnect: (client: PoolClient) => {
+        client.on('error', ignoreConnectionError);
+      },
     },
     // An idle connection the server ended (restart, pg_terminate_backend, network): the pool
     // drops it and opens another when needed; a warning is all it deserves.
