@@ -83,9 +83,9 @@ function loadCosts(): Record<keyof Costs, Input> {
     targetUtilisation: { value: 0.7, source: 'assumption: 30% headroom at the peak minute' },
     socketKiB: pick(fromBench(bench, 'idle-memory', 'KiB'), 'bench/results/latest.json idle-memory', 4.4, issue),
     socketMemoryMiB: { value: 512, source: 'assumption: half of a 1 GiB instance for sockets' },
-    dbWritesPerSec: pick(pg?.summary?.writesPerSec, pgSource, 300, devRun),
-    dbOneListWritesPerSec: pick(pg?.summary?.oneListWritesPerSec, pgSource, 230, devRun),
-    dbReadsPerSec: pick(pg?.summary?.readsPerSec, pgSource, 600, devRun),
+    dbWritesPerSec: pick(pg?.summary?.writesPerSec, pgSource, 350, devRun),
+    dbOneListWritesPerSec: pick(pg?.summary?.oneListWritesPerSec, pgSource, 62, devRun),
+    dbReadsPerSec: pick(pg?.summary?.readsPerSec, pgSource, 490, devRun),
     dbConnections: pick(
       pg?.connections?.usableConnections,
       pgSource,
