@@ -34,6 +34,8 @@ export const PERF_SERVER_ENV: Record<string, string> = (() => {
   return { ...env, LOGIN_MAX_FAILURES: '10000', MAX_ITEMS_PER_LIST: '1000000' };
 })();
 
+const LOG_LINES_SHOWN = 20;
+
 /** The variables of the caller's shell that would point a server elsewhere. */
 const DROPPED = ['DATABASE_URL', 'DB_HOST', 'PORT', 'DATA_DIR', 'JWT_SECRET', 'SMTP_URL', 'PUBLIC_URL'];
 
@@ -52,7 +54,8 @@ async function waitAnswering(url: string, child: ChildProcess, path: string, tim
   const deadline = Date.now() + timeoutMs;
   let last = 'not listening';
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${url}: the process exited with code ${child.exitCode} while starting`);
+    if (child.exitCode !== null)
+      throw new Error(`${url}: the process exited with code ${child.exitCode} while starting`);
     try {
       const response = await fetch(`${url}${path}`);
       await response.arrayBuffer();
@@ -133,12 +136,22 @@ export async function startAll(options: StartOptions): Promise<Processes> {
     const spawnServer = (name: string, script: string, env: NodeJS.ProcessEnv, cwd: string) => {
       const child = spawn(process.execPath, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(child);
+      // The first lines say why a server fails to start; a flood of 503s logged at error level
+      // (login-flood) would bury the tables, so past the cap they are only counted.
+      let shown = 0;
+      let hidden = 0;
       const prefix = (chunk: Buffer) =>
         chunk
           .toString()
           .trimEnd()
           .split('\n')
-          .forEach((line) => log(`[${name}] ${line}`));
+          .forEach((line) => {
+            if (shown++ < LOG_LINES_SHOWN) log(`[${name}] ${line.slice(0, 600)}`);
+            else if (hidden++ === 0) log(`[${name}] (further log lines counted, not shown)`);
+          });
+      child.once('exit', () => {
+        if (hidden > 0) log(`[${name}] ${hidden} log lines not shown`);
+      });
       child.stdout?.on('data', prefix);
       child.stderr?.on('data', prefix);
       return child;
@@ -165,7 +178,8 @@ export async function startAll(options: StartOptions): Promise<Processes> {
     const baselines = new Map<string, Contender>();
     for (const script of options.baselines) {
       const path = join(options.baselineDir, `${script}.js`);
-      if (!existsSync(path)) throw new Error(`${path} is missing: is bench/baseline/${script}.ts in tsconfig.bench.json?`);
+      if (!existsSync(path))
+        throw new Error(`${path} is missing: is bench/baseline/${script}.ts in tsconfig.bench.json?`);
       const port = await freePort('127.0.0.1');
       const env = Object.assign(baseEnv(), {
         DATABASE_URL: databaseUrl,

@@ -88,7 +88,9 @@ export async function runBench(scenarios: Scenario<unknown>[], options: BenchOpt
   const commit = `${git(options.root, ['rev-parse', '--short', 'HEAD'])}${dirty ? ' (with uncommitted changes)' : ''}`;
   const built = options.before ? buildRef(options.root, options.before, log) : undefined;
   const baselineNames = [
-    ...new Set(scenarios.map((s) => (s.baseline === undefined ? DEFAULT_BASELINE : s.baseline)).filter((b) => b !== null)),
+    ...new Set(
+      scenarios.map((s) => (s.baseline === undefined ? DEFAULT_BASELINE : s.baseline)).filter((b) => b !== null),
+    ),
   ];
   const processes = await startAll({
     root: options.root,
@@ -158,9 +160,12 @@ export async function runBench(scenarios: Scenario<unknown>[], options: BenchOpt
         targets,
       };
       outcomes.push(outcome);
-      log(`\n${scenario.name}${scenario.description ? `: ${scenario.description}` : ''} (median of ${options.rounds} rounds)`);
+      log(
+        `\n${scenario.name}${scenario.description ? `: ${scenario.description}` : ''} (median of ${options.rounds} rounds)`,
+      );
       log(consoleTable(scenarioTable(outcome.contenders, runs)));
-      for (const t of targets) log(`   ${t.met ? 'MET    ' : 'NOT MET'} ${t.name}: ${formatNumber(t.value)} (${t.required})`);
+      for (const t of targets)
+        log(`   ${t.met ? 'MET    ' : 'NOT MET'} ${t.name}: ${formatNumber(t.value)} (${t.required})`);
     }
   } finally {
     process.off('SIGINT', interrupted);
@@ -204,13 +209,20 @@ export function chartOf(report: BenchReport): string {
   const panels: ChartPanel[] = report.scenarios.map((scenario) => ({
     title: scenario.name,
     series: scenario.contenders.flatMap((contender) =>
-      Object.entries(medianCurves(scenario.runs[contender] ?? [])).map(([label, curve]) => ({ contender, label, curve })),
+      Object.entries(medianCurves(scenario.runs[contender] ?? [])).map(([label, curve]) => ({
+        contender,
+        label,
+        curve,
+      })),
     ),
   }));
   const m = report.machine;
   return latencyChart(
     panels.filter((p) => p.series.length > 0),
-    `${report.command} · ${report.startedAt.slice(0, 16)}Z · ${m.cores} cores (${m.cpu}), node ${m.node} · commit ${report.commit} · median of ${report.options.rounds} rounds per percentile${report.label ? ` · ${report.label}` : ''}`,
+    [
+      `${report.command} · ${report.startedAt.slice(0, 16)}Z · commit ${report.commit}${report.label ? ` · ${report.label}` : ''}`,
+      `${m.cores} cores (${m.cpu}), node ${m.node} · each curve: per percentile, the median of ${report.options.rounds} rounds of ${report.options.seconds} s`,
+    ],
   );
 }
 

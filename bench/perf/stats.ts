@@ -120,7 +120,10 @@ export function scenarioTable(contenders: string[], runs: Record<string, RunResu
   if (before) header.push(`app / ${before}`);
   const rows = figures.map((figure) => {
     const medians = contenders.map((c) => medianFigure(runs[c], figure.name));
-    const row = [`${figure.name} (${figure.unit})`, ...medians.map(formatNumber)];
+    const row = [
+      figure.name === figure.unit ? figure.name : `${figure.name} (${figure.unit})`,
+      ...medians.map(formatNumber),
+    ];
     const app = medianFigure(runs.app, figure.name);
     if (hasBaseline) row.push(formatRatio(ratio(app, medianFigure(runs.baseline, figure.name))));
     if (before) row.push(formatRatio(ratio(app, medianFigure(runs[before], figure.name))));

@@ -47,11 +47,11 @@ export function ninesPosition(percentile: number): number {
   return Math.min(MAX_NINES, -Math.log10(1 - p)) / MAX_NINES;
 }
 
-/** A round upper bound for the y axis (1, 2, 2.5 or 5 × 10^n) at or above `max`. */
+/** A round upper bound for the y axis (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^n) at or above `max`. */
 export function niceMax(max: number): number {
   if (!(max > 0)) return 1;
   const exponent = 10 ** Math.floor(Math.log10(max));
-  for (const step of [1, 2, 2.5, 5, 10]) if (step * exponent >= max) return step * exponent;
+  for (const step of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (step * exponent >= max) return step * exponent;
   return 10 * exponent;
 }
 
@@ -66,15 +66,23 @@ function panel(chart: ChartPanel, originX: number, originY: number): string {
   const plotHeight = PANEL_HEIGHT - MARGIN.top - MARGIN.bottom;
   const x0 = originX + MARGIN.left;
   const y0 = originY + MARGIN.top;
-  const maxMs = niceMax(Math.max(0, ...chart.series.flatMap((s) => s.curve.map(([, ms]) => ms).filter(Number.isFinite))));
+  const maxMs = niceMax(
+    Math.max(0, ...chart.series.flatMap((s) => s.curve.map(([, ms]) => ms).filter(Number.isFinite))),
+  );
   const x = (p: number) => x0 + ninesPosition(p) * plotWidth;
   const y = (ms: number) => y0 + plotHeight - (Math.min(ms, maxMs) / maxMs) * plotHeight;
   const parts: string[] = [];
-  parts.push(`<text x="${fmt(originX + PANEL_WIDTH / 2)}" y="${fmt(originY + 20)}" class="title">${escapeXml(chart.title)}</text>`);
-  parts.push(`<rect x="${fmt(x0)}" y="${fmt(y0)}" width="${fmt(plotWidth)}" height="${fmt(plotHeight)}" class="plot"/>`);
+  parts.push(
+    `<text x="${fmt(originX + PANEL_WIDTH / 2)}" y="${fmt(originY + 20)}" class="title">${escapeXml(chart.title)}</text>`,
+  );
+  parts.push(
+    `<rect x="${fmt(x0)}" y="${fmt(y0)}" width="${fmt(plotWidth)}" height="${fmt(plotHeight)}" class="plot"/>`,
+  );
   for (let i = 0; i <= 4; i++) {
     const ms = (maxMs * i) / 4;
-    parts.push(`<line x1="${fmt(x0)}" x2="${fmt(x0 + plotWidth)}" y1="${fmt(y(ms))}" y2="${fmt(y(ms))}" class="grid"/>`);
+    parts.push(
+      `<line x1="${fmt(x0)}" x2="${fmt(x0 + plotWidth)}" y1="${fmt(y(ms))}" y2="${fmt(y(ms))}" class="grid"/>`,
+    );
     parts.push(`<text x="${fmt(x0 - 6)}" y="${fmt(y(ms) + 4)}" class="ytick">${fmt(ms)}</text>`);
   }
   for (const [p, label] of X_TICKS) {
@@ -105,11 +113,11 @@ function panel(chart: ChartPanel, originX: number, originY: number): string {
   return parts.join('\n');
 }
 
-/** The whole chart: panels in a grid of two columns, a caption line under them. */
-export function latencyChart(panels: ChartPanel[], caption: string): string {
+/** The whole chart: panels in a grid of two columns, the caption's lines under them. */
+export function latencyChart(panels: ChartPanel[], caption: string[]): string {
   const rows = Math.max(1, Math.ceil(panels.length / COLUMNS));
   const width = PANEL_WIDTH * Math.min(COLUMNS, Math.max(1, panels.length));
-  const height = PANEL_HEIGHT * rows + 24;
+  const height = PANEL_HEIGHT * rows + 14 * caption.length + 10;
   const body = panels.map((p, i) => panel(p, (i % COLUMNS) * PANEL_WIDTH, Math.floor(i / COLUMNS) * PANEL_HEIGHT));
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
@@ -125,7 +133,9 @@ export function latencyChart(panels: ChartPanel[], caption: string): string {
     '</style>',
     `<rect width="${width}" height="${height}" fill="#fafafa"/>`,
     ...body,
-    `<text x="8" y="${height - 8}" class="caption">${escapeXml(caption)}</text>`,
+    ...caption.map(
+      (line, i) => `<text x="8" y="${PANEL_HEIGHT * rows + 14 * (i + 1)}" class="caption">${escapeXml(line)}</text>`,
+    ),
     '</svg>',
     '',
   ].join('\n');

@@ -8,7 +8,8 @@
  * production cost, a bounded queue answering 503 + Retry-After when full) keeps off the event
  * loop that serves everyone else, which only the app can answer; a raw server has no sign-in
  * to flood. The quiet phase is the reference, and rest-read's baseline p99 in the same bench
- * run the absolute one. The bench's app keeps the production argon2 costs and queue for this
+ * run the absolute one. After each flood the run waits until the hasher has room again (the
+ * queued sign-ins would otherwise spill into the next quiet phase). The bench's app keeps the production argon2 costs and queue for this
  * reason; the per-account failure limit is lifted (LOGIN_MAX_FAILURES), or the flood would be
  * refused with 429 before any hash after 10 attempts and measure nothing.
  */
@@ -25,6 +26,26 @@ const ACCOUNTS = 10;
 interface FloodSeed {
   home: Household;
   emails: string[];
+}
+
+/**
+ * The flood's sign-ins still queued when autocannon stops are hashed afterwards: the next quiet
+ * phase (or the next scenario) would measure their tail. Waits until a wrong password is
+ * answered 401 (the hasher had room again), then one second more.
+ */
+async function settle(url: string, email: string): Promise<void> {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  for (let attempt = 0; attempt < 60; attempt++) {
+    const response = await fetch(`${url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'wrong-password-42' }),
+    });
+    await response.arrayBuffer();
+    if (response.status === 401) break;
+    await sleep(500);
+  }
+  await sleep(1000);
 }
 
 export const loginFlood: Scenario<FloodSeed> = {
@@ -59,13 +80,17 @@ export const loginFlood: Scenario<FloodSeed> = {
             path: '/auth/login',
             setupRequest: (request) => {
               request.headers = { 'content-type': 'application/json' };
-              request.body = JSON.stringify({ email: seed.emails[turn++ % seed.emails.length], password: 'wrong-password-42' });
+              request.body = JSON.stringify({
+                email: seed.emails[turn++ % seed.emails.length],
+                password: 'wrong-password-42',
+              });
               return request;
             },
           },
         ],
       }),
     ]);
+    await settle(contender.httpUrl, seed.emails[0]);
     if (options && !options.warmUp) {
       warnUnlessClean(quiet, `login-flood ${contender.name} quiet GET`, options.log);
       warnUnlessClean(flooded, `login-flood ${contender.name} flooded GET`, options.log);
