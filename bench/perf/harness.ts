@@ -265,6 +265,18 @@ export function docsSection(report: BenchReport): string {
     if (scenario.targets.length > 0) lines.push('');
   }
   lines.push(
+    'How the figures come about: the baseline (`bench/baseline/rest-server.ts`) does the same work per request as ' +
+      'the app (JWT check, live session and membership, the list with its members and items; for writes the row, ' +
+      'the seq bump, the event append and the NOTIFY in one transaction) in one SQL statement, and ' +
+      '`npm run bench:check-baseline` checks that it answers what the app answers. The app keeps its production ' +
+      'argon2 cost and hashing queue; the bench lifts only what its load would trip: the sign-up and sign-in ' +
+      'limits per address (every request comes from 127.0.0.1), the failed sign-ins per account ' +
+      '(LOGIN_MAX_FAILURES, or login-flood would be refused with 429 before hashing) and the items per list ' +
+      '(MAX_ITEMS_PER_LIST, rest-write adds one item per two requests). login-flood runs against the app only: ' +
+      'whether hashing keeps off the loop that serves reads is a question about the app; its quiet phase, in ' +
+      "the same run, is the reference (and rest-read's baseline p99 the absolute one). Ratios matter, not " +
+      'absolute figures: the load generator, the servers and PostgreSQL share the machine.',
+    '',
     '![Latency distributions, app vs baseline per scenario](bench/latency.svg)',
     '',
     '`npm run bench -- --help` lists the flags (`--only`, `--seconds`, `--rounds`, `--before <git-ref>`…).',
