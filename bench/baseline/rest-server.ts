@@ -25,7 +25,7 @@
  * Errors: 401 (token or session), 404 (not a member, no such item), 400 (unreadable body),
  * 422 (item quota) with the app's error body shape; nothing else is validated.
  *
- * Environment: DATABASE_URL, JWT_SECRET, PORT (the harness passes them); BASELINE_POOL_SIZE
+ * Environment: DATABASE_URL, JWT_SECRET, PORT, HOST (the harness passes them; HOST defaults to 127.0.0.1); BASELINE_POOL_SIZE
  * (default 20, the app's DB_POOL_SIZE under the bench), MAX_ITEMS_PER_LIST (default 1000000,
  * as the bench's app).
  */
@@ -163,7 +163,10 @@ const WHY_NOT = {
 };
 
 function send(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
@@ -191,7 +194,11 @@ function readBody(req: IncomingMessage): Promise<Record<string, unknown> | null>
       if (size > MAX_BODY) return resolve(null);
       try {
         const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        resolve(value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null);
+        resolve(
+          value !== null && typeof value === 'object' && !Array.isArray(value)
+            ? (value as Record<string, unknown>)
+            : null,
+        );
       } catch {
         resolve(null);
       }
@@ -294,7 +301,7 @@ async function whyNot(res: ServerResponse, who: Caller, listId: string, itemId: 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = req.url ?? '/';
   const path = url.includes('?') ? url.slice(0, url.indexOf('?')) : url;
-  if (path === '/health') return send(res, 200, '{"status":"ok"}');
+  if (path === '/health' || path === '/ready') return send(res, 200, '{"status":"ok"}');
   const who = caller(req);
   if (!who) return fail(res, 401, 'Authentication required: send a valid bearer token.');
   let match: RegExpExecArray | null;
@@ -314,7 +321,7 @@ const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
   });
 });
 
-server.listen(port, '127.0.0.1');
+server.listen(port, process.env.HOST || '127.0.0.1');
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     server.close();

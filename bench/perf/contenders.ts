@@ -54,13 +54,15 @@ async function waitAnswering(url: string, child: ChildProcess, path: string, tim
   const deadline = Date.now() + timeoutMs;
   let last = 'not listening';
   while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`${url}: the process exited with code ${child.exitCode} while starting`);
+    // A signal (e.g. SIGSEGV from a native module built for another Node) leaves exitCode null.
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${url}: the process exited (${child.exitCode ?? child.signalCode}) while starting`);
+    }
     try {
       const response = await fetch(`${url}${path}`);
       await response.arrayBuffer();
-      // The app: /ready says 200 when it serves; a baseline: any answer means it listens.
-      if (path !== '/ready' || response.ok) return;
+      // 200 when it serves (the app once its database is ready; a baseline likewise).
+      if (response.ok) return;
       last = `${response.status}`;
     } catch {
       // not listening yet
@@ -100,6 +102,8 @@ export interface StartOptions {
   baselineDir: string;
   /** Baseline scripts to start, by name (bench/baseline/<name>.ts). */
   baselines: string[];
+  /** Merged into the app's environment after PERF_SERVER_ENV (the scenarios' serverEnv). */
+  serverEnv?: Record<string, string>;
   /** --before: the ref and the checkout it was built in. */
   before?: { ref: string; dir: string };
   log: Log;
@@ -160,7 +164,7 @@ export async function startAll(options: StartOptions): Promise<Processes> {
       const main = join(root, 'dist', 'src', 'main.js');
       if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build first`);
       const port = await freePort('127.0.0.1');
-      const env = Object.assign(baseEnv(), PERF_SERVER_ENV, {
+      const env = Object.assign(baseEnv(), PERF_SERVER_ENV, options.serverEnv ?? {}, {
         PORT: String(port),
         DATA_DIR: join(dir, `data-${name.replace(/[^a-z0-9]/gi, '_')}`),
         DATABASE_URL: databaseUrl,
@@ -184,12 +188,13 @@ export async function startAll(options: StartOptions): Promise<Processes> {
       const env = Object.assign(baseEnv(), {
         DATABASE_URL: databaseUrl,
         JWT_SECRET: jwtSecret,
+        HOST: '127.0.0.1',
         PORT: String(port),
         MAX_ITEMS_PER_LIST: PERF_SERVER_ENV.MAX_ITEMS_PER_LIST,
       });
       const child = spawnServer(`baseline ${script}`, path, env, dir);
       const httpUrl = `http://127.0.0.1:${port}`;
-      await waitAnswering(httpUrl, child, '/', 30_000);
+      await waitAnswering(httpUrl, child, '/ready', 60_000);
       log(`baseline ${script} ready at ${httpUrl} (pid ${child.pid})`);
       baselines.set(script, { name: 'baseline', httpUrl, wsUrl: `ws://127.0.0.1:${port}`, pid: child.pid! });
     }

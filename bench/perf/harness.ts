@@ -15,6 +15,13 @@ import { consoleTable, formatNumber, markdownTable, medianCurves, scenarioTable 
 import { ChartPanel, latencyChart } from './svg';
 
 export const DEFAULT_BASELINE = 'rest-server';
+
+/** A scenario's baseline as a script name under bench/baseline/ ('bench/baseline/ws-server.ts' → 'ws-server'); null: none. */
+export function baselineOf(scenario: Scenario<unknown>): string | null {
+  if (scenario.baseline === null) return null;
+  const given = scenario.baseline ?? DEFAULT_BASELINE;
+  return given.replace(/^(\.\/)?bench\/baseline\//, '').replace(/\.(ts|js)$/, '');
+}
 export const DOCS_HEADING = '## Performance envelope (npm run bench)';
 
 export interface BenchOptions {
@@ -87,15 +94,14 @@ export async function runBench(scenarios: Scenario<unknown>[], options: BenchOpt
   const dirty = git(options.root, ['status', '--porcelain', '--untracked-files=no']) !== '';
   const commit = `${git(options.root, ['rev-parse', '--short', 'HEAD'])}${dirty ? ' (with uncommitted changes)' : ''}`;
   const built = options.before ? buildRef(options.root, options.before, log) : undefined;
-  const baselineNames = [
-    ...new Set(
-      scenarios.map((s) => (s.baseline === undefined ? DEFAULT_BASELINE : s.baseline)).filter((b) => b !== null),
-    ),
-  ];
+  const baselineNames = [...new Set(scenarios.map(baselineOf).filter((b) => b !== null))];
+  // The scenarios share one app process: their variables (limits lifted) are merged.
+  const serverEnv = Object.assign({}, ...scenarios.map((s) => s.serverEnv ?? {})) as Record<string, string>;
   const processes = await startAll({
     root: options.root,
     baselineDir: options.baselineDir,
     baselines: baselineNames,
+    serverEnv,
     before: built && options.before ? { ref: options.before, dir: built.dir } : undefined,
     log,
   });
@@ -113,7 +119,7 @@ export async function runBench(scenarios: Scenario<unknown>[], options: BenchOpt
   try {
     const app = processes.contenders[0];
     for (const scenario of scenarios) {
-      const baselineName = scenario.baseline === undefined ? DEFAULT_BASELINE : scenario.baseline;
+      const baselineName = baselineOf(scenario);
       const contenders: Contender[] = [app];
       if (baselineName !== null) contenders.push(processes.baselines.get(baselineName)!);
       contenders.push(...processes.contenders.slice(1));

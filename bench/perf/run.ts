@@ -10,7 +10,11 @@ import { loginFlood } from './scenarios/login-flood';
 import { restRead } from './scenarios/rest-read';
 import { restWrite } from './scenarios/rest-write';
 
-/** Every scenario, in the order they run; adding one is one line here (and its import). */
+/**
+ * Every scenario, in the order they run; adding one is one line here (and its import). The
+ * socket scenarios (fan-out, replay, idle-memory: their own baseline, bench/baseline/ws-server.ts)
+ * are added the same way; tsconfig.bench.json compiles everything under bench/perf and bench/baseline.
+ */
 const SCENARIOS: Scenario<never>[] = [restRead, restWrite, loginFlood] as Scenario<never>[];
 
 const HELP = `npm run bench -- [flags]

@@ -73,12 +73,20 @@ export interface Scenario<Seed = unknown> {
   /** One line for the tables of docs/BENCHMARKS.md (what is driven, how hard). */
   description?: string;
   /**
-   * The raw baseline this scenario is measured beside: the script bench/baseline/<baseline>.ts
-   * (compiled by tsconfig.bench.json), which the harness starts once per bench run, on the same
-   * database, with the environment DATABASE_URL, JWT_SECRET (the app's) and PORT, and counts as
-   * ready once it answers any HTTP request on that port. Scenarios naming the same script share
-   * one process. Left out: 'rest-server'. null: no baseline, the scenario runs against the app
-   * (and app@<ref>) only.
+   * Optional (sockets helper): variables the harness merges into the app's environment (after
+   * BENCH_SERVER_ENV) for this scenario's server, e.g. socket limits lifted for 10,000 sockets.
+   * Scenarios that share one app process: the harness merges all of them (they only lift limits).
+   */
+  serverEnv?: Record<string, string>;
+  /**
+   * Optional: the baseline process this scenario measures against, as the path of its source
+   * under the repository root (e.g. 'bench/baseline/ws-server.ts'; the harness runs the compiled
+   * file, which tsconfig.bench.json compiles with everything under bench/baseline/) or just its
+   * name ('ws-server'). The harness starts each baseline named by the selected scenarios once per
+   * bench run, on the same database, with the environment DATABASE_URL, JWT_SECRET (the app's),
+   * HOST (127.0.0.1) and PORT; it is ready when `GET /ready` answers 200. Absent: the harness's
+   * REST baseline (bench/baseline/rest-server.ts). null: no baseline, the scenario runs against
+   * the app (and app@<ref>) only.
    */
   baseline?: string | null;
   /** Seeds the shared database through the app's API (users, lists, items, sockets' tokens). */
