@@ -236,7 +236,8 @@ export function chartOf(report: BenchReport): string {
   return latencyChart(
     panels.filter((p) => p.series.length > 0),
     [
-      `${report.command} · ${report.startedAt.slice(0, 16)}Z · commit ${report.commit}${report.label ? ` · ${report.label}` : ''}`,
+      // The label, if any, is in the command.
+      `${report.command} · ${report.startedAt.slice(0, 16)}Z · commit ${report.commit}`,
       `${m.cores} cores (${m.cpu}), node ${m.node} · each curve: per percentile, the median of ${report.options.rounds} rounds of ${report.options.seconds} s`,
     ],
   );

@@ -21,7 +21,7 @@ export interface ChartPanel {
 
 const PANEL_WIDTH = 460;
 const PANEL_HEIGHT = 280;
-const MARGIN = { left: 58, right: 16, top: 34, bottom: 62 };
+const MARGIN = { left: 58, right: 26, top: 34, bottom: 62 };
 const COLUMNS = 2;
 const MAX_NINES = 4; // p99.99
 const X_TICKS: [number, string][] = [
