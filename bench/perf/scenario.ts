@@ -29,16 +29,36 @@ export interface SeedContext {
 /** One figure of a run, e.g. { name: 'p99', unit: 'ms', value: 118.2 }. */
 export interface Figure {
   name: string;
-  unit: 'req/s' | 'ms' | 'MiB' | 'KiB' | 'count' | 'frames';
+  unit: 'req/s' | 'ms' | 'MiB' | 'KiB' | 'count' | 'frames' | '×';
   value: number;
   /** Whether a lower value is better (latency, memory) or a higher one (throughput). */
   lowerIsBetter: boolean;
 }
 
+/** A latency distribution for the SVG chart: [percentile (0–100), latency in ms] pairs, percentile ascending. */
+export type LatencyCurve = [percentile: number, ms: number][];
+
 export interface RunResult {
   figures: Figure[];
   /** Latency samples in ms (or an HDR histogram's percentiles) for the SVG chart, if any. */
   latencies?: number[];
+  /**
+   * Latency distributions already summarised (e.g. autocannon's HDR percentiles), by label: a
+   * scenario with one load uses one curve (label ''), one with phases one per phase (e.g.
+   * 'quiet', 'flood'). Preferred over `latencies` for the chart when both are given.
+   */
+  curves?: Record<string, LatencyCurve>;
+}
+
+/** How long and how hard one run drives its contender (the harness's flags). */
+export interface RunOptions {
+  /** Seconds of load per run (each phase of a phased scenario). */
+  seconds: number;
+  /** Concurrent connections of the load generator (the issue's 50 by default). */
+  connections: number;
+  /** True for the warm-up run, whose figures are thrown away. */
+  warmUp: boolean;
+  log(line: string): void;
 }
 
 export interface Target {
@@ -50,9 +70,31 @@ export interface Target {
 
 export interface Scenario<Seed = unknown> {
   name: string;
+  /** One line for the tables of docs/BENCHMARKS.md (what is driven, how hard). */
+  description?: string;
+  /**
+   * Optional (sockets helper): variables the harness merges into the app's environment (after
+   * BENCH_SERVER_ENV) for this scenario's server, e.g. socket limits lifted for 10,000 sockets.
+   * Scenarios that share one app process: the harness merges all of them (they only lift limits).
+   */
+  serverEnv?: Record<string, string>;
+  /**
+   * Optional: the baseline process this scenario measures against, as the path of its source
+   * under the repository root (e.g. 'bench/baseline/ws-server.ts'; the harness runs the compiled
+   * file, which tsconfig.bench.json compiles with everything under bench/baseline/) or just its
+   * name ('ws-server'). The harness starts each baseline named by the selected scenarios once per
+   * bench run, on the same database, with the environment DATABASE_URL, JWT_SECRET (the app's),
+   * HOST (127.0.0.1) and PORT; it is ready when `GET /ready` answers 200. Absent: the harness's
+   * REST baseline (bench/baseline/rest-server.ts). null: no baseline, the scenario runs against
+   * the app (and app@<ref>) only.
+   */
+  baseline?: string | null;
   /** Seeds the shared database through the app's API (users, lists, items, sockets' tokens). */
   seed(context: SeedContext): Promise<Seed>;
-  /** One measured run against one contender. */
-  run(contender: Contender, seed: Seed): Promise<RunResult>;
+  /**
+   * One measured run against one contender. `options` (the harness always passes them) say how
+   * long and with how many connections; a scenario may ignore them.
+   */
+  run(contender: Contender, seed: Seed, options?: RunOptions): Promise<RunResult>;
   targets: Target[];
 }
