@@ -50,6 +50,19 @@ export interface Target {
 
 export interface Scenario<Seed = unknown> {
   name: string;
+  /**
+   * Optional (sockets helper): variables the harness merges into the app's environment (after
+   * BENCH_SERVER_ENV) for this scenario's server, e.g. socket limits lifted for 10,000 sockets.
+   * Scenarios that share one app process: the harness merges all of them (they only lift limits).
+   */
+  serverEnv?: Record<string, string>;
+  /**
+   * Optional (sockets helper): the baseline process this scenario measures against, as the path
+   * of its source under the repository root (e.g. 'bench/baseline/ws-server.ts'; the harness runs
+   * the compiled file). The process reads DATABASE_URL, JWT_SECRET, HOST and PORT, and is ready
+   * when `GET /ready` answers 200. Absent: the harness's REST baseline.
+   */
+  baseline?: string;
   /** Seeds the shared database through the app's API (users, lists, items, sockets' tokens). */
   seed(context: SeedContext): Promise<Seed>;
   /** One measured run against one contender. */
