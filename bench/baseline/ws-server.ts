@@ -214,7 +214,8 @@ async function main(): Promise<void> {
           current.connections.delete(connection);
           if (current.connections.size === 0) rooms.delete(listId);
         });
-        if (cursor < head_) room.wake();
+        // Always: an event committed after the SELECT above may have been notified before this join.
+        room.wake();
       });
     })().catch((error: Error) => {
       err(`upgrade: ${error.message}`);

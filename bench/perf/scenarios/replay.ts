@@ -53,8 +53,11 @@ function options() {
   return { events: sizeFromEnv('WS_REPLAY_EVENTS', 1000), reps: sizeFromEnv('WS_REPLAY_REPS', 20) };
 }
 
-/** One replay: resolves with the ms from connect to the frame at `head`; throws when a frame is missing or out of order. */
-async function replayOnce(contender: Contender, seed: ReplaySeed): Promise<number> {
+/**
+ * One replay: the ms from connect to the frame at `head`, and to the socket's open (the
+ * handshake's share); throws when a frame is missing or out of order.
+ */
+async function replayOnce(contender: Contender, seed: ReplaySeed): Promise<{ total: number; open: number }> {
   let expected = seed.since + 1;
   let done!: (ms: number) => void;
   let fail!: (error: Error) => void;
@@ -79,13 +82,14 @@ async function replayOnce(contender: Contender, seed: ReplaySeed): Promise<numbe
       expected++;
     },
   );
+  const open = performance.now() - started;
   if (isRefusal(socket)) throw new Error(`replay socket refused: ${describeRefusals([socket])}`);
   const timeout = setTimeout(
     () => fail(new Error(`${contender.name}: replay not done in 30 s (at seq ${expected - 1})`)),
     30_000,
   );
   try {
-    return await finished;
+    return { total: await finished, open };
   } finally {
     clearTimeout(timeout);
     await closeAll([socket]);
@@ -95,7 +99,13 @@ async function replayOnce(contender: Contender, seed: ReplaySeed): Promise<numbe
 export async function runReplay(contender: Contender, seed: ReplaySeed): Promise<RunResult> {
   const { reps } = options();
   const latencies: number[] = [];
-  for (let i = 0; i < reps; i++) latencies.push(await replayOnce(contender, seed));
+  const opens: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const { total, open } = await replayOnce(contender, seed);
+    latencies.push(total);
+    opens.push(open);
+  }
+  opens.sort((a, b) => a - b);
   // The bare SELECT of the same rows, for scale (a connection of its own, warmed by one read).
   const client = new Client({ connectionString: seed.databaseUrl });
   await client.connect();
@@ -122,6 +132,7 @@ export async function runReplay(contender: Contender, seed: ReplaySeed): Promise
       { name: 'p99', unit: 'ms', value: round(quantile(sorted, 0.99)), lowerIsBetter: true },
       { name: 'min', unit: 'ms', value: round(sorted[0]), lowerIsBetter: true },
       { name: 'events', unit: 'frames', value: seed.head - seed.since, lowerIsBetter: false },
+      { name: 'handshake (to open) p50', unit: 'ms', value: round(quantile(opens, 0.5)), lowerIsBetter: true },
       { name: 'SELECT only p50', unit: 'ms', value: round(quantile(selects, 0.5)), lowerIsBetter: true },
     ],
     latencies,
