@@ -68,6 +68,10 @@ export class Api {
 export interface RunningServer {
   url: string;
   stop(): Promise<void>;
+  /** The server's database, JWT secret and process id (for a baseline beside it, and its RSS). */
+  databaseUrl?: string;
+  jwtSecret?: string;
+  pid?: number;
 }
 
 /**
@@ -98,7 +102,10 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
   const deadline = Date.now() + timeoutMs;
   let last = 'not listening';
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode} while starting`);
+    // A signal (e.g. SIGSEGV from a native module loaded by the wrong Node) leaves exitCode null.
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`the server exited (${child.exitCode ?? child.signalCode}) while starting`);
+    }
     try {
       const response = await fetch(`${url}/ready`);
       if (response.ok) return;
@@ -116,7 +123,12 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
  * an ephemeral embedded PostgreSQL (fsync off: the bench measures learning, not durability) in
  * a temp dir. stop(): SIGTERM (graceful shutdown), then the cluster and the dir are removed.
  */
-export async function startServer(root: string, log: (line: string) => void): Promise<RunningServer> {
+export async function startServer(
+  root: string,
+  log: (line: string) => void,
+  /** Merged over BENCH_SERVER_ENV (e.g. a scenario's `serverEnv`). */
+  extraEnv: Record<string, string> = {},
+): Promise<RunningServer> {
   const main = join(root, 'dist', 'src', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build first`);
   const dir = await mkdtemp(join(tmpdir(), 'cartsync-bench-'));
@@ -140,11 +152,12 @@ export async function startServer(root: string, log: (line: string) => void): Pr
     const port = await freePort('127.0.0.1');
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const name of DROPPED) delete env[name];
-    Object.assign(env, BENCH_SERVER_ENV, {
+    const jwtSecret = randomBytes(32).toString('hex');
+    Object.assign(env, BENCH_SERVER_ENV, extraEnv, {
       PORT: String(port),
       DATA_DIR: join(dir, 'data'),
       DATABASE_URL: databaseUrl,
-      JWT_SECRET: randomBytes(32).toString('hex'),
+      JWT_SECRET: jwtSecret,
     });
     // cwd: the temp dir, so that no .env of the checkout is loaded.
     child = spawn(process.execPath, [main], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -152,7 +165,7 @@ export async function startServer(root: string, log: (line: string) => void): Pr
     child.stderr?.on('data', (chunk: Buffer) => log(chunk.toString().trimEnd()));
     const url = `http://127.0.0.1:${port}`;
     await waitReady(url, child, 60_000);
-    return { url, stop: cleanup };
+    return { url, stop: cleanup, databaseUrl, jwtSecret, pid: child.pid };
   } catch (error) {
     await cleanup();
     throw error;

@@ -47,6 +47,15 @@ export class EventLogRepository {
     await this.txHost.tx.query(`SELECT pg_notify($1, $2)`, [channel, JSON.stringify(message)]);
   }
 
+  /** Several small messages on one channel in one statement (each under 8 kB). */
+  async notifyAll(channel: string, messages: object[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.txHost.tx.query(`SELECT pg_notify($1, m) FROM unnest($2::text[]) AS m`, [
+      channel,
+      messages.map((message) => JSON.stringify(message)),
+    ]);
+  }
+
   /** Events after `afterSeq`, oldest first. */
   async after(listId: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
     const rows: { type: string; payload: unknown; seq: string; actorSession: string | null }[] =

@@ -68,6 +68,9 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly logger = new Logger(RealtimeHub.name);
   private readonly rooms = new Map<string, Room>();
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Connections that left, by id, with their list: their rows and presence are written in batches. */
+  private readonly leaving = new Map<string, string>();
+  private leavesFlushing: Promise<void> | null = null;
 
   constructor(
     private readonly log: EventLogRepository,
@@ -156,8 +159,36 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
       this.rooms.delete(connection.listId);
       if (room.stallTimer) clearTimeout(room.stallTimer);
     }
-    await this.repository.unregisterConnection(connection.id);
-    await this.broadcast({ l: connection.listId, t: 'presence' });
+    this.leaving.set(connection.id, connection.listId);
+    await this.flushLeaves();
+  }
+
+  /**
+   * Writes the leaves queued meanwhile, one batch at a time: one DELETE for their rows and one
+   * presence message per list. Thousands of sockets closing together (a proxy restart, a
+   * network cut) cost a few statements instead of two each. Two each held the pool: closing
+   * 10,000 idle sockets at once (npm run bench, idle memory), 9,740 leaves failed with the pool's
+   * "timeout exceeded when trying to connect", their rows left to go stale, and everything else
+   * needing a pool connection queued behind them.
+   */
+  private flushLeaves(): Promise<void> {
+    this.leavesFlushing ??= (async () => {
+      try {
+        while (this.leaving.size > 0) {
+          const batch = new Map(this.leaving);
+          this.leaving.clear();
+          await this.repository.unregisterConnections([...batch.keys()]);
+          const lists = [...new Set(batch.values())];
+          await this.log.notifyAll(
+            EPHEMERAL_CHANNEL,
+            lists.map((l): EphemeralMessage => ({ l, t: 'presence' })),
+          );
+        }
+      } finally {
+        this.leavesFlushing = null;
+      }
+    })();
+    return this.leavesFlushing;
   }
 
   /** Relays `item:checking` to the list's other connections on every instance. */

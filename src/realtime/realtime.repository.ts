@@ -86,6 +86,12 @@ export class RealtimeRepository {
     await this.txHost.tx.query(`DELETE FROM ws_connections WHERE id = $1`, [id]);
   }
 
+  /** Many connections that closed together, in one statement. */
+  async unregisterConnections(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.txHost.tx.query(`DELETE FROM ws_connections WHERE id = ANY($1::uuid[])`, [ids]);
+  }
+
   /**
    * Marks the connections this instance holds as seen. Rows of instances that stopped
    * heartbeating go stale, and so does a row this instance no longer holds (an admitted
