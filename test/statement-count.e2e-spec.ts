@@ -69,6 +69,12 @@ const WRITES = ['POST /lists/{listId}/items', 'PATCH /lists/{listId}/items/{item
 const PINNED: Record<string, number> = {
   'GET /lists/{id}': 1,
   'GET /lists/{id}?storeId': 4,
+  // BEGIN, membership, insert (RETURNING the row), list lock + item count (the quota: two
+  // statements, so the count sees what committed while it waited for the lock), the event
+  // (seq bump, log row and NOTIFY in one statement: EventLogRepository.append), COMMIT.
+  'POST /lists/{listId}/items': 7,
+  // BEGIN, membership, item lock, update (RETURNING updated_at), the event, COMMIT.
+  'PATCH /lists/{listId}/items/{itemId}': 6,
 };
 
 describe('SQL statements per request (issue 12)', () => {
