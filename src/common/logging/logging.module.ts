@@ -34,7 +34,8 @@ export function assignRequestId(req: IncomingMessage, res: ServerResponse, next:
  * `process.stdout.write` (a test capturing output) gets the lines, as pino itself decides.
  */
 export function logDestination(): DestinationStream {
-  if (process.stdout.write !== Object.getPrototypeOf(process.stdout).write) return process.stdout;
+  const prototype = Object.getPrototypeOf(process.stdout) as { write: unknown };
+  if (process.stdout.write !== prototype.write) return process.stdout;
   return pino.destination({ dest: process.stdout.fd ?? 1, sync: false });
 }
 
