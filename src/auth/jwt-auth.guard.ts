@@ -7,7 +7,7 @@ import { ExtractJwt } from 'passport-jwt';
 import { AuthUser } from '../common/decorators/current-user.decorator';
 import { IS_PUBLIC } from '../common/decorators/public.decorator';
 import { authConfig } from '../config/auth.config';
-import { AccessTokens } from '../sessions/access-tokens';
+import { AccessTokens, accessTokenKey } from '../sessions/access-tokens';
 import { bearerStrategy, SESSION_ENDED } from './jwt.strategy';
 
 /**
@@ -24,7 +24,7 @@ export class JwtAuthGuard implements CanActivate {
     private readonly tokens: AccessTokens,
     @Inject(authConfig.KEY) config: ConfigType<typeof authConfig>,
   ) {
-    this.passport.use('jwt', bearerStrategy(config.jwtSecret, tokens));
+    this.passport.use('jwt', bearerStrategy(accessTokenKey(config.jwtSecret), tokens));
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {

@@ -1,16 +1,18 @@
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AuthUser } from '../common/decorators/current-user.decorator';
+import type { KeyObject } from 'node:crypto';
 import { AccessClaims, AccessTokens } from '../sessions/access-tokens';
 
 /** What the strategy says when the token is fine but its session is not. */
 export const SESSION_ENDED = { sessionEnded: true };
 
 /** Bearer tokens for REST: passport-jwt checks the signature (HS256 only) and expiry, then the session must be live. */
-export function bearerStrategy(secret: string, tokens: AccessTokens): Strategy {
+export function bearerStrategy(key: KeyObject, tokens: AccessTokens): Strategy {
   return new Strategy(
     {
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: secret,
+      // jsonwebtoken takes the key object as it is (passport-jwt's types only name strings and buffers).
+      secretOrKey: key as unknown as string,
       algorithms: ['HS256'],
       ignoreExpiration: false,
     },

@@ -22,18 +22,21 @@ export class EventLogRepository {
   /** `actor`: who made the change, and from which session (the app's own connection gets no echo of it). */
   async append(listId: string, type: string, payload: unknown, actor: EventActor | null): Promise<number> {
     this.requireTransaction();
-    const [rows]: [{ seq: string }[], number] = await this.txHost.tx.query(
-      `UPDATE lists SET seq = seq + 1, updated_at = now() WHERE id = $1 RETURNING seq`,
-      [listId],
+    // One round trip: the counter's bump, the event's row and its notification (the write path
+    // made three of them before; the semantics are those of the three statements in a row).
+    const rows: { seq: string }[] = await this.txHost.tx.query(
+      `WITH bumped AS (
+         UPDATE lists SET seq = seq + 1, updated_at = now() WHERE id = $1 RETURNING id, seq
+       ), appended AS (
+         INSERT INTO list_events (list_id, seq, type, payload, actor_id, actor_session)
+         SELECT id, seq, $2, $3, $4, $5 FROM bumped
+         RETURNING list_id, seq
+       )
+       SELECT seq, pg_notify($6, json_build_object('l', list_id, 's', seq)::text) FROM appended`,
+      [listId, type, JSON.stringify(payload), actor?.id ?? null, actor?.sessionId ?? null, EVENTS_CHANNEL],
     );
     if (rows.length === 0) throw new Error(`list ${listId} vanished inside its own transaction`);
-    const seq = Number(rows[0].seq);
-    await this.txHost.tx.query(
-      `INSERT INTO list_events (list_id, seq, type, payload, actor_id, actor_session) VALUES ($1, $2, $3, $4, $5, $6)`,
-      [listId, seq, type, JSON.stringify(payload), actor?.id ?? null, actor?.sessionId ?? null],
-    );
-    await this.notify(EVENTS_CHANNEL, { l: listId, s: seq });
-    return seq;
+    return Number(rows[0].seq);
   }
 
   /** A deleted list has no log left: its sockets are closed through the ephemeral channel, on commit. */

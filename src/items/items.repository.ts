@@ -14,6 +14,11 @@ export interface NewItem {
 
 export type AddOutcome = { kind: 'added' | 'existing'; item: ItemEntity } | { kind: 'id-taken' };
 
+/** An item row with the entity's property names. */
+const ITEM_COLUMNS = `id, list_id AS "listId", name, quantity, unit, note, category, checked, checked_by AS "checkedBy",
+  checked_at AS "checkedAt", checked_received_at AS "checkedReceivedAt", added_by AS "addedBy", version,
+  created_at AS "createdAt", updated_at AS "updatedAt"`;
+
 /** The one writer of `items`; every method takes part in the caller's transaction. */
 @Injectable()
 export class ItemsRepository {
@@ -29,14 +34,16 @@ export class ItemsRepository {
    * taken id instead of failing, so the caller's transaction stays usable.
    */
   async add(listId: string, addedBy: string, item: NewItem, id: string = crypto.randomUUID()): Promise<AddOutcome> {
-    const inserted = await this.items
-      .createQueryBuilder()
-      .insert()
-      .values({ ...item, id, listId, addedBy, checked: false, version: 1 })
-      .orIgnore()
-      .execute();
+    // A new item comes back from the insert itself; only a taken id costs a second read.
+    const inserted: ItemEntity[] = await this.txHost.tx.query(
+      `INSERT INTO items (id, list_id, name, quantity, unit, note, category, checked, added_by, version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, false, $8, 1)
+       ON CONFLICT DO NOTHING
+       RETURNING ${ITEM_COLUMNS}`,
+      [id, listId, item.name, item.quantity, item.unit, item.note, item.category, addedBy],
+    );
+    if (inserted[0]) return { kind: 'added', item: Object.assign(new ItemEntity(), inserted[0]) };
     const saved = await this.items.findOneBy({ id });
-    if ((inserted.raw as unknown[]).length > 0 && saved) return { kind: 'added', item: saved };
     return saved?.listId === listId ? { kind: 'existing', item: saved } : { kind: 'id-taken' };
   }
 
@@ -45,8 +52,35 @@ export class ItemsRepository {
     return this.items.findOne({ where: { id: itemId, listId }, lock: { mode: 'pessimistic_write' } });
   }
 
-  save(item: ItemEntity): Promise<ItemEntity> {
-    return this.items.save(item);
+  /**
+   * Writes the item's fields (it was locked by lockInList in this transaction) in one statement
+   * (TypeORM's save read the row again first); `updatedAt` is the statement's time, as before.
+   */
+  async save(item: ItemEntity): Promise<ItemEntity> {
+    const [rows]: [{ updatedAt: Date }[], number] = await this.txHost.tx.query(
+      `UPDATE items
+          SET name = $3, quantity = $4, unit = $5, note = $6, category = $7, checked = $8, checked_by = $9,
+              checked_at = $10, checked_received_at = $11, version = $12, updated_at = CURRENT_TIMESTAMP
+        WHERE id = $1 AND list_id = $2
+        RETURNING updated_at AS "updatedAt"`,
+      [
+        item.id,
+        item.listId,
+        item.name,
+        item.quantity,
+        item.unit,
+        item.note,
+        item.category,
+        item.checked,
+        item.checkedBy,
+        item.checkedAt,
+        item.checkedReceivedAt,
+        item.version,
+      ],
+    );
+    if (!rows[0]) throw new Error(`item ${item.id} vanished inside its own transaction`);
+    item.updatedAt = rows[0].updatedAt;
+    return item;
   }
 
   /** False when no such item is on this list. */
@@ -62,10 +96,7 @@ export class ItemsRepository {
    */
   async inList(listId: string): Promise<ItemEntity[]> {
     const rows: ItemEntity[] = await this.txHost.tx.query(
-      `SELECT id, list_id AS "listId", name, quantity, unit, note, category, checked, checked_by AS "checkedBy",
-              checked_at AS "checkedAt", checked_received_at AS "checkedReceivedAt", added_by AS "addedBy", version, created_at AS "createdAt",
-              updated_at AS "updatedAt"
-         FROM items WHERE list_id = $1 ORDER BY created_at, id`,
+      `SELECT ${ITEM_COLUMNS} FROM items WHERE list_id = $1 ORDER BY created_at, id`,
       [listId],
     );
     return rows.map((row) => Object.assign(new ItemEntity(), row));

@@ -3,6 +3,7 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { ListRole } from '../access/list-role';
+import type { ItemResponse } from '../items/dto/item.response';
 import { newInviteCode } from '../common/crypto/secrets';
 import { MoreThan } from 'typeorm';
 import { InviteCodes } from './invite-codes';
@@ -26,6 +27,48 @@ export interface ListSummaryRow {
   itemCount: number;
   uncheckedCount: number;
 }
+
+/** A list as `GET /lists/:id` shows it to one user, read in one statement (`ListsRepository.viewFor`). */
+export interface ListView {
+  list: ListEntity;
+  /** The reader's role; null when they are not a member (the list is then all they get: no members, no items). */
+  role: ListRole | null;
+  members: MemberRow[];
+  /** In the response's shape already (built by PostgreSQL), in the order they were added. */
+  items: ItemResponse[];
+}
+
+/** A timestamptz as `Date.prototype.toISOString` spells it (UTC, milliseconds truncated as node-postgres does). */
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * `GET /lists/:id` in one round trip: the caller's membership, the list, its members and its
+ * items. Members and items are aggregated to JSON by PostgreSQL, in the response's shape and
+ * order (members by joining time, items by creation), only when the caller is a member.
+ */
+const VIEW_SQL = `
+  WITH membership AS (SELECT role FROM list_members WHERE list_id = $1 AND user_id = $2)
+  SELECT l.id, l.name, l.invite_code_sealed AS "inviteCodeSealed", l.invite_expires_at AS "inviteExpiresAt",
+         l.version, l.seq, l.created_at AS "createdAt", l.updated_at AS "updatedAt",
+         (SELECT role FROM membership) AS role,
+         CASE WHEN EXISTS (SELECT 1 FROM membership) THEN
+           (SELECT coalesce(json_agg(json_build_object('id', u.id, 'name', u.name, 'email', u.email, 'role', m.role)
+                                     ORDER BY m.joined_at, u.id), '[]'::json)
+              FROM list_members m JOIN users u ON u.id = m.user_id
+             WHERE m.list_id = l.id)
+         END AS members,
+         CASE WHEN EXISTS (SELECT 1 FROM membership) THEN
+           (SELECT coalesce(json_agg(json_build_object(
+                     'id', i.id, 'listId', i.list_id, 'name', i.name, 'quantity', i.quantity, 'unit', i.unit,
+                     'checked', i.checked, 'checkedBy', i.checked_by, 'checkedAt', ${iso('i.checked_at')},
+                     'addedBy', i.added_by, 'createdAt', ${iso('i.created_at')}, 'updatedAt', ${iso('i.updated_at')},
+                     'version', i.version, 'note', i.note, 'category', i.category)
+                     ORDER BY i.created_at, i.id), '[]'::json)
+              FROM items i
+             WHERE i.list_id = l.id)
+         END AS items
+    FROM lists l
+   WHERE l.id = $1`;
 
 /** Tries before giving up on a free invite code (a collision is already one in billions). */
 const CODE_ATTEMPTS = 5;
@@ -75,6 +118,24 @@ export class ListsRepository {
 
   async find(listId: string): Promise<ListEntity | null> {
     return this.opened(await this.lists.findOneBy({ id: listId }));
+  }
+
+  /** The list as `userId` sees it (see VIEW_SQL), in one statement; null when there is no such list. */
+  async viewFor(listId: string, userId: string): Promise<ListView | null> {
+    const rows: (Omit<ListEntity, 'inviteCode'> & {
+      role: ListRole | null;
+      members: MemberRow[] | null;
+      items: ItemResponse[] | null;
+    })[] = await this.txHost.tx.query(VIEW_SQL, [listId, userId]);
+    const row = rows[0];
+    if (!row) return null;
+    const { role, members, items, ...list } = row;
+    return {
+      list: this.opened(Object.assign(new ListEntity(), list))!,
+      role,
+      members: members ?? [],
+      items: items ?? [],
+    };
   }
 
   /** The list under a row lock until the transaction ends (membership changes, renames). */

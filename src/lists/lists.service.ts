@@ -30,6 +30,7 @@ import {
   ListResponse,
   ListSummaryResponse,
   toListResponse,
+  toListViewResponse,
   toListSummaryResponse,
   ListUpdatedPayload,
   toMemberResponse,
@@ -95,14 +96,10 @@ export class ListsService implements OnApplicationBootstrap {
    * through `list:updated`).
    */
   async get(user: AuthUser, listId: string, storeId?: string): Promise<ListResponse> {
-    const role = await this.access.requireMember(user.id, listId);
-    const order = storeId
-      ? (items: ItemEntity[]) => this.stores.inWalkingOrder(listId, storeId.toLowerCase(), items)
-      : undefined;
-    const list = await this.view(listId, role, order);
+    const list = await this.read(user, listId, storeId);
     if (Date.parse(list.inviteCodeExpiresAt) > this.clock.now().getTime()) return list;
     await this.renewExpiredCode(user, listId);
-    return this.view(listId, role, order);
+    return this.read(user, listId, storeId);
   }
 
   /** With `If-Match: <version>`, a list renamed meanwhile answers 412 and the current list. */
@@ -255,6 +252,19 @@ export class ListsService implements OnApplicationBootstrap {
 
   private codeExpiry(): Date {
     return new Date(this.clock.now().getTime() + this.config.invite.ttlMs);
+  }
+
+  /**
+   * The list as the caller sees it: membership, list, members and items in one statement
+   * (`ListsRepository.viewFor`, no entity hydration: PostgreSQL builds the items' JSON), then,
+   * with `storeId`, the store's walking order. A non-member gets the same 404 as for a list that
+   * does not exist (ListAccess.requireMember's answer).
+   */
+  private async read(user: AuthUser, listId: string, storeId?: string): Promise<ListResponse> {
+    const view = await this.lists.viewFor(listId, user.id);
+    if (!view?.role) throw new NotFoundException('List not found.');
+    const items = storeId ? await this.stores.inWalkingOrder(listId, storeId.toLowerCase(), view.items) : view.items;
+    return toListViewResponse(view, items);
   }
 
   private async view(

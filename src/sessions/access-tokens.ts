@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { createSecretKey, KeyObject } from 'node:crypto';
 import { AuthUser } from '../common/decorators/current-user.decorator';
 import { LegacyTokens } from './legacy-tokens';
 import { SessionLiveness } from './session-liveness';
@@ -8,6 +9,16 @@ import { SessionLiveness } from './session-liveness';
 export interface AccessClaims {
   sub: string;
   sid: string;
+}
+
+/**
+ * The HS256 key of access tokens, built once per app (JwtModule, the guard's strategy). Given
+ * the secret as a string, jsonwebtoken builds a key object on every verification, first trying
+ * (and failing) to read it as a public key: the CPU profile of `GET /lists/:id` showed that
+ * attempt (`createPublicKey`) among its top functions.
+ */
+export function accessTokenKey(secret: string): KeyObject {
+  return createSecretKey(Buffer.from(secret, 'utf8'));
 }
 
 /**

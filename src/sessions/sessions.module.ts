@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
 import { authConfig } from '../config/auth.config';
-import { AccessTokens } from './access-tokens';
+import { AccessTokens, accessTokenKey } from './access-tokens';
 import { LegacyTokens } from './legacy-tokens';
 import { SessionLiveness } from './session-liveness';
 import { SessionsRepository } from './sessions.repository';
@@ -13,7 +13,7 @@ import { SessionsRepository } from './sessions.repository';
     JwtModule.registerAsync({
       inject: [authConfig.KEY],
       useFactory: (config: ConfigType<typeof authConfig>) => ({
-        secret: config.jwtSecret,
+        secret: accessTokenKey(config.jwtSecret),
         signOptions: { algorithm: 'HS256', expiresIn: Math.floor(config.accessTtlMs / 1000) },
         verifyOptions: { algorithms: ['HS256'] },
       }),

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, KeyObject, randomBytes } from 'node:crypto';
 import { deriveKey } from './secrets';
 
 const VERSION = 1;
@@ -14,10 +14,11 @@ const TAG_BYTES = 16;
  * unreadable: `open` then answers null and the owner decides what that means.
  */
 export class SecretBox {
-  private readonly key: Buffer;
+  /** A key object, built once: given a Buffer, every cipher would build one again (seen in the GET profile). */
+  private readonly key: KeyObject;
 
   constructor(secret: string, purpose: string) {
-    this.key = deriveKey(secret, `sealed:${purpose}`);
+    this.key = createSecretKey(deriveKey(secret, `sealed:${purpose}`));
   }
 
   seal(plaintext: string, context: string): Buffer {

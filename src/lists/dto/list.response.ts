@@ -2,7 +2,7 @@ import type { ListRole } from '../../access/list-role';
 import { ItemEntity } from '../../items/item.entity';
 import { ItemResponse, toItemResponse } from '../../items/dto/item.response';
 import { ListEntity } from '../list.entity';
-import type { ListSummaryRow, MemberRow } from '../lists.repository';
+import type { ListSummaryRow, ListView, MemberRow } from '../lists.repository';
 
 export class MemberResponse {
   id!: string;
@@ -78,6 +78,23 @@ export function toListResponse(
     items: items.map(toItemResponse),
     createdAt: list.createdAt.toISOString(),
     role,
+    seq: Number(list.seq),
+    version: list.version,
+  };
+}
+
+/** A list read by `ListsRepository.viewFor` (items already in the response's shape), with its items in `items`' order. */
+export function toListViewResponse(view: ListView, items: ItemResponse[]): ListResponse {
+  const { list } = view;
+  return {
+    id: list.id,
+    name: list.name,
+    inviteCode: list.inviteCode,
+    inviteCodeExpiresAt: list.inviteExpiresAt.toISOString(),
+    members: view.members,
+    items,
+    createdAt: list.createdAt.toISOString(),
+    role: view.role!,
     seq: Number(list.seq),
     version: list.version,
   };
