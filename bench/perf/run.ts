@@ -6,16 +6,26 @@
 import { join, resolve } from 'node:path';
 import { allTargetsMet, runBench, writeChart, writeDocs, writeJson } from './harness';
 import type { Scenario } from './scenario';
+import { fanOut } from './scenarios/fan-out';
+import { idleMemory } from './scenarios/idle-memory';
 import { loginFlood } from './scenarios/login-flood';
+import { replay } from './scenarios/replay';
 import { restRead } from './scenarios/rest-read';
 import { restWrite } from './scenarios/rest-write';
 
 /**
  * Every scenario, in the order they run; adding one is one line here (and its import). The
- * socket scenarios (fan-out, replay, idle-memory: their own baseline, bench/baseline/ws-server.ts)
- * are added the same way; tsconfig.bench.json compiles everything under bench/perf and bench/baseline.
+ * socket scenarios have their own baseline (bench/baseline/ws-server.ts); tsconfig.bench.json
+ * compiles everything under bench/perf and bench/baseline.
  */
-const SCENARIOS: Scenario<never>[] = [restRead, restWrite, loginFlood] as Scenario<never>[];
+const SCENARIOS: Scenario<never>[] = [
+  restRead,
+  restWrite,
+  loginFlood,
+  fanOut,
+  replay,
+  idleMemory,
+] as Scenario<never>[];
 
 const HELP = `npm run bench -- [flags]
   --only a,b          run only these scenarios (${SCENARIOS.map((s) => s.name).join(', ')})
