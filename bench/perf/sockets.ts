@@ -8,6 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { WebSocket } from 'ws';
 import { Api } from '../http-client';
+import type { RunResult } from './scenario';
+import { inParallel } from './seed';
+
+export { inParallel };
 
 export const PASSWORD = 'bench-socket-password-1';
 
@@ -37,19 +41,19 @@ export function sizeFromEnv(name: string, fallback: number): number {
   return value;
 }
 
-/** Runs `tasks` with at most `concurrency` at once; resolves when all are done (rejects on the first failure). */
-export async function pool<T>(tasks: (() => Promise<T>)[], concurrency: number): Promise<T[]> {
-  const results = new Array<T>(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const index = next++;
-      results[index] = await tasks[index]();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, tasks.length) }, worker));
-  return results;
+/** A figure of a run by name (a target reads its contender's runs with it). */
+export function figure(run: RunResult, name: string): number {
+  const found = run.figures.find((f) => f.name === name);
+  if (!found) throw new Error(`no figure ${name}`);
+  return found.value;
 }
+
+/** The median of `values` (any order). */
+export const median = (values: number[]): number =>
+  quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 
 const run = randomBytes(4).toString('hex');
 let users = 0;
@@ -78,7 +82,7 @@ export async function seedHouseholds(
   const api = new Api(appUrl);
   const started = Date.now();
   let done = 0;
-  const households = await pool(
+  const households = await inParallel(
     Array.from({ length: shape.lists }, (_, index) => async (): Promise<Household> => {
       const owner = await register(api, `h${index}-m0`);
       const listId = owner.auth.listIds[0];

@@ -35,7 +35,9 @@ import {
   Household,
   isRefusal,
   openSocket,
-  pool,
+  figure,
+  inParallel,
+  median,
   quantile,
   round,
   seedHouseholds,
@@ -121,7 +123,7 @@ export async function runFanOut(contender: Contender, seed: FanOutSeed): Promise
 
   // Connect every device of every household, a bounded number of handshakes at a time.
   const connectStarted = performance.now();
-  const opened = await pool(
+  const opened = await inParallel(
     households.flatMap((household, h) =>
       household.devices.map(
         (device, slot) => () =>
@@ -299,18 +301,6 @@ export async function runFanOut(contender: Contender, seed: FanOutSeed): Promise
     latencies,
   };
 }
-
-function figure(run: RunResult, name: string): number {
-  const found = run.figures.find((f) => f.name === name);
-  if (!found) throw new Error(`no figure ${name}`);
-  return found.value;
-}
-
-const median = (values: number[]) =>
-  quantile(
-    [...values].sort((a, b) => a - b),
-    0.5,
-  );
 
 export const fanOut: Scenario<FanOutSeed> = {
   name: 'fan-out',

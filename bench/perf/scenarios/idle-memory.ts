@@ -31,7 +31,8 @@ import {
   Household,
   isRefusal,
   openSocket,
-  pool,
+  figure,
+  inParallel,
   round,
   rssKiB,
   seedHouseholds,
@@ -76,7 +77,7 @@ export async function runIdleMemory(contender: Contender, seed: IdleSeed): Promi
   }
   const before = await rssKiB(contender.pid);
   const started = performance.now();
-  const opened = await pool(
+  const opened = await inParallel(
     seed.households.flatMap((household) =>
       household.devices.map(
         (device) => () => openSocket(contender.wsUrl, household.listId, `token=${encodeURIComponent(device.token)}`),
@@ -113,12 +114,6 @@ export async function runIdleMemory(contender: Contender, seed: IdleSeed): Promi
       { name: 'handshakes/s', unit: 'req/s', value: round(opened.length / (connectMs / 1000)), lowerIsBetter: false },
     ],
   };
-}
-
-function figure(run: RunResult, name: string): number {
-  const found = run.figures.find((f) => f.name === name);
-  if (!found) throw new Error(`no figure ${name}`);
-  return found.value;
 }
 
 export const idleMemory: Scenario<IdleSeed> = {

@@ -33,7 +33,9 @@ import {
   isRefusal,
   openSocket,
   PASSWORD,
-  pool,
+  figure,
+  inParallel,
+  median,
   quantile,
   round,
   sizeFromEnv,
@@ -144,18 +146,6 @@ interface AuthResponse {
   listIds: string[];
 }
 
-function figure(run: RunResult, name: string): number {
-  const found = run.figures.find((f) => f.name === name);
-  if (!found) throw new Error(`no figure ${name}`);
-  return found.value;
-}
-
-const median = (values: number[]) =>
-  quantile(
-    [...values].sort((a, b) => a - b),
-    0.5,
-  );
-
 export const replay: Scenario<ReplaySeed> = {
   name: 'replay',
   serverEnv: SOCKET_SERVER_ENV,
@@ -172,7 +162,7 @@ export const replay: Scenario<ReplaySeed> = {
     const listId = listIds[0];
     // Half added, half checked (+10 so that `since` lies inside the log, not at its start).
     const adds = Math.ceil((events + 10) / 2);
-    const ids = await pool(
+    const ids = await inParallel(
       Array.from({ length: adds }, (_, i) => async () => {
         const id = randomUUID();
         await api.post(`/lists/${listId}/items`, token, { id, name: `replay ${i}`, quantity: 1, unit: '×' });
@@ -180,7 +170,7 @@ export const replay: Scenario<ReplaySeed> = {
       }),
       8,
     );
-    await pool(
+    await inParallel(
       ids
         .slice(0, events + 10 - adds)
         .map((id) => () => api.patch(`/lists/${listId}/items/${id}`, token, { checked: true })),
