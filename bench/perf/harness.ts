@@ -277,7 +277,7 @@ export function docsSection(report: BenchReport): string {
     if (scenario.description) lines.push(`${scenario.description}.`, '');
     lines.push(markdownTable(scenarioTable(scenario.contenders, scenario.runs)), '');
     for (const t of scenario.targets) {
-      lines.push(`- ${t.met ? '**met**' : '**not met**'}: ${t.name}: ${formatNumber(t.value)}× (${t.required})`);
+      lines.push(`- ${t.met ? '**met**' : '**not met**'}: ${t.name}: ${formatNumber(t.value)} (${t.required})`);
     }
     if (scenario.targets.length > 0) lines.push('');
   }
