@@ -192,6 +192,9 @@ describe('when the database is unreachable', () => {
     it('should keep serving, and deliver events again, after PostgreSQL terminated every connection of the app', async () => {
       const { owner, member, listId } = await ownerAndMember(t);
       const socket = await TestSocket.open(wsUrl(t, `/ws/lists/${listId}?token=${member.token}`));
+      // Subscribed before the connections die: a join whose catch-up read is cut is closed 1011
+      // "try again" by design (the client reconnects); this test's socket does not reconnect.
+      await socket.sync();
       // The LISTEN connection may still be in its reconnect backoff from an earlier cut.
       await eventually(() => expect(t.app.get(PgListener).connected).toBe(true), { timeoutMs: 10_000 });
       const killed = await withAdmin(async (admin) => {
