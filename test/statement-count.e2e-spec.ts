@@ -77,6 +77,12 @@ const PINNED: Record<string, number> = {
   'PATCH /lists/{listId}/items/{itemId}': 6,
 };
 
+type Named = { name?: string; text?: string };
+
+/** A recorded statement by its prepared name, or its first words when it has none. */
+const nameOf = (statement: string) =>
+  /^([a-z-]+\.[a-z-]+): /.exec(statement)?.[1] ?? statement.split(/\s+/).slice(0, 2).join(' ');
+
 describe('SQL statements per request (issue 12)', () => {
   const t = useTestApp({ SESSION_CACHE_MS: '5000' });
   const probe = new AsyncLocalStorage<{ statements: string[] }>();
@@ -90,7 +96,9 @@ describe('SQL statements per request (issue 12)', () => {
       const query = client.query.bind(client) as (...args: unknown[]) => unknown;
       (client as { query: unknown }).query = (...args: unknown[]) => {
         const sql = args[0];
-        probe.getStore()?.statements.push(typeof sql === 'string' ? sql : ((sql as { text?: string })?.text ?? '?'));
+        // A named prepared statement is recorded as "name: text".
+        const { name, text } = typeof sql === 'string' ? { name: undefined, text: sql } : (sql as Named);
+        probe.getStore()?.statements.push(name ? `${name}: ${text}` : (text ?? '?'));
         return query(...args);
       };
     };
@@ -242,6 +250,39 @@ describe('SQL statements per request (issue 12)', () => {
     );
   });
 
+  it("should send the main routes' statements as named prepared statements, in this order", async () => {
+    const f = await seed(SMALL);
+    setNow(t, new Date());
+    const itemPath = `/lists/${f.listId}/items`;
+    await statementsOf(f.owner, 'GET', `/lists/${f.listId}`);
+    const read = await statementsOf(f.owner, 'GET', `/lists/${f.listId}`);
+    const added = await statementsOf(f.owner, 'POST', itemPath, { name: 'Oat milk' });
+    const itemId = (await t.http.get(`/lists/${f.listId}`).set(f.owner.auth).expect(200)).body.items.find(
+      (item: { name: string }) => item.name === 'Oat milk',
+    ).id as string;
+    const checked = await statementsOf(f.owner, 'PATCH', `${itemPath}/${itemId}`, { checked: true });
+
+    expect([read.status, added.status, checked.status]).toEqual([200, 201, 200]);
+    expect(read.statements.map(nameOf)).toEqual(['lists.view']);
+    expect(added.statements.map(nameOf)).toEqual([
+      'START TRANSACTION',
+      'memberships.find',
+      'items.insert',
+      'quotas.lock-list',
+      'quotas.items-on',
+      'events.append',
+      'COMMIT',
+    ]);
+    expect(checked.statements.map(nameOf)).toEqual([
+      'START TRANSACTION',
+      'memberships.find',
+      'items.lock-in-list',
+      'items.update',
+      'events.append',
+      'COMMIT',
+    ]);
+  });
+
   it('should read the session in one more statement when the cache is cold, and nothing else', async () => {
     const f = await seed(SMALL);
     setNow(t, new Date());
@@ -252,6 +293,6 @@ describe('SQL statements per request (issue 12)', () => {
 
     expect([cached.status, expired.status]).toEqual([200, 200]);
     expect(expired.statements).toHaveLength(cached.statements.length + 1);
-    expect(expired.statements[0]).toMatch(/FROM sessions/);
+    expect(expired.statements[0]).toMatch(/^sessions\.is-live: .*FROM sessions/);
   });
 });

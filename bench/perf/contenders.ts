@@ -39,6 +39,15 @@ const LOG_LINES_SHOWN = 20;
 /** The variables of the caller's shell that would point a server elsewhere. */
 const DROPPED = ['DATABASE_URL', 'DB_HOST', 'PORT', 'DATA_DIR', 'JWT_SECRET', 'SMTP_URL', 'PUBLIC_URL'];
 
+/**
+ * BENCH_APP_NODE_FLAGS: node flags for the app's processes only, e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` (node refuses --cpu-prof in NODE_OPTIONS). A profile is
+ * written when the app exits on the harness's SIGTERM.
+ */
+function appNodeFlags(): string[] {
+  return (process.env.BENCH_APP_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+}
+
 export interface Processes {
   databaseUrl: string;
   jwtSecret: string;
@@ -137,8 +146,8 @@ export async function startAll(options: StartOptions): Promise<Processes> {
       for (const name of DROPPED) delete env[name];
       return env;
     };
-    const spawnServer = (name: string, script: string, env: NodeJS.ProcessEnv, cwd: string) => {
-      const child = spawn(process.execPath, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const spawnServer = (name: string, script: string, env: NodeJS.ProcessEnv, cwd: string, flags: string[] = []) => {
+      const child = spawn(process.execPath, [...flags, script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(child);
       // The first lines say why a server fails to start; a flood of 503s logged at error level
       // (login-flood) would bury the tables, so past the cap they are only counted.
@@ -171,7 +180,7 @@ export async function startAll(options: StartOptions): Promise<Processes> {
         JWT_SECRET: jwtSecret,
       });
       // cwd: the temp dir, so that no .env of the checkout is loaded.
-      const child = spawnServer(name, main, env, dir);
+      const child = spawnServer(name, main, env, dir, appNodeFlags());
       const httpUrl = `http://127.0.0.1:${port}`;
       await waitAnswering(httpUrl, child, '/ready', 90_000);
       log(`${name} ready at ${httpUrl} (pid ${child.pid})`);

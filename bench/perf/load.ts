@@ -3,6 +3,7 @@
  * pipelining) in the harness's process, and the figures every REST scenario reports from it.
  */
 import autocannon from 'autocannon';
+import { cpuMark, cpuPerAnswer } from './cpu';
 import type { Figure, LatencyCurve } from './scenario';
 
 export type LoadOptions = autocannon.Options;
@@ -10,6 +11,24 @@ export type LoadResult = autocannon.Result;
 
 export function load(options: LoadOptions): Promise<LoadResult> {
   return autocannon({ pipelining: 1, timeout: 30, ...options });
+}
+
+/**
+ * A load on one server process, with the CPU it and PostgreSQL spent per 2xx answer (figures
+ * 'server CPU/req' and 'postgres CPU/req'): on a machine whose cores the load generator, the
+ * server and the database share, they say which one a throughput gap comes from.
+ */
+export async function loadMeasured(pid: number, options: LoadOptions): Promise<{ result: LoadResult; cpu: Figure[] }> {
+  const start = cpuMark(pid);
+  const result = await load(options);
+  const per = cpuPerAnswer(pid, start, result['2xx']);
+  return {
+    result,
+    cpu: [
+      { name: 'server CPU/req', unit: 'ms', value: per.server, lowerIsBetter: true },
+      { name: 'postgres CPU/req', unit: 'ms', value: per.postgres, lowerIsBetter: true },
+    ],
+  };
 }
 
 /** autocannon's HDR percentiles as a chart curve (p0 is the minimum, the last the p99.99). */

@@ -2,6 +2,7 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { ListRole } from './list-role';
+import { PreparedStatement } from '../database/prepared-statement';
 
 /** A member's role and the list's seq when they joined (their socket never replays what came before). */
 export interface Membership {
@@ -9,16 +10,18 @@ export interface Membership {
   joinedSeq: number;
 }
 
+const FIND = PreparedStatement.declare(
+  'memberships.find',
+  `SELECT role, joined_seq AS "joinedSeq" FROM list_members WHERE list_id = $1 AND user_id = $2`,
+);
+
 /** Reads who belongs to which list; `ListsRepository` is the one writer of memberships. */
 @Injectable()
 export class MembershipsRepository {
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
   async find(listId: string, userId: string): Promise<Membership | null> {
-    const rows: { role: ListRole; joinedSeq: string }[] = await this.txHost.tx.query(
-      `SELECT role, joined_seq AS "joinedSeq" FROM list_members WHERE list_id = $1 AND user_id = $2`,
-      [listId, userId],
-    );
+    const rows: { role: ListRole; joinedSeq: string }[] = await FIND.run(this.txHost.tx, [listId, userId]);
     return rows[0] ? { role: rows[0].role, joinedSeq: Number(rows[0].joinedSeq) } : null;
   }
 

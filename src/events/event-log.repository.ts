@@ -2,6 +2,23 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { EPHEMERAL_CHANNEL, EventActor, EVENTS_CHANNEL, StoredEvent } from './stored-event';
+import { PreparedStatement } from '../database/prepared-statement';
+
+/**
+ * The counter's bump, the event's row and its notification in one round trip (the write path
+ * made three of them before; the semantics are those of the three statements in a row).
+ */
+const APPEND = PreparedStatement.declare(
+  'events.append',
+  `WITH bumped AS (
+     UPDATE lists SET seq = seq + 1, updated_at = now() WHERE id = $1 RETURNING id, seq
+   ), appended AS (
+     INSERT INTO list_events (list_id, seq, type, payload, actor_id, actor_session)
+     SELECT id, seq, $2, $3, $4, $5 FROM bumped
+     RETURNING list_id, seq
+   )
+   SELECT seq, pg_notify($6, json_build_object('l', list_id, 's', seq)::text) FROM appended`,
+);
 
 /** Where a list's log stands: its current seq and the oldest seq still retained. */
 export interface LogPosition {
@@ -22,19 +39,14 @@ export class EventLogRepository {
   /** `actor`: who made the change, and from which session (the app's own connection gets no echo of it). */
   async append(listId: string, type: string, payload: unknown, actor: EventActor | null): Promise<number> {
     this.requireTransaction();
-    // One round trip: the counter's bump, the event's row and its notification (the write path
-    // made three of them before; the semantics are those of the three statements in a row).
-    const rows: { seq: string }[] = await this.txHost.tx.query(
-      `WITH bumped AS (
-         UPDATE lists SET seq = seq + 1, updated_at = now() WHERE id = $1 RETURNING id, seq
-       ), appended AS (
-         INSERT INTO list_events (list_id, seq, type, payload, actor_id, actor_session)
-         SELECT id, seq, $2, $3, $4, $5 FROM bumped
-         RETURNING list_id, seq
-       )
-       SELECT seq, pg_notify($6, json_build_object('l', list_id, 's', seq)::text) FROM appended`,
-      [listId, type, JSON.stringify(payload), actor?.id ?? null, actor?.sessionId ?? null, EVENTS_CHANNEL],
-    );
+    const rows: { seq: string }[] = await APPEND.run(this.txHost.tx, [
+      listId,
+      type,
+      JSON.stringify(payload),
+      actor?.id ?? null,
+      actor?.sessionId ?? null,
+      EVENTS_CHANNEL,
+    ]);
     if (rows.length === 0) throw new Error(`list ${listId} vanished inside its own transaction`);
     return Number(rows[0].seq);
   }

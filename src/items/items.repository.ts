@@ -3,6 +3,7 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
 import { ItemEntity } from './item.entity';
+import { PreparedStatement } from '../database/prepared-statement';
 
 export interface NewItem {
   name: string;
@@ -18,6 +19,28 @@ export type AddOutcome = { kind: 'added' | 'existing'; item: ItemEntity } | { ki
 const ITEM_COLUMNS = `id, list_id AS "listId", name, quantity, unit, note, category, checked, checked_by AS "checkedBy",
   checked_at AS "checkedAt", checked_received_at AS "checkedReceivedAt", added_by AS "addedBy", version,
   created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+const INSERT = PreparedStatement.declare(
+  'items.insert',
+  `INSERT INTO items (id, list_id, name, quantity, unit, note, category, checked, added_by, version)
+   VALUES ($1, $2, $3, $4, $5, $6, $7, false, $8, 1)
+   ON CONFLICT DO NOTHING
+   RETURNING ${ITEM_COLUMNS}`,
+);
+
+const LOCK_IN_LIST = PreparedStatement.declare(
+  'items.lock-in-list',
+  `SELECT ${ITEM_COLUMNS} FROM items WHERE id = $1 AND list_id = $2 FOR UPDATE`,
+);
+
+const UPDATE = PreparedStatement.declare(
+  'items.update',
+  `UPDATE items
+      SET name = $3, quantity = $4, unit = $5, note = $6, category = $7, checked = $8, checked_by = $9,
+          checked_at = $10, checked_received_at = $11, version = $12, updated_at = CURRENT_TIMESTAMP
+    WHERE id = $1 AND list_id = $2
+    RETURNING updated_at AS "updatedAt"`,
+);
 
 /** The one writer of `items`; every method takes part in the caller's transaction. */
 @Injectable()
@@ -35,21 +58,25 @@ export class ItemsRepository {
    */
   async add(listId: string, addedBy: string, item: NewItem, id: string = crypto.randomUUID()): Promise<AddOutcome> {
     // A new item comes back from the insert itself; only a taken id costs a second read.
-    const inserted: ItemEntity[] = await this.txHost.tx.query(
-      `INSERT INTO items (id, list_id, name, quantity, unit, note, category, checked, added_by, version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, false, $8, 1)
-       ON CONFLICT DO NOTHING
-       RETURNING ${ITEM_COLUMNS}`,
-      [id, listId, item.name, item.quantity, item.unit, item.note, item.category, addedBy],
-    );
+    const inserted: ItemEntity[] = await INSERT.run(this.txHost.tx, [
+      id,
+      listId,
+      item.name,
+      item.quantity,
+      item.unit,
+      item.note,
+      item.category,
+      addedBy,
+    ]);
     if (inserted[0]) return { kind: 'added', item: Object.assign(new ItemEntity(), inserted[0]) };
     const saved = await this.items.findOneBy({ id });
     return saved?.listId === listId ? { kind: 'existing', item: saved } : { kind: 'id-taken' };
   }
 
   /** The item under a row lock until the transaction ends; null when it is not on this list. */
-  lockInList(listId: string, itemId: string): Promise<ItemEntity | null> {
-    return this.items.findOne({ where: { id: itemId, listId }, lock: { mode: 'pessimistic_write' } });
+  async lockInList(listId: string, itemId: string): Promise<ItemEntity | null> {
+    const rows: ItemEntity[] = await LOCK_IN_LIST.run(this.txHost.tx, [itemId, listId]);
+    return rows[0] ? Object.assign(new ItemEntity(), rows[0]) : null;
   }
 
   /**
@@ -57,27 +84,20 @@ export class ItemsRepository {
    * (TypeORM's save read the row again first); `updatedAt` is the statement's time, as before.
    */
   async save(item: ItemEntity): Promise<ItemEntity> {
-    const [rows]: [{ updatedAt: Date }[], number] = await this.txHost.tx.query(
-      `UPDATE items
-          SET name = $3, quantity = $4, unit = $5, note = $6, category = $7, checked = $8, checked_by = $9,
-              checked_at = $10, checked_received_at = $11, version = $12, updated_at = CURRENT_TIMESTAMP
-        WHERE id = $1 AND list_id = $2
-        RETURNING updated_at AS "updatedAt"`,
-      [
-        item.id,
-        item.listId,
-        item.name,
-        item.quantity,
-        item.unit,
-        item.note,
-        item.category,
-        item.checked,
-        item.checkedBy,
-        item.checkedAt,
-        item.checkedReceivedAt,
-        item.version,
-      ],
-    );
+    const [rows]: [{ updatedAt: Date }[], number] = await UPDATE.run(this.txHost.tx, [
+      item.id,
+      item.listId,
+      item.name,
+      item.quantity,
+      item.unit,
+      item.note,
+      item.category,
+      item.checked,
+      item.checkedBy,
+      item.checkedAt,
+      item.checkedReceivedAt,
+      item.version,
+    ]);
     if (!rows[0]) throw new Error(`item ${item.id} vanished inside its own transaction`);
     item.updatedAt = rows[0].updatedAt;
     return item;

@@ -8,6 +8,7 @@ import { newInviteCode } from '../common/crypto/secrets';
 import { MoreThan } from 'typeorm';
 import { InviteCodes } from './invite-codes';
 import { ListEntity, ListMemberEntity } from './list.entity';
+import { PreparedStatement } from '../database/prepared-statement';
 
 export interface MemberRow {
   id: string;
@@ -46,7 +47,9 @@ const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-
  * items. Members and items are aggregated to JSON by PostgreSQL, in the response's shape and
  * order (members by joining time, items by creation), only when the caller is a member.
  */
-const VIEW_SQL = `
+const VIEW = PreparedStatement.declare(
+  'lists.view',
+  `
   WITH membership AS (SELECT role FROM list_members WHERE list_id = $1 AND user_id = $2)
   SELECT l.id, l.name, l.invite_code_sealed AS "inviteCodeSealed", l.invite_expires_at AS "inviteExpiresAt",
          l.version, l.seq, l.created_at AS "createdAt", l.updated_at AS "updatedAt",
@@ -68,7 +71,8 @@ const VIEW_SQL = `
              WHERE i.list_id = l.id)
          END AS items
     FROM lists l
-   WHERE l.id = $1`;
+   WHERE l.id = $1`,
+);
 
 /** Tries before giving up on a free invite code (a collision is already one in billions). */
 const CODE_ATTEMPTS = 5;
@@ -126,7 +130,7 @@ export class ListsRepository {
       role: ListRole | null;
       members: MemberRow[] | null;
       items: ItemResponse[] | null;
-    })[] = await this.txHost.tx.query(VIEW_SQL, [listId, userId]);
+    })[] = await VIEW.run(this.txHost.tx, [listId, userId]);
     const row = rows[0];
     if (!row) return null;
     const { role, members, items, ...list } = row;

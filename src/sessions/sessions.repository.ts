@@ -3,6 +3,7 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { Injectable } from '@nestjs/common';
 import { IsNull } from 'typeorm';
 import { RefreshTokenEntity, SessionEntity } from './session.entity';
+import { PreparedStatement } from '../database/prepared-statement';
 
 export interface NewSession {
   userId: string;
@@ -14,6 +15,11 @@ export interface NewSession {
 
 export type RefreshOutcome =
   { kind: 'rotated'; session: SessionEntity } | { kind: 'reused'; sessionId: string } | { kind: 'invalid' };
+
+const IS_LIVE = PreparedStatement.declare(
+  'sessions.is-live',
+  `SELECT 1 FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3`,
+);
 
 /** The one writer of `sessions` and `refresh_tokens`; every method takes part in the caller's transaction. */
 @Injectable()
@@ -85,10 +91,7 @@ export class SessionsRepository {
 
   /** Whether the session exists for that user, is not revoked and has not expired. */
   async isLive(sessionId: string, userId: string, now: Date): Promise<boolean> {
-    const rows: unknown[] = await this.txHost.tx.query(
-      `SELECT 1 FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3`,
-      [sessionId, userId, now],
-    );
+    const rows: unknown[] = await IS_LIVE.run(this.txHost.tx, [sessionId, userId, now]);
     return rows.length > 0;
   }
 

@@ -4,7 +4,7 @@
  * autocannon for --seconds. Reports req/s (2xx answers per second), p50, p99 and max.
  */
 import { Api } from '../../http-client';
-import { curveOf, load, loadFigures, warnUnlessClean } from '../load';
+import { curveOf, loadFigures, loadMeasured, warnUnlessClean } from '../load';
 import { ratioTarget } from '../stats';
 import type { Contender, RunOptions, Scenario } from '../scenario';
 import { household, Household } from '../seed';
@@ -29,14 +29,14 @@ export const restRead: Scenario<Household> = {
   description: `GET /lists/:id, ${READ_SIZES.items} items, ${READ_SIZES.members} members, autocannon`,
   seed: async (context) => household(new Api(context.appUrl), 'read', READ_SIZES),
   async run(contender: Contender, home: Household, options?: RunOptions) {
-    const result = await load({
+    const { result, cpu } = await loadMeasured(contender.pid, {
       url: contender.httpUrl,
       connections: options?.connections ?? 50,
       duration: options?.seconds ?? 10,
       requests: [readRequest(home)],
     });
     if (options && !options.warmUp) warnUnlessClean(result, `rest-read ${contender.name}`, options.log);
-    return { figures: loadFigures(result), curves: { '': curveOf(result) } };
+    return { figures: [...loadFigures(result), ...cpu], curves: { '': curveOf(result) } };
   },
   targets: [
     ratioTarget('REST read throughput ≥ 0.6× baseline', 'req/s', { atLeast: 0.6 }),

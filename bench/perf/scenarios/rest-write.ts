@@ -8,7 +8,7 @@
  * together), p50, p99, max.
  */
 import { Api } from '../../http-client';
-import { curveOf, load, loadFigures, warnUnlessClean } from '../load';
+import { curveOf, loadFigures, loadMeasured, warnUnlessClean } from '../load';
 import { ratioTarget } from '../stats';
 import type { Contender, RunOptions, Scenario } from '../scenario';
 import { household, Household, inParallel } from '../seed';
@@ -34,7 +34,7 @@ export const restWrite: Scenario<Household[]> = {
   async run(contender: Contender, homes: Household[], options?: RunOptions) {
     let turn = 0;
     let added = 0;
-    const result = await load({
+    const { result, cpu } = await loadMeasured(contender.pid, {
       url: contender.httpUrl,
       connections: options?.connections ?? 50,
       duration: options?.seconds ?? 10,
@@ -69,7 +69,7 @@ export const restWrite: Scenario<Household[]> = {
       ],
     });
     if (options && !options.warmUp) warnUnlessClean(result, `rest-write ${contender.name}`, options.log);
-    return { figures: loadFigures(result), curves: { '': curveOf(result) } };
+    return { figures: [...loadFigures(result), ...cpu], curves: { '': curveOf(result) } };
   },
   targets: [ratioTarget('REST write throughput ≥ 0.5× baseline', 'req/s', { atLeast: 0.5 })],
 };
