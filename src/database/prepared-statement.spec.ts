@@ -19,6 +19,6 @@ describe('PreparedStatement', () => {
     await expect(statement.run({ query } as never, [7])).resolves.toEqual([{ n: 7 }]);
     expect(query).toHaveBeenCalledWith(statement, [7]);
     expect(query.mock.calls[0][0]).toMatchObject({ name: 'spec.run', text: 'SELECT $1::int AS n' });
-    expect(`${statement}`).toBe('SELECT $1::int AS n');
+    expect(String(statement)).toBe('SELECT $1::int AS n');
   });
 });
