@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ClientInfo as Client, ClientInfo } from '../common/decorators/client-info.decorator';
 import { IdempotentOutsideTransaction } from '../common/idempotency/idempotent-outside-transaction.decorator';
@@ -44,14 +44,16 @@ export class ListsController {
   }
 
   /** The list with its members and items; `?storeId=` orders the items by that store's walking order. */
+  /** The body is a `ListResponse` already written as JSON (`listViewJson`): sent as it is. */
   @Get(':id')
+  @Header('Content-Type', 'application/json; charset=utf-8')
   @ApiOkResponse({ type: ListResponse })
   @ApiErrors(400, 404)
   get(
     @CurrentUser() user: AuthUser,
     @Param('id', UuidParam('id')) id: string,
     @Query() query: ListQuery,
-  ): Promise<ListResponse> {
+  ): Promise<string> {
     return this.lists.get(user, id, query.storeId);
   }
 

@@ -3,7 +3,6 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { ListRole } from '../access/list-role';
-import type { ItemResponse } from '../items/dto/item.response';
 import { newInviteCode } from '../common/crypto/secrets';
 import { MoreThan } from 'typeorm';
 import { InviteCodes } from './invite-codes';
@@ -34,9 +33,13 @@ export interface ListView {
   list: ListEntity;
   /** The reader's role; null when they are not a member (the list is then all they get: no members, no items). */
   role: ListRole | null;
-  members: MemberRow[];
-  /** In the response's shape already (built by PostgreSQL), in the order they were added. */
-  items: ItemResponse[];
+  /**
+   * The members' and items' JSON arrays as PostgreSQL wrote them (in the response's shape and
+   * order: members by joining time, items as added), never parsed: `GET /lists/:id` splices
+   * them into its body ('[]' for a non-member).
+   */
+  membersJson: string;
+  itemsJson: string;
 }
 
 /** A timestamptz as `Date.prototype.toISOString` spells it (UTC, milliseconds truncated as node-postgres does). */
@@ -45,7 +48,8 @@ const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-
 /**
  * `GET /lists/:id` in one round trip: the caller's membership, the list, its members and its
  * items. Members and items are aggregated to JSON by PostgreSQL, in the response's shape and
- * order (members by joining time, items by creation), only when the caller is a member.
+ * order (members by joining time, items by creation), only when the caller is a member, and
+ * come back as text (json's text form: node-postgres leaves it unparsed).
  */
 const VIEW = PreparedStatement.declare(
   'lists.view',
@@ -58,8 +62,8 @@ const VIEW = PreparedStatement.declare(
            (SELECT coalesce(json_agg(json_build_object('id', u.id, 'name', u.name, 'email', u.email, 'role', m.role)
                                      ORDER BY m.joined_at, u.id), '[]'::json)
               FROM list_members m JOIN users u ON u.id = m.user_id
-             WHERE m.list_id = l.id)
-         END AS members,
+             WHERE m.list_id = l.id)::text
+         END AS "membersJson",
          CASE WHEN EXISTS (SELECT 1 FROM membership) THEN
            (SELECT coalesce(json_agg(json_build_object(
                      'id', i.id, 'listId', i.list_id, 'name', i.name, 'quantity', i.quantity, 'unit', i.unit,
@@ -68,8 +72,8 @@ const VIEW = PreparedStatement.declare(
                      'version', i.version, 'note', i.note, 'category', i.category)
                      ORDER BY i.created_at, i.id), '[]'::json)
               FROM items i
-             WHERE i.list_id = l.id)
-         END AS items
+             WHERE i.list_id = l.id)::text
+         END AS "itemsJson"
     FROM lists l
    WHERE l.id = $1`,
 );
@@ -128,17 +132,17 @@ export class ListsRepository {
   async viewFor(listId: string, userId: string): Promise<ListView | null> {
     const rows: (Omit<ListEntity, 'inviteCode'> & {
       role: ListRole | null;
-      members: MemberRow[] | null;
-      items: ItemResponse[] | null;
+      membersJson: string | null;
+      itemsJson: string | null;
     })[] = await VIEW.run(this.txHost.tx, [listId, userId]);
     const row = rows[0];
     if (!row) return null;
-    const { role, members, items, ...list } = row;
+    const { role, membersJson, itemsJson, ...list } = row;
     return {
       list: this.opened(Object.assign(new ListEntity(), list))!,
       role,
-      members: members ?? [],
-      items: items ?? [],
+      membersJson: membersJson ?? '[]',
+      itemsJson: itemsJson ?? '[]',
     };
   }
 

@@ -10,6 +10,7 @@ import {
 import { ConfigType } from '@nestjs/config';
 import { ListAccess } from '../access/list-access.service';
 import type { ListRole } from '../access/list-role';
+import type { ItemResponse } from '../items/dto/item.response';
 import { Clock } from '../common/clock/clock';
 import { ClientInfo } from '../common/decorators/client-info.decorator';
 import { AuthUser } from '../common/decorators/current-user.decorator';
@@ -30,13 +31,13 @@ import {
   ListResponse,
   ListSummaryResponse,
   toListResponse,
-  toListViewResponse,
+  listViewJson,
   toListSummaryResponse,
   ListUpdatedPayload,
   toMemberResponse,
 } from './dto/list.response';
 import { InviteCodes } from './invite-codes';
-import { ListsRepository } from './lists.repository';
+import { ListsRepository, ListView } from './lists.repository';
 
 /** Plain codes of existing lists sealed per transaction at boot (see onApplicationBootstrap). */
 const SEAL_BATCH = 500;
@@ -91,15 +92,19 @@ export class ListsService implements OnApplicationBootstrap {
   }
 
   /**
-   * With `storeId`, items come in that store's walking order (unknown positions last). A
-   * member reading a list whose invite code expired gets a fresh one (and so do the others,
-   * through `list:updated`).
+   * The list as a `ListResponse`'s JSON text (`listViewJson`). With `storeId`, items come in
+   * that store's walking order (unknown positions last). A member reading a list whose invite
+   * code expired gets a fresh one (and so do the others, through `list:updated`).
    */
-  async get(user: AuthUser, listId: string, storeId?: string): Promise<ListResponse> {
-    const list = await this.read(user, listId, storeId);
-    if (Date.parse(list.inviteCodeExpiresAt) > this.clock.now().getTime()) return list;
-    await this.renewExpiredCode(user, listId);
-    return this.read(user, listId, storeId);
+  async get(user: AuthUser, listId: string, storeId?: string): Promise<string> {
+    let view = await this.read(user, listId);
+    if (view.list.inviteExpiresAt.getTime() <= this.clock.now().getTime()) {
+      await this.renewExpiredCode(user, listId);
+      view = await this.read(user, listId);
+    }
+    if (!storeId) return listViewJson(view);
+    const items = JSON.parse(view.itemsJson) as ItemResponse[];
+    return listViewJson(view, await this.stores.inWalkingOrder(listId, storeId.toLowerCase(), items));
   }
 
   /** With `If-Match: <version>`, a list renamed meanwhile answers 412 and the current list. */
@@ -256,15 +261,14 @@ export class ListsService implements OnApplicationBootstrap {
 
   /**
    * The list as the caller sees it: membership, list, members and items in one statement
-   * (`ListsRepository.viewFor`, no entity hydration: PostgreSQL builds the items' JSON), then,
-   * with `storeId`, the store's walking order. A non-member gets the same 404 as for a list that
-   * does not exist (ListAccess.requireMember's answer).
+   * (`ListsRepository.viewFor`, no entity hydration: PostgreSQL writes the members' and items'
+   * JSON). A non-member gets the same 404 as for a list that does not exist
+   * (ListAccess.requireMember's answer).
    */
-  private async read(user: AuthUser, listId: string, storeId?: string): Promise<ListResponse> {
+  private async read(user: AuthUser, listId: string): Promise<ListView & { role: ListRole }> {
     const view = await this.lists.viewFor(listId, user.id);
     if (!view?.role) throw new NotFoundException('List not found.');
-    const items = storeId ? await this.stores.inWalkingOrder(listId, storeId.toLowerCase(), view.items) : view.items;
-    return toListViewResponse(view, items);
+    return view as ListView & { role: ListRole };
   }
 
   private async view(
