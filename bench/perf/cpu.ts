@@ -8,12 +8,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 const TICK_MS = 10;
 
-function ticksOf(pid: number): number {
+/**
+ * utime + stime of the process, plus (`reaped`) cutime + cstime: the CPU of its children that
+ * exited and were waited for (PostgreSQL's backends of closed connections, reaped by the
+ * postmaster), which would otherwise vanish from a sum over the live processes.
+ */
+function ticksOf(pid: number, reaped = false): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces) start past its closing parenthesis.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
+    const own = Number(fields[11]) + Number(fields[12]);
+    return reaped ? own + Number(fields[13]) + Number(fields[14]) : own;
   } catch {
     return 0;
   }
@@ -24,7 +30,7 @@ function postgresTicks(): number {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += ticksOf(Number(entry));
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += ticksOf(Number(entry), true);
     } catch {
       // gone meanwhile
     }

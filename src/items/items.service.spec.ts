@@ -91,7 +91,7 @@ describe('ItemsService', () => {
       expect(emittedInTransaction).toEqual([true]);
     });
 
-    it('should check the list’s item quota after the insert and before the event, inside the unit of work', async () => {
+    it('should check the list’s item quota after the event (its append holds the list lock), inside the unit of work', async () => {
       let checkedInTransaction = false;
       quotas.itemAdded.mockImplementation(() => {
         checkedInTransaction = unit.inTransaction();
@@ -99,14 +99,19 @@ describe('ItemsService', () => {
       });
       items.add.mockResolvedValue({ kind: 'added', item: entity() });
       await service.add(user, 'l1', { name: 'Milk' });
-      expect(quotas.itemAdded).toHaveBeenCalledWith('l1');
-      const [write, check, emit] = callOrder(items.add, quotas.itemAdded, gateway.emit);
-      expect(write).toBeLessThan(check);
-      expect(check).toBeLessThan(emit);
+      expect(quotas.itemAdded).toHaveBeenCalledWith('l1', { listLocked: true });
+      const [write, emit, check] = callOrder(items.add, gateway.emit, quotas.itemAdded);
+      expect(write).toBeLessThan(emit);
+      expect(emit).toBeLessThan(check);
       expect(checkedInTransaction).toBe(true);
     });
 
-    it('should emit nothing when the list is over its item quota, and fail with the 409', async () => {
+    it('should fail with the 409 when the list is over its item quota, the event inside the failed unit of work', async () => {
+      let emittedInTransaction = false;
+      gateway.emit.mockImplementation(() => {
+        emittedInTransaction = unit.inTransaction();
+        return Promise.resolve(1);
+      });
       items.add.mockResolvedValue({ kind: 'added', item: entity() });
       quotas.itemAdded.mockRejectedValue(
         new QuotaExceeded('itemsPerList', 2, 'This list already has 2 items, the most a list can hold.'),
@@ -115,7 +120,8 @@ describe('ItemsService', () => {
         statusCode: 409,
         quota: 'itemsPerList',
       });
-      expect(gateway.emit).not.toHaveBeenCalled();
+      // Rolled back with the item (test/quotas.e2e-spec.ts: no row, no event, no frame).
+      expect(emittedInTransaction).toBe(true);
     });
 
     it('should emit nothing when the write fails', async () => {

@@ -52,8 +52,10 @@ export class ItemsService {
     if (outcome.kind === 'id-taken') throw new ConflictException('That item id is already in use.');
     const item = toItemResponse(outcome.item);
     if (outcome.kind === 'added') {
-      await this.quotas.itemAdded(listId);
+      // The event's append takes the list's row lock (its seq); the quota counts after it, in
+      // the same unit of work (a refusal rolls the event back with the item).
       await this.gateway.emit(listId, 'item:added', item, user);
+      await this.quotas.itemAdded(listId, { listLocked: true });
     }
     return item;
   }

@@ -38,8 +38,11 @@ const LISTS_OF = PreparedStatement.declare(
 export class QuotasRepository {
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
-  itemsOn(listId: string): Promise<number> {
-    return this.countUnderListLock(listId, ITEMS_ON);
+  /** `listLocked`: the caller's transaction holds the list's row lock already (no second lock statement). */
+  itemsOn(listId: string, listLocked = false): Promise<number> {
+    if (!listLocked) return this.countUnderListLock(listId, ITEMS_ON);
+    this.requireTransaction();
+    return this.count(ITEMS_ON, [listId]);
   }
 
   storesOf(listId: string): Promise<number> {

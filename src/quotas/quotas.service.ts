@@ -19,10 +19,13 @@ export class Quotas {
     @Inject(quotaConfig.KEY) private readonly limits: ConfigType<typeof quotaConfig>,
   ) {}
 
-  /** After an item was added to the list. */
-  async itemAdded(listId: string): Promise<void> {
+  /**
+   * After an item was added to the list. `listLocked`: this unit of work holds the list's row
+   * lock already (an event appended to the list took it), so the count is one statement.
+   */
+  async itemAdded(listId: string, { listLocked = false } = {}): Promise<void> {
     const limit = this.limits.itemsPerList;
-    if ((await this.counts.itemsOn(listId)) > limit) {
+    if ((await this.counts.itemsOn(listId, listLocked)) > limit) {
       throw new QuotaExceeded('itemsPerList', limit, `This list already has ${limit} items, the most a list can hold.`);
     }
   }
