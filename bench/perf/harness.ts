@@ -292,7 +292,10 @@ export function docsSection(report: BenchReport): string {
       '(MAX_ITEMS_PER_LIST, rest-write adds one item per two requests). login-flood runs against the app only: ' +
       'whether hashing keeps off the loop that serves reads is a question about the app; its quiet phase, in ' +
       "the same run, is the reference (and rest-read's baseline p99 the absolute one). Ratios matter, not " +
-      'absolute figures: the load generator, the servers and PostgreSQL share the machine.',
+      'absolute figures: the load generator, the servers and PostgreSQL share the machine. `floor` (no target) ' +
+      "is `GET /health` on both: the CPU a request costs the app's HTTP stack alone (Express, Nest's guards, " +
+      'pipes and interceptors, helmet, CORS, the request log, the ETag), paid by every REST request before its ' +
+      "own work; compare its server CPU per request with the baseline's whole `GET /lists/:id`.",
     '',
     '![Latency distributions, app vs baseline per scenario](bench/latency.svg)',
     '',

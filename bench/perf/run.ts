@@ -10,6 +10,7 @@ import { fanOut } from './scenarios/fan-out';
 import { idleMemory } from './scenarios/idle-memory';
 import { loginFlood } from './scenarios/login-flood';
 import { replay } from './scenarios/replay';
+import { floor } from './scenarios/floor';
 import { restRead } from './scenarios/rest-read';
 import { restWrite } from './scenarios/rest-write';
 
@@ -19,6 +20,7 @@ import { restWrite } from './scenarios/rest-write';
  * compiles everything under bench/perf and bench/baseline.
  */
 const SCENARIOS: Scenario<never>[] = [
+  floor,
   restRead,
   restWrite,
   loginFlood,
