@@ -7,14 +7,20 @@
  * A throwaway embedded PostgreSQL (durable settings: fsync and synchronous_commit on, as in
  * production, unlike the tests' cluster) gets the app's migrations (src/database/data-source.ts),
  * then each write replays, statement for statement, the transaction the app runs for
- * `POST /lists/:id/items` and `PATCH /lists/:id/items/:itemId {checked:true}` (captured from the
- * app with log_statement=all; see ADD and CHECK below). Writers alternate add, check.
+ * `POST /lists/:id/items` (6 round trips: START TRANSACTION, memberships.find, items.insert,
+ * events.append, quotas.items-on, COMMIT) and `PATCH /lists/:id/items/:itemId {checked:true}`
+ * (6: START TRANSACTION, memberships.find, items.lock-in-list, items.update, events.append,
+ * COMMIT); a read replays `GET /lists/:id` (1: lists.view). Writers alternate add, check. Every
+ * statement but START TRANSACTION and COMMIT is sent as the app sends it: a named prepared
+ * statement (src/database/prepared-statement.ts), its name and SQL imported from the app's
+ * repositories (see STATEMENTS below), so that each connection parses and plans it once.
  *
  * Runs (a few seconds each; `--seconds=N`, `--quick` for 1 s):
  * - throughput: 1, 8, 32 concurrent writers (one connection each) on ONE list (every write
  *   queues for the same list row) and on MANY lists (1,000; a random one per write), with
  *   synchronous_commit on and off; and the 32-writer many-list run without the NOTIFY, to see
  *   what the notification queue costs;
+ * - reads: GET /lists/:id's one statement (40 items, 32 members), 8 and 32 readers, many lists;
  * - fan-out: 1, 4, 16 connections LISTENing on the events channel (one per app instance), at a
  *   paced 200 writes/s and at full speed: time from the COMMIT being sent to the notification's
  *   arrival on every listener (p50, p99, max), and missing notifications;
@@ -31,9 +37,21 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+// The statements' modules load the repositories' dependencies (Nest's decorators, nestjs-cls,
+// the entities), not the app: no module, no service, no connection.
+import { FIND as MEMBERSHIPS_FIND } from '../src/access/memberships.repository';
 import { dataSourceOptions, migrate } from '../src/database/data-source';
 import { EmbeddedPostgres } from '../src/database/embedded-postgres';
+import type { PreparedStatement } from '../src/database/prepared-statement';
+import { APPEND as EVENTS_APPEND } from '../src/events/event-log.repository';
 import { EVENTS_CHANNEL } from '../src/events/stored-event';
+import {
+  INSERT as ITEMS_INSERT,
+  LOCK_IN_LIST as ITEMS_LOCK_IN_LIST,
+  UPDATE as ITEMS_UPDATE,
+} from '../src/items/items.repository';
+import { VIEW as LISTS_VIEW } from '../src/lists/lists.repository';
+import { ITEMS_ON as QUOTAS_ITEMS_ON } from '../src/quotas/quotas.repository';
 
 /* eslint-disable no-console */
 
@@ -56,62 +74,73 @@ const PACED_RATE = 200;
 const APP_POOL_DEFAULT = 10;
 
 // ---------------------------------------------------------------------------------------------
-// The app's statements, verbatim (TypeORM's SQL included), in the order one request runs them.
+// The app's statements (imported: same names, same SQL), in the order one request runs them.
 // ---------------------------------------------------------------------------------------------
-const ITEM_COLUMNS = [
-  'id',
-  'list_id',
-  'name',
-  'quantity',
-  'unit',
-  'note',
-  'category',
-  'checked',
-  'checked_by',
-  'checked_at',
-  'checked_received_at',
-  'added_by',
-  'version',
-  'created_at',
-  'updated_at',
-]
-  .map((c) => `"ItemEntity"."${c}" AS "ItemEntity_${c}"`)
-  .join(', ');
 
-const SQL = {
-  membership: `SELECT role, joined_seq AS "joinedSeq" FROM list_members WHERE list_id = $1 AND user_id = $2`,
-  insertItem: `INSERT INTO "items" AS "ItemEntity"("id", "list_id", "name", "quantity", "unit", "note", "category", "checked", "checked_by", "checked_at", "checked_received_at", "added_by", "version", "created_at", "updated_at") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, DEFAULT, DEFAULT, DEFAULT, $9, $10, DEFAULT, DEFAULT) ON CONFLICT DO NOTHING  RETURNING "created_at", "updated_at"`,
-  findItem: `SELECT ${ITEM_COLUMNS} FROM "items" "ItemEntity" WHERE (("ItemEntity"."id" = $1)) LIMIT 1`,
-  lockList: `SELECT 1 FROM lists WHERE id = $1 FOR NO KEY UPDATE`,
-  countItems: `SELECT count(*)::int AS n FROM items WHERE list_id = $1`,
-  bumpSeq: `UPDATE lists SET seq = seq + 1, updated_at = now() WHERE id = $1 RETURNING seq`,
-  appendEvent: `INSERT INTO list_events (list_id, seq, type, payload, actor_id, actor_session) VALUES ($1, $2, $3, $4, $5, $6)`,
-  notify: `SELECT pg_notify($1, $2)`,
-  lockItem: `SELECT ${ITEM_COLUMNS} FROM "items" "ItemEntity" WHERE (("ItemEntity"."id" = $1) AND ("ItemEntity"."list_id" = $2)) LIMIT 1 FOR UPDATE`,
-  reloadItem: `SELECT ${ITEM_COLUMNS} FROM "items" "ItemEntity" WHERE "ItemEntity"."id" = $1`,
-  list: `SELECT ${['id', 'name', 'invite_code_digest', 'invite_code_sealed', 'invite_expires_at', 'version', 'seq', 'created_at', 'updated_at'].map((c) => `"ListEntity"."${c}" AS "ListEntity_${c}"`).join(', ')} FROM "lists" "ListEntity" WHERE (("ListEntity"."id" = $1)) LIMIT 1`,
-  members: `SELECT u.id, u.name, u.email, m.role FROM list_members m JOIN users u ON u.id = m.user_id WHERE m.list_id = $1 ORDER BY m.joined_at, u.id`,
-  items: `SELECT id, list_id AS "listId", name, quantity, unit, note, category, checked, checked_by AS "checkedBy", checked_at AS "checkedAt", checked_received_at AS "checkedReceivedAt", added_by AS "addedBy", version, created_at AS "createdAt", updated_at AS "updatedAt" FROM items WHERE list_id = $1 ORDER BY created_at, id`,
-  updateItem: `UPDATE "items" SET "checked" = $1, "checked_by" = $2, "checked_at" = $3, "checked_received_at" = $4, "version" = $5, "updated_at" = CURRENT_TIMESTAMP WHERE "id" = $6 RETURNING "updated_at"`,
-};
+/** A statement's values, in the order of its parameters. */
+type Values = unknown[];
 
-/** Round trips of each request, BEGIN and COMMIT included (for the simulation). */
+/**
+ * `events.append` without its `pg_notify` (the bench's own statement, under its own name): the
+ * run without NOTIFY, to see what the notification queue costs. Derived from the app's text,
+ * so that it fails here rather than measure something else once that text changes.
+ */
+const APPEND_WITHOUT_NOTIFY = (() => {
+  const text = EVENTS_APPEND.text.replace(/,\s*pg_notify\(\$6, json_build_object\([^)]*\)::text\)/, '');
+  if (text === EVENTS_APPEND.text || text.includes('pg_notify') || !text.includes('$5')) {
+    throw new Error(`${EVENTS_APPEND.name} changed: update APPEND_WITHOUT_NOTIFY in bench/pg-capacity.ts`);
+  }
+  return { name: 'bench.events.append-without-notify', text };
+})();
+
+/** Round trips of each request, START TRANSACTION and COMMIT included (pg-capacity.json's statementsPerRequest). */
 const STATEMENTS = {
   add: [
-    'BEGIN',
-    'membership',
-    'insertItem',
-    'findItem',
-    'lockList',
-    'countItems',
-    'bumpSeq',
-    'appendEvent',
-    'notify',
+    'START TRANSACTION',
+    MEMBERSHIPS_FIND.name,
+    ITEMS_INSERT.name,
+    EVENTS_APPEND.name,
+    QUOTAS_ITEMS_ON.name,
     'COMMIT',
   ],
-  check: ['BEGIN', 'membership', 'lockItem', 'reloadItem', 'updateItem', 'bumpSeq', 'appendEvent', 'notify', 'COMMIT'],
-  getList: ['membership', 'list', 'members', 'items'],
+  check: [
+    'START TRANSACTION',
+    MEMBERSHIPS_FIND.name,
+    ITEMS_LOCK_IN_LIST.name,
+    ITEMS_UPDATE.name,
+    EVENTS_APPEND.name,
+    'COMMIT',
+  ],
+  getList: [LISTS_VIEW.name],
 };
+
+/** One statement as the app sends it: named, so the connection parses and plans it once (node-postgres). */
+function execute<R extends object = Record<string, unknown>>(
+  db: Client,
+  statement: Pick<PreparedStatement, 'name' | 'text'>,
+  values: Values,
+) {
+  return db.query<R>({ name: statement.name, text: statement.text, values });
+}
+
+/** An item row as items.insert and items.lock-in-list return it (ITEM_COLUMNS). */
+interface ItemRow {
+  id: string;
+  listId: string;
+  name: string;
+  quantity: number;
+  unit: string;
+  note: string | null;
+  category: string | null;
+  checked: boolean;
+  checkedBy: string | null;
+  checkedAt: Date | null;
+  checkedReceivedAt: Date | null;
+  addedBy: string | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
 
 interface Actor {
   userId: string;
@@ -126,53 +155,59 @@ interface WriteOptions {
   commitTimes?: CommitClock;
 }
 
-function itemPayload(id: string, listId: string, actor: Actor, checked: boolean, version: number, at: string) {
+/** The event's payload, as the app's toItemResponse writes it (src/items/dto/item.response.ts). */
+function itemPayload(item: ItemRow) {
   return {
-    id,
-    name: 'milk',
-    note: null,
-    unit: '×',
-    listId,
-    addedBy: actor.userId,
-    checked,
-    version,
-    category: null,
-    quantity: 1,
-    checkedAt: checked ? at : null,
-    checkedBy: checked ? actor.userId : null,
-    createdAt: at,
-    updatedAt: at,
+    id: item.id,
+    listId: item.listId,
+    name: item.name,
+    quantity: item.quantity,
+    unit: item.unit,
+    checked: item.checked,
+    checkedBy: item.checkedBy,
+    checkedAt: item.checkedAt?.toISOString() ?? null,
+    addedBy: item.addedBy,
+    createdAt: item.createdAt.toISOString(),
+    updatedAt: item.updatedAt.toISOString(),
+    version: item.version,
+    note: item.note,
+    category: item.category,
   };
 }
 
-async function appendAndCommit(
+/** events.append (EventLogRepository.append): the seq bump (the list's row lock), the event, the NOTIFY. */
+async function append(
   db: Client,
   listId: string,
   type: string,
   payload: unknown,
   actor: Actor,
   options: WriteOptions,
-): Promise<void> {
-  const bumped = await db.query<{ seq: string }>(SQL.bumpSeq, [listId]);
-  const seq = Number(bumped.rows[0].seq);
-  await db.query(SQL.appendEvent, [listId, seq, type, JSON.stringify(payload), actor.userId, actor.sessionId]);
-  if (options.notify) await db.query(SQL.notify, [EVENTS_CHANNEL, JSON.stringify({ l: listId, s: seq })]);
+): Promise<number> {
+  const values: Values = [listId, type, JSON.stringify(payload), actor.userId, actor.sessionId];
+  const appended = options.notify
+    ? await execute<{ seq: string }>(db, EVENTS_APPEND, [...values, EVENTS_CHANNEL])
+    : await execute<{ seq: string }>(db, APPEND_WITHOUT_NOTIFY, values);
+  if (appended.rows.length === 0) throw new Error(`list ${listId} vanished inside its own transaction`);
+  return Number(appended.rows[0].seq);
+}
+
+async function commit(db: Client, listId: string, seq: number, options: WriteOptions): Promise<void> {
   options.commitTimes?.set(`${listId}:${seq}`, performance.now());
   await db.query('COMMIT');
 }
 
-/** POST /lists/:listId/items, as the app runs it (ItemsService.add). */
+/** POST /lists/:listId/items, as the app runs it (ItemsService.add): 6 round trips. */
 async function addItem(db: Client, listId: string, actor: Actor, options: WriteOptions): Promise<string> {
   const id = randomUUID();
-  await db.query('BEGIN');
+  await db.query('START TRANSACTION');
   try {
-    await db.query(SQL.membership, [listId, actor.userId]);
-    await db.query(SQL.insertItem, [id, listId, 'milk', 1, '×', null, null, false, actor.userId, 1]);
-    await db.query(SQL.findItem, [id]);
-    await db.query(SQL.lockList, [listId]);
-    await db.query(SQL.countItems, [listId]);
-    const at = new Date().toISOString();
-    await appendAndCommit(db, listId, 'item:added', itemPayload(id, listId, actor, false, 1, at), actor, options);
+    await execute(db, MEMBERSHIPS_FIND, [listId, actor.userId]);
+    const inserted = await execute<ItemRow>(db, ITEMS_INSERT, [id, listId, 'milk', 1, '×', null, null, actor.userId]);
+    const seq = await append(db, listId, 'item:added', itemPayload(inserted.rows[0]), actor, options);
+    // After the append (its seq bump holds the list's row lock): counts what committed meanwhile.
+    await execute(db, QUOTAS_ITEMS_ON, [listId]);
+    await commit(db, listId, seq, options);
     return id;
   } catch (error) {
     await db.query('ROLLBACK').catch(() => undefined);
@@ -180,29 +215,47 @@ async function addItem(db: Client, listId: string, actor: Actor, options: WriteO
   }
 }
 
-/** PATCH /lists/:listId/items/:itemId {checked: true}, as the app runs it (ItemsService.update). */
+/** PATCH /lists/:listId/items/:itemId {checked: true}, as the app runs it (ItemsService.update): 6 round trips. */
 async function checkItem(db: Client, listId: string, itemId: string, actor: Actor, options: WriteOptions) {
-  await db.query('BEGIN');
+  await db.query('START TRANSACTION');
   try {
-    await db.query(SQL.membership, [listId, actor.userId]);
-    await db.query(SQL.lockItem, [itemId, listId]);
-    await db.query(SQL.reloadItem, [itemId]);
+    await execute(db, MEMBERSHIPS_FIND, [listId, actor.userId]);
+    const locked = await execute<ItemRow>(db, ITEMS_LOCK_IN_LIST, [itemId, listId]);
     const at = new Date();
-    await db.query(SQL.updateItem, [true, actor.userId, at, at, 2, itemId]);
-    const payload = itemPayload(itemId, listId, actor, true, 2, at.toISOString());
-    await appendAndCommit(db, listId, 'item:updated', payload, actor, options);
+    const item: ItemRow = {
+      ...locked.rows[0],
+      checked: true,
+      checkedBy: actor.userId,
+      checkedAt: at,
+      checkedReceivedAt: at,
+      version: locked.rows[0].version + 1,
+    };
+    const updated = await execute<{ updatedAt: Date }>(db, ITEMS_UPDATE, [
+      item.id,
+      item.listId,
+      item.name,
+      item.quantity,
+      item.unit,
+      item.note,
+      item.category,
+      item.checked,
+      item.checkedBy,
+      item.checkedAt,
+      item.checkedReceivedAt,
+      item.version,
+    ]);
+    item.updatedAt = updated.rows[0].updatedAt;
+    const seq = await append(db, listId, 'item:updated', itemPayload(item), actor, options);
+    await commit(db, listId, seq, options);
   } catch (error) {
     await db.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
 }
 
-/** GET /lists/:id, as the app runs it (no transaction: four statements on a pooled connection). */
+/** GET /lists/:id, as the app runs it (ListsRepository.viewFor): one statement on a pooled connection. */
 async function getList(db: Client, listId: string, actor: Actor): Promise<void> {
-  await db.query(SQL.membership, [listId, actor.userId]);
-  await db.query(SQL.list, [listId]);
-  await db.query(SQL.members, [listId]);
-  await db.query(SQL.items, [listId]);
+  await execute(db, LISTS_VIEW, [listId, actor.userId]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -412,7 +465,7 @@ interface ReadRun {
   benchCpuPercent: number;
 }
 
-/** GET /lists/:id's four statements (40 items, 32 members), `readers` connections at full speed. */
+/** GET /lists/:id's one statement, lists.view (40 items, 32 members), `readers` connections at full speed. */
 async function readRun(url: string, admin: Client, seeded: Seeded, readers: number): Promise<ReadRun> {
   await reset(admin, seeded.lists, seeded.actors[0]);
   const pools: Pools = { url, writers: await connect(url, readers, 'on') };
@@ -610,7 +663,7 @@ async function main(): Promise<void> {
     const reads: ReadRun[] = [];
     for (const readers of [8, 32]) {
       const run = await readRun(url, admin, seeded, readers);
-      console.log(`  GET /lists/:id statements, ${readers} readers: ${run.readsPerSec}/s`);
+      console.log(`  GET /lists/:id (lists.view), ${readers} readers: ${run.readsPerSec}/s`);
       reads.push(run);
     }
 
@@ -635,7 +688,7 @@ async function main(): Promise<void> {
       writesPerSec: best('many'),
       /** The most writes per second one list takes (its row lock serialises them). */
       oneListWritesPerSec: best('one'),
-      /** The most GET /lists/:id statement sets (4 statements, 40 items) per second. */
+      /** The most GET /lists/:id reads (lists.view, one statement, 40 items) per second. */
       readsPerSec: Math.max(...reads.map((r) => r.readsPerSec)),
       notifyCostPercent: (() => {
         const withNotify = throughput.find(
@@ -688,7 +741,7 @@ async function main(): Promise<void> {
         })),
       ),
     );
-    console.log(`\nGET /lists/:id statements (membership, list, members, 40 items), many lists`);
+    console.log(`\nGET /lists/:id (lists.view: membership, list, members, 40 items in one statement), many lists`);
     console.log(
       table(
         reads.map((r) => ({

@@ -10,7 +10,7 @@ export interface Membership {
   joinedSeq: number;
 }
 
-const FIND = PreparedStatement.declare(
+export const FIND = PreparedStatement.declare(
   'memberships.find',
   `SELECT role, joined_seq AS "joinedSeq" FROM list_members WHERE list_id = $1 AND user_id = $2`,
 );

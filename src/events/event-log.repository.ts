@@ -8,7 +8,7 @@ import { PreparedStatement } from '../database/prepared-statement';
  * The counter's bump, the event's row and its notification in one round trip (the write path
  * made three of them before; the semantics are those of the three statements in a row).
  */
-const APPEND = PreparedStatement.declare(
+export const APPEND = PreparedStatement.declare(
   'events.append',
   `WITH bumped AS (
      UPDATE lists SET seq = seq + 1, updated_at = now() WHERE id = $1 RETURNING id, seq

@@ -20,7 +20,7 @@ const ITEM_COLUMNS = `id, list_id AS "listId", name, quantity, unit, note, categ
   checked_at AS "checkedAt", checked_received_at AS "checkedReceivedAt", added_by AS "addedBy", version,
   created_at AS "createdAt", updated_at AS "updatedAt"`;
 
-const INSERT = PreparedStatement.declare(
+export const INSERT = PreparedStatement.declare(
   'items.insert',
   `INSERT INTO items (id, list_id, name, quantity, unit, note, category, checked, added_by, version)
    VALUES ($1, $2, $3, $4, $5, $6, $7, false, $8, 1)
@@ -28,12 +28,12 @@ const INSERT = PreparedStatement.declare(
    RETURNING ${ITEM_COLUMNS}`,
 );
 
-const LOCK_IN_LIST = PreparedStatement.declare(
+export const LOCK_IN_LIST = PreparedStatement.declare(
   'items.lock-in-list',
   `SELECT ${ITEM_COLUMNS} FROM items WHERE id = $1 AND list_id = $2 FOR UPDATE`,
 );
 
-const UPDATE = PreparedStatement.declare(
+export const UPDATE = PreparedStatement.declare(
   'items.update',
   `UPDATE items
       SET name = $3, quantity = $4, unit = $5, note = $6, category = $7, checked = $8, checked_by = $9,

@@ -51,7 +51,7 @@ const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-
  * order (members by joining time, items by creation), only when the caller is a member, and
  * come back as text (json's text form: node-postgres leaves it unparsed).
  */
-const VIEW = PreparedStatement.declare(
+export const VIEW = PreparedStatement.declare(
   'lists.view',
   `
   WITH membership AS (SELECT role FROM list_members WHERE list_id = $1 AND user_id = $2)

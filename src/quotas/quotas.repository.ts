@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { PreparedStatement } from '../database/prepared-statement';
 
 const LOCK_LIST = PreparedStatement.declare('quotas.lock-list', `SELECT 1 FROM lists WHERE id = $1 FOR NO KEY UPDATE`);
-const ITEMS_ON = PreparedStatement.declare(
+export const ITEMS_ON = PreparedStatement.declare(
   'quotas.items-on',
   `SELECT count(*)::int AS n FROM items WHERE list_id = $1`,
 );
