@@ -49,7 +49,9 @@ import {
   INSERT as ITEMS_INSERT,
   LOCK_IN_LIST as ITEMS_LOCK_IN_LIST,
   UPDATE as ITEMS_UPDATE,
+  updateValues,
 } from '../src/items/items.repository';
+import { toItemResponse } from '../src/items/dto/item.response';
 import { VIEW as LISTS_VIEW } from '../src/lists/lists.repository';
 import { ITEMS_ON as QUOTAS_ITEMS_ON } from '../src/quotas/quotas.repository';
 
@@ -155,26 +157,6 @@ interface WriteOptions {
   commitTimes?: CommitClock;
 }
 
-/** The event's payload, as the app's toItemResponse writes it (src/items/dto/item.response.ts). */
-function itemPayload(item: ItemRow) {
-  return {
-    id: item.id,
-    listId: item.listId,
-    name: item.name,
-    quantity: item.quantity,
-    unit: item.unit,
-    checked: item.checked,
-    checkedBy: item.checkedBy,
-    checkedAt: item.checkedAt?.toISOString() ?? null,
-    addedBy: item.addedBy,
-    createdAt: item.createdAt.toISOString(),
-    updatedAt: item.updatedAt.toISOString(),
-    version: item.version,
-    note: item.note,
-    category: item.category,
-  };
-}
-
 /** events.append (EventLogRepository.append): the seq bump (the list's row lock), the event, the NOTIFY. */
 async function append(
   db: Client,
@@ -204,7 +186,7 @@ async function addItem(db: Client, listId: string, actor: Actor, options: WriteO
   try {
     await execute(db, MEMBERSHIPS_FIND, [listId, actor.userId]);
     const inserted = await execute<ItemRow>(db, ITEMS_INSERT, [id, listId, 'milk', 1, '×', null, null, actor.userId]);
-    const seq = await append(db, listId, 'item:added', itemPayload(inserted.rows[0]), actor, options);
+    const seq = await append(db, listId, 'item:added', toItemResponse(inserted.rows[0]), actor, options);
     // After the append (its seq bump holds the list's row lock): counts what committed meanwhile.
     await execute(db, QUOTAS_ITEMS_ON, [listId]);
     await commit(db, listId, seq, options);
@@ -230,22 +212,9 @@ async function checkItem(db: Client, listId: string, itemId: string, actor: Acto
       checkedReceivedAt: at,
       version: locked.rows[0].version + 1,
     };
-    const updated = await execute<{ updatedAt: Date }>(db, ITEMS_UPDATE, [
-      item.id,
-      item.listId,
-      item.name,
-      item.quantity,
-      item.unit,
-      item.note,
-      item.category,
-      item.checked,
-      item.checkedBy,
-      item.checkedAt,
-      item.checkedReceivedAt,
-      item.version,
-    ]);
+    const updated = await execute<{ updatedAt: Date }>(db, ITEMS_UPDATE, updateValues(item));
     item.updatedAt = updated.rows[0].updatedAt;
-    const seq = await append(db, listId, 'item:updated', itemPayload(item), actor, options);
+    const seq = await append(db, listId, 'item:updated', toItemResponse(item), actor, options);
     await commit(db, listId, seq, options);
   } catch (error) {
     await db.query('ROLLBACK').catch(() => undefined);

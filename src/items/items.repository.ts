@@ -42,6 +42,24 @@ export const UPDATE = PreparedStatement.declare(
     RETURNING updated_at AS "updatedAt"`,
 );
 
+/** `UPDATE`'s values, in its parameters' order: every field a change may touch. */
+export function updateValues(item: ItemEntity): unknown[] {
+  return [
+    item.id,
+    item.listId,
+    item.name,
+    item.quantity,
+    item.unit,
+    item.note,
+    item.category,
+    item.checked,
+    item.checkedBy,
+    item.checkedAt,
+    item.checkedReceivedAt,
+    item.version,
+  ];
+}
+
 /** The one writer of `items`; every method takes part in the caller's transaction. */
 @Injectable()
 export class ItemsRepository {
@@ -84,20 +102,7 @@ export class ItemsRepository {
    * (TypeORM's save read the row again first); `updatedAt` is the statement's time, as before.
    */
   async save(item: ItemEntity): Promise<ItemEntity> {
-    const [rows]: [{ updatedAt: Date }[], number] = await UPDATE.run(this.txHost.tx, [
-      item.id,
-      item.listId,
-      item.name,
-      item.quantity,
-      item.unit,
-      item.note,
-      item.category,
-      item.checked,
-      item.checkedBy,
-      item.checkedAt,
-      item.checkedReceivedAt,
-      item.version,
-    ]);
+    const [rows]: [{ updatedAt: Date }[], number] = await UPDATE.run(this.txHost.tx, updateValues(item));
     if (!rows[0]) throw new Error(`item ${item.id} vanished inside its own transaction`);
     item.updatedAt = rows[0].updatedAt;
     return item;
