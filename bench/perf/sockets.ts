@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { WebSocket } from 'ws';
 import { Api } from '../http-client';
-import type { RunResult } from './scenario';
+import type { RunResult, SeedContext } from './scenario';
 import { inParallel } from './seed';
 
 export { inParallel };
@@ -69,17 +69,19 @@ async function register(api: Api, label: string): Promise<{ email: string; auth:
 }
 
 /**
- * `lists` households: the first member registers (their first list is the household's), the
- * others register and join with its invite code, and every member signs in again until they
- * have `devicesPerMember` sessions. All through the app's API.
+ * `lists` households for the socket scenario `scenario`: the first member registers (their
+ * first list is the household's), the others register and join with its invite code, and every
+ * member signs in again until they have `devicesPerMember` sessions. All through the app's API.
  */
 export async function seedHouseholds(
-  appUrl: string,
+  context: Pick<SeedContext, 'appUrl' | 'log'>,
+  scenario: string,
   shape: { lists: number; members: number; devicesPerMember: number },
-  log: (line: string) => void,
   concurrency = 8,
 ): Promise<Household[]> {
-  const api = new Api(appUrl);
+  const { log } = context;
+  log(`${scenario}: seeding ${shape.lists} households of ${shape.members} members × ${shape.devicesPerMember} devices`);
+  const api = new Api(context.appUrl);
   const started = Date.now();
   let done = 0;
   const households = await inParallel(

@@ -308,12 +308,7 @@ export const fanOut: Scenario<FanOutSeed> = {
   baseline: 'bench/baseline/ws-server.ts',
   async seed(context: SeedContext): Promise<FanOutSeed> {
     const { lists } = options();
-    context.log(`fan-out: seeding ${lists} households of ${MEMBERS} members × ${DEVICES} devices`);
-    const households = await seedHouseholds(
-      context.appUrl,
-      { lists, members: MEMBERS, devicesPerMember: DEVICES },
-      context.log,
-    );
+    const households = await seedHouseholds(context, 'fan-out', { lists, members: MEMBERS, devicesPerMember: DEVICES });
     return { appUrl: context.appUrl, households };
   },
   run: runFanOut,

@@ -122,12 +122,11 @@ export const idleMemory: Scenario<IdleSeed> = {
   baseline: 'bench/baseline/ws-server.ts',
   async seed(context: SeedContext): Promise<IdleSeed> {
     const { lists } = options();
-    context.log(`idle-memory: seeding ${lists} households of ${MEMBERS} members × ${DEVICES} devices`);
-    const households = await seedHouseholds(
-      context.appUrl,
-      { lists, members: MEMBERS, devicesPerMember: DEVICES },
-      context.log,
-    );
+    const households = await seedHouseholds(context, 'idle-memory', {
+      lists,
+      members: MEMBERS,
+      devicesPerMember: DEVICES,
+    });
     return { households };
   },
   run: runIdleMemory,
