@@ -68,6 +68,11 @@ async function register(api: Api, label: string): Promise<{ email: string; auth:
   return { email, auth };
 }
 
+/** The issue's household for the socket scenarios: 4 members × 5 devices, a socket each. */
+export const HOUSEHOLD = { members: 4, devicesPerMember: 5 };
+/** Sockets of one household's list. */
+export const SOCKETS_PER_LIST = HOUSEHOLD.members * HOUSEHOLD.devicesPerMember;
+
 /**
  * `lists` households for the socket scenario `scenario`: the first member registers (their
  * first list is the household's), the others register and join with its invite code, and every

@@ -41,14 +41,12 @@ import {
   quantile,
   round,
   seedHouseholds,
+  SOCKETS_PER_LIST,
+  HOUSEHOLD,
   sizeFromEnv,
   sleep,
   SOCKET_SERVER_ENV,
 } from '../sockets';
-
-const MEMBERS = 4;
-const DEVICES = 5;
-const PER_LIST = MEMBERS * DEVICES;
 
 export interface FanOutSeed {
   appUrl: string;
@@ -70,7 +68,7 @@ interface PendingWrite {
 function options() {
   const sockets = sizeFromEnv('WS_FANOUT_SOCKETS', 1000);
   return {
-    lists: Math.max(1, Math.round(sockets / PER_LIST)),
+    lists: Math.max(1, Math.round(sockets / SOCKETS_PER_LIST)),
     rate: sizeFromEnv('WS_FANOUT_RATE', 200),
     seconds: sizeFromEnv('WS_FANOUT_SECONDS', 10),
     drainMs: sizeFromEnv('WS_FANOUT_DRAIN_MS', 5000),
@@ -140,7 +138,7 @@ export async function runFanOut(contender: Contender, seed: FanOutSeed): Promise
     throw new Error(`${refusals.length} of ${opened.length} sockets refused: ${describeRefusals(refusals)}`);
   }
   // Whether a socket of a household is open (the writer's slot 0 excluded from the expected receivers).
-  const openSlot = (h: number, slot: number) => opened[h * PER_LIST + slot] instanceof WebSocket;
+  const openSlot = (h: number, slot: number) => opened[h * SOCKETS_PER_LIST + slot] instanceof WebSocket;
   // Joins announce presence to every socket of the list, and the app replays to a session that
   // reconnects (no `since`) what it missed since its last proven receipt — here the writes of
   // the previous runs (docs/REALTIME.md "Reconnecting the app's way misses nothing"). Measuring
@@ -192,8 +190,8 @@ export async function runFanOut(contender: Contender, seed: FanOutSeed): Promise
       sentAt: performance.now(),
       answeredAt: NaN,
       failed: false,
-      counts: new Uint8Array(PER_LIST),
-      arrivals: new Float64Array(PER_LIST),
+      counts: new Uint8Array(SOCKETS_PER_LIST),
+      arrivals: new Float64Array(SOCKETS_PER_LIST),
     };
     writes.set(key, write);
     inFlight++;
@@ -238,7 +236,7 @@ export async function runFanOut(contender: Contender, seed: FanOutSeed): Promise
   const complete = () => {
     for (const write of writes.values()) {
       if (write.failed) continue;
-      for (let slot = 1; slot < PER_LIST; slot++) {
+      for (let slot = 1; slot < SOCKETS_PER_LIST; slot++) {
         if (openSlot(write.household, slot) && write.counts[slot] === 0) return false;
       }
     }
@@ -256,7 +254,7 @@ export async function runFanOut(contender: Contender, seed: FanOutSeed): Promise
   let beforeAnswer = 0;
   for (const write of writes.values()) {
     if (write.failed) continue;
-    for (let slot = 1; slot < PER_LIST; slot++) {
+    for (let slot = 1; slot < SOCKETS_PER_LIST; slot++) {
       if (!openSlot(write.household, slot)) continue;
       expected++;
       if (write.counts[slot] === 0) {
@@ -308,7 +306,7 @@ export const fanOut: Scenario<FanOutSeed> = {
   baseline: 'bench/baseline/ws-server.ts',
   async seed(context: SeedContext): Promise<FanOutSeed> {
     const { lists } = options();
-    const households = await seedHouseholds(context, 'fan-out', { lists, members: MEMBERS, devicesPerMember: DEVICES });
+    const households = await seedHouseholds(context, 'fan-out', { lists, ...HOUSEHOLD });
     return { appUrl: context.appUrl, households };
   },
   run: runFanOut,

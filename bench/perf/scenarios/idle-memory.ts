@@ -16,7 +16,7 @@
  * checked before connecting), and the server as many in its own process.
  *
  * Interface extensions used (bench/perf/scenario.ts, optional fields): `serverEnv` (the app's
- * socket limits WS_MAX_SOCKETS_PER_USER/WS_MAX_SOCKETS_PER_LIST and WS_HANDSHAKES_PER_MIN lifted
+ * socket limits WS_MAX_SOCKETS_PER_USER/WS_MAX_SOCKETS_SOCKETS_PER_LIST and WS_HANDSHAKES_PER_MIN lifted
  * above what the households open, so that rows of the previous run's sockets that are still
  * being deleted never refuse a handshake) and `baseline` ('bench/baseline/ws-server.ts').
  */
@@ -36,14 +36,13 @@ import {
   round,
   rssKiB,
   seedHouseholds,
+  SOCKETS_PER_LIST,
+  HOUSEHOLD,
   sizeFromEnv,
   sleep,
   SOCKET_SERVER_ENV,
 } from '../sockets';
 
-const MEMBERS = 4;
-const DEVICES = 5;
-const PER_LIST = MEMBERS * DEVICES;
 const TARGET_SOCKETS = 10_000;
 
 export interface IdleSeed {
@@ -53,7 +52,7 @@ export interface IdleSeed {
 function options() {
   const sockets = sizeFromEnv('WS_IDLE_SOCKETS', TARGET_SOCKETS);
   return {
-    lists: Math.max(1, Math.round(sockets / PER_LIST)),
+    lists: Math.max(1, Math.round(sockets / SOCKETS_PER_LIST)),
     settleMs: sizeFromEnv('WS_IDLE_SETTLE_MS', 3000),
     handshakes: sizeFromEnv('WS_HANDSHAKE_CONCURRENCY', 32),
   };
@@ -70,7 +69,7 @@ function openFileLimit(): number {
 
 export async function runIdleMemory(contender: Contender, seed: IdleSeed): Promise<RunResult> {
   const opts = options();
-  const wanted = seed.households.length * PER_LIST;
+  const wanted = seed.households.length * SOCKETS_PER_LIST;
   const limit = openFileLimit();
   if (Number.isFinite(limit) && limit < wanted + 100) {
     throw new Error(`ulimit -n is ${limit}: ${wanted} sockets need more (raise it: ulimit -n ${wanted + 1000})`);
@@ -122,11 +121,7 @@ export const idleMemory: Scenario<IdleSeed> = {
   baseline: 'bench/baseline/ws-server.ts',
   async seed(context: SeedContext): Promise<IdleSeed> {
     const { lists } = options();
-    const households = await seedHouseholds(context, 'idle-memory', {
-      lists,
-      members: MEMBERS,
-      devicesPerMember: DEVICES,
-    });
+    const households = await seedHouseholds(context, 'idle-memory', { lists, ...HOUSEHOLD });
     return { households };
   },
   run: runIdleMemory,
