@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { EmbeddedPostgres, isRunning } from '../src/database/embedded-postgres';
 import { postmasterPid } from './support/server-process';
+import { eventually } from './support/eventually';
 
 async function query(url: string, sql: string): Promise<unknown[]> {
   const client = new Client({ connectionString: url });
@@ -70,6 +71,32 @@ describe('EmbeddedPostgres (zero-config database)', () => {
       await first.stop();
     }
     await expect(query(second.url(), 'SELECT 1')).rejects.toThrow();
+    expect(isRunning(postmaster)).toBe(false);
+  });
+
+  it('should rejoin after its membership connection was cut, so that another instance leaving does not stop the cluster under it', async () => {
+    const first = await EmbeddedPostgres.start({ dataDir, port: 0, unsafeFast: true });
+    const postmaster = postmasterPid(dataDir)!;
+    const second = await EmbeddedPostgres.start({ dataDir, port: 0, unsafeFast: true });
+    const members = async () =>
+      (await query(
+        first.url(),
+        `SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'cartsync server %' ORDER BY backend_start`,
+      )) as { pid: number }[];
+    try {
+      // The first instance's membership (the older session) is ended, as a database blip or an
+      // administrator's pg_terminate_backend would; the second's stays.
+      const [firstMember] = await members();
+      await query(first.url(), `SELECT pg_terminate_backend(${firstMember.pid})`);
+      await eventually(async () => expect(await members()).toHaveLength(2));
+
+      await second.stop();
+      expect(isRunning(postmaster)).toBe(true);
+      await expect(query(first.url(), 'SELECT 1 AS ok')).resolves.toEqual([{ ok: 1 }]);
+    } finally {
+      await second.stop();
+      await first.stop();
+    }
     expect(isRunning(postmaster)).toBe(false);
   });
 

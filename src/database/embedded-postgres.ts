@@ -44,6 +44,8 @@ interface Postmaster {
 const STOP_TIMEOUT_MS = 15_000;
 const READY_TIMEOUT_MS = 30_000;
 const POLL_MS = 50;
+/** Between tries to take a cut membership connection's place. */
+const REJOIN_MS = 200;
 /**
  * Every server using a cluster holds this advisory lock in shared mode on a connection of its
  * own, for as long as it runs: the cluster's members. The lock dies with the connection, so a
@@ -218,37 +220,71 @@ export class EmbeddedPostgres {
 
 /**
  * This instance's place among the cluster's members: a connection of its own holding a share
- * of {@link MEMBERS_LOCK} from joining to leaving (or to the process's death).
+ * of {@link MEMBERS_LOCK} from joining to leaving (or to the process's death). A connection
+ * ended under it (a database blip, `pg_terminate_backend`) is replaced and the share taken
+ * again, every REJOIN_MS until it is: uncounted, this instance would let another one that
+ * leaves stop the cluster it still uses.
  */
 class Membership {
   private leaving = false;
+  private rejoining: NodeJS.Timeout | undefined;
 
-  private constructor(private readonly client: Client) {}
+  private constructor(
+    private client: Client,
+    private readonly port: number,
+    private readonly log: (m: string) => void,
+  ) {}
 
   /** A share of the members' lock on `port`, or null while Postgres cannot grant one (starting, stopping). */
   static async join(port: number, log: (m: string) => void): Promise<Membership | null> {
+    const client = await Membership.connect(port);
+    if (!client) return null;
+    const membership = new Membership(client, port, log);
+    membership.watch(client);
+    return membership;
+  }
+
+  /** A new member connection holding a share of the lock, or null. */
+  private static async connect(port: number): Promise<Client | null> {
     const client = new Client({
       connectionString: postgresUrl(port),
       application_name: `${MEMBER} ${process.pid}`,
       connectionTimeoutMillis: 1000,
     });
-    const membership = new Membership(client);
-    let joined = false;
-    client.on('error', (error) => {
-      if (joined && !membership.leaving)
-        log(`lost the membership connection to the embedded PostgreSQL: ${error.message}`);
-    });
+    client.on('error', () => undefined);
     try {
       await client.connect();
       // Waits only while a leaving member holds the lock to stop the cluster, which ends this session.
       await client.query(`SET lock_timeout = '5s'`);
       await client.query(`SELECT pg_advisory_lock_shared(${MEMBERS_LOCK})`);
-      joined = true;
-      return membership;
+      return client;
     } catch {
       await client.end().catch(() => undefined);
       return null;
     }
+  }
+
+  private watch(client: Client): void {
+    client.once('end', () => {
+      if (this.leaving || client !== this.client) return;
+      this.log('lost the membership connection to the embedded PostgreSQL: joining again');
+      this.rejoin();
+    });
+  }
+
+  private rejoin(): void {
+    this.rejoining = setTimeout(() => {
+      void Membership.connect(this.port).then(async (client) => {
+        if (this.leaving) await client?.end().catch(() => undefined);
+        else if (!client) this.rejoin();
+        else {
+          this.client = client;
+          this.watch(client);
+          this.log('joined the embedded PostgreSQL again');
+        }
+      });
+    }, REJOIN_MS);
+    this.rejoining.unref();
   }
 
   /** The pids of the other servers using the cluster, e.g. "123, 456" ('' when none). */
@@ -267,6 +303,7 @@ class Membership {
    */
   async leave(postmasterPid: number): Promise<'last' | 'gone' | 'unknown' | { others: string }> {
     this.leaving = true;
+    clearTimeout(this.rejoining);
     try {
       await this.client.query(`SELECT pg_advisory_unlock_shared(${MEMBERS_LOCK})`);
       const { rows } = await this.client.query<{ last: boolean }>(
