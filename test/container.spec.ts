@@ -178,6 +178,15 @@ describe('docker-compose.yml', () => {
 });
 
 describe('the container files together', () => {
+  it('should keep out of the build context everything .gitignore lists (the replay copies tracked files)', () => {
+    const patterns = (file: string) =>
+      readFileSync(join(ROOT, file), 'utf8')
+        .split('\n')
+        .map((line) => line.trim().replace(/\/$/, ''))
+        .filter((line) => line && !line.startsWith('#'));
+    expect(patterns('.dockerignore')).toEqual(expect.arrayContaining([...patterns('.gitignore'), '.git']));
+  });
+
   it('should document in .env.example every variable the Dockerfile or the compose file sets', () => {
     const named = [...Object.keys(envOf(image)), ...Object.keys(app.environment ?? {})];
     expect(exampleKeys()).toEqual(expect.arrayContaining(named));
