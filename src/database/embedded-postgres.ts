@@ -8,6 +8,8 @@ import {
   fstatSync,
   openSync,
   readFileSync,
+  readlinkSync,
+  realpathSync,
 } from 'node:fs';
 import { access, chown, cp, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
@@ -53,6 +55,8 @@ const REJOIN_MS = 200;
  * means nobody else uses the cluster, and nobody can join until it is stopped.
  */
 const MEMBERS_LOCK = `hashtext('cartsync:embedded-postgres-members')`;
+/** How Postgres names a directory it was started in (see {@link dataPath}). */
+const HANDED_DIR = '/proc/self/cwd';
 /** application_name of a member's connection, followed by its server's pid. */
 const MEMBER = 'cartsync server';
 
@@ -64,7 +68,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * shares: the first one starts Postgres, the next ones join it, and the last one out stops it. A
  * cluster that a live server uses is never stopped; one left by a SIGKILLed server is taken over.
  * Handles what bites on these machines: running as root (Postgres refuses, so it runs as the
- * `postgres` user), binaries that user cannot reach, and a stale `postmaster.pid`.
+ * `postgres` user), binaries or a data directory below a directory that user cannot enter, and a
+ * stale `postmaster.pid`.
  */
 export class EmbeddedPostgres {
   private stopped = false;
@@ -82,6 +87,11 @@ export class EmbeddedPostgres {
     const runAs = postgresUser();
     const binDir = await reachableBinaries(runAs, log);
     await initialise(options.dataDir, binDir, runAs, log);
+    if (dataPath(options.dataDir, runAs).cwd) {
+      log(
+        `the postgres user cannot enter a directory above ${options.dataDir}: PostgreSQL is started inside it (as ${HANDED_DIR}), no permission was changed`,
+      );
+    }
     const deadline = Date.now() + READY_TIMEOUT_MS;
     let seen = '';
     for (;;) {
@@ -132,9 +142,10 @@ export class EmbeddedPostgres {
   ): Promise<EmbeddedPostgres | null> {
     const port =
       options.port > 0 && (await isPortFree(options.port, '127.0.0.1')) ? options.port : await freePort('127.0.0.1');
+    const data = dataPath(options.dataDir, runAs);
     const flags = [
       '-D',
-      options.dataDir,
+      data.arg,
       '-p',
       String(port),
       '-c',
@@ -148,6 +159,7 @@ export class EmbeddedPostgres {
     const serverLog = openServerLog(options.dataDir, runAs);
     const child = spawn(join(binDir, 'postgres'), flags, {
       ...(runAs ?? {}),
+      cwd: data.cwd,
       // Its own process group: a Ctrl+C meant for this server must not stop the other members' database.
       detached: !options.ephemeral,
       stdio: ['ignore', 'ignore', serverLog.fd],
@@ -355,8 +367,13 @@ function openServerLog(dataDir: string, runAs: RunAs | null) {
   };
 }
 
-function run(file: string, args: string[], runAs: RunAs | null): void {
-  const result = spawnSync(file, args, { ...(runAs ?? {}), encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+function run(file: string, args: string[], runAs: RunAs | null, cwd?: string): void {
+  const result = spawnSync(file, args, {
+    ...(runAs ?? {}),
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, LC_ALL: 'C' },
+  });
   if (result.status !== 0) {
     throw new Error(`${file} failed (${result.status ?? result.signal}): ${result.stderr || result.error?.message}`);
   }
@@ -435,10 +452,12 @@ async function initialise(dataDir: string, binDir: string, runAs: RunAs | null, 
   await mkdir(staging, { mode: 0o700 });
   try {
     if (runAs) await chown(staging, runAs.uid, runAs.gid);
+    const target = dataPath(staging, runAs);
     run(
       join(binDir, 'initdb'),
-      ['-D', staging, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
+      ['-D', target.arg, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
       runAs,
+      target.cwd,
     );
     await rename(staging, dataDir); // replaces the empty directory
   } catch (error) {
@@ -491,7 +510,7 @@ export function isRunning(pid: number): boolean {
   }
 }
 
-/** Whether `pid` is a postmaster started with `-D dataDir`. */
+/** Whether `pid` is a postmaster started with `-D dataDir`, or inside `dataDir` (see {@link dataPath}). */
 function isPostgresOf(pid: number, dataDir: string): boolean {
   if (!isRunning(pid)) return false;
   let command: string;
@@ -502,10 +521,39 @@ function isPostgresOf(pid: number, dataDir: string): boolean {
     command = ps.stdout?.trim() ?? '';
   }
   const [binary, rest] = command.split(' -D ', 2);
-  return binary.endsWith('postgres') && `${rest} `.startsWith(`${dataDir} `);
+  if (!binary.endsWith('postgres')) return false;
+  if (`${rest} `.startsWith(`${dataDir} `)) return true;
+  return `${rest} `.startsWith(`${HANDED_DIR} `) && workingDirectory(pid) === realpathSync(dataDir);
 }
 
-/** Whether the `postgres` user (when we are root) can create and use `dir`. */
+function workingDirectory(pid: number): string | null {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the `postgres` user can write and enter `dir` by its path. */
+function reachable(dir: string, runAs: RunAs): boolean {
+  return spawnSync('test', ['-w', dir, '-a', '-x', dir], runAs).status === 0;
+}
+
+/**
+ * How Postgres, run as `runAs`, is to name `dir` (`arg`, for `-D`), and the directory to start
+ * it in. When a directory above `dir` is closed to the postgres user (a checkout in root's 0700
+ * home), it cannot reach `dir` by its path, and granting it search permission there would open
+ * root's home to more than Postgres (no ACL tool to grant it to that user alone is installed
+ * here). Instead the child process enters `dir` while still root (libuv changes directory before
+ * it drops privileges) and Postgres is given the directory as `/proc/self/cwd` (Linux), which
+ * every process it forks inherits. No permission is changed.
+ */
+function dataPath(dir: string, runAs: RunAs | null): { arg: string; cwd?: string } {
+  if (!runAs || reachable(dir, runAs) || !existsSync(HANDED_DIR)) return { arg: dir };
+  return { arg: HANDED_DIR, cwd: dir };
+}
+
+/** Whether the `postgres` user (when we are root) can create and use `dir`, by its path or started in it. */
 export async function usableDataDir(dir: string): Promise<boolean> {
   const runAs = postgresUser();
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -516,5 +564,8 @@ export async function usableDataDir(dir: string): Promise<boolean> {
     );
   }
   await chown(dir, runAs.uid, runAs.gid);
-  return spawnSync('test', ['-w', dir, '-a', '-x', dir], runAs).status === 0;
+  const { arg, cwd } = dataPath(dir, runAs);
+  return cwd === undefined
+    ? reachable(dir, runAs)
+    : spawnSync('test', ['-w', arg, '-a', '-x', arg], { ...runAs, cwd }).status === 0;
 }
