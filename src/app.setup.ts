@@ -15,6 +15,7 @@ import { ErrorBody } from './common/http/error-body';
 import { strictJsonBody } from './common/http/json-body';
 import { answerUnreadableRequests } from './common/http/client-errors';
 import { installMetrics } from './metrics/metrics.endpoint';
+import { serveAsyncApi } from './realtime/asyncapi.endpoint';
 
 export function buildOpenApiDocument(app: NestExpressApplication) {
   const config = new DocumentBuilder()
@@ -65,5 +66,6 @@ export function configureApp(app: NestExpressApplication): void {
   app.useWebSocketAdapter(listSocketAdapter(app));
   if (config.swaggerEnabled) {
     SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
+    serveAsyncApi(app);
   }
 }

@@ -29,7 +29,7 @@ import { AccessTokens } from '../sessions/access-tokens';
 import { ItemCheckingDto } from './dto/item-checking.dto';
 import { FrameRenderer, FrameRenderers } from './frame-renderers';
 import { CloseCode, ListConnection } from './list-connection';
-import { ListEventPayloads, ListEventType } from './list-events';
+import { clientFrame, ListEventPayloads, ListEventType } from './list-events';
 import type { Frame } from './list-socket.adapter';
 import { Handshake } from './realtime-handshake';
 import { RealtimeHub } from './realtime.hub';
@@ -134,13 +134,13 @@ export class RealtimeGateway
     }
   }
 
-  @SubscribeMessage('ping')
+  @SubscribeMessage(clientFrame('ping'))
   ping(): Frame {
     return { type: 'pong' };
   }
 
   /** Relayed to the list's other connections on every instance; the item must be on the list. */
-  @SubscribeMessage('item:checking')
+  @SubscribeMessage(clientFrame('item:checking'))
   async checking(@ConnectedSocket() ws: WebSocket, @MessageBody() dto: ItemCheckingDto): Promise<void> {
     const connection = this.sockets.get(ws);
     if (!connection) return;
