@@ -62,13 +62,13 @@ export class Metrics implements OnModuleDestroy {
   readonly registry = new Registry();
   private readonly requestDuration: Histogram<'method' | 'route' | 'status'>;
   private readonly openSockets: Gauge;
-  private readonly framesSent: Counter<'type'>;
   private readonly replays: Counter<'from'>;
   private readonly resyncs: Counter;
   private readonly throttles: Counter<'limit'>;
   private readonly routes = new WeakMap<object, RouteSeries>();
   private readonly unmatched: RouteSeries;
-  private readonly frameCounters = new Map<string, () => void>();
+  /** Frames sent by type, counted here (one per socket per event) and handed to prom-client when scraped. */
+  private readonly framesByType = new Map<string, number>();
   private readonly eventLoop = monitorEventLoopDelay({ resolution: 10 });
 
   /** Bound once: the `finish` listener of every timed response (`this` is the response). */
@@ -89,11 +89,16 @@ export class Metrics implements OnModuleDestroy {
       help: 'WebSockets open on this instance.',
       registers,
     });
-    this.framesSent = new Counter({
+    const framesByType = this.framesByType;
+    new Counter({
       name: 'cartsync_ws_frames_sent_total',
       help: 'Frames sent to list sockets, by type (durable events, resync, item:checking, presence).',
       labelNames: ['type'],
       registers,
+      collect() {
+        this.reset();
+        for (const [type, count] of framesByType) this.inc({ type }, count);
+      },
     });
     this.replays = new Counter({
       name: 'cartsync_ws_replays_total',
@@ -148,7 +153,8 @@ export class Metrics implements OnModuleDestroy {
   /** Express middleware: times every request, labelled once it finished (by then its route is known). */
   readonly timeRequests = (_req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     (res as TimedResponse)[STARTED] = performance.now();
-    res.once('finish', this.requestFinished);
+    // `on`, not `once` (which wraps the listener in a new closure): a response finishes once.
+    res.on('finish', this.requestFinished);
     next();
   };
 
@@ -160,14 +166,9 @@ export class Metrics implements OnModuleDestroy {
     this.openSockets.dec();
   }
 
+  /** Once per frame per socket (a fan-out calls it for every socket of the list): a map increment. */
   frameSent(type: string): void {
-    let count = this.frameCounters.get(type);
-    if (!count) {
-      const child = this.framesSent.labels({ type });
-      count = () => child.inc();
-      this.frameCounters.set(type, count);
-    }
-    count();
+    this.framesByType.set(type, (this.framesByType.get(type) ?? 0) + 1);
     if (type === 'resync') this.resyncs.inc();
   }
 
