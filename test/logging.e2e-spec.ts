@@ -199,6 +199,24 @@ describe('logging', () => {
   });
 });
 
+describe('logging of /metrics', () => {
+  const capture = new StdoutCapture();
+  beforeAll(() => capture.start());
+  const t = useTestApp({ LOG_LEVEL: 'info', METRICS_TOKEN: 'metrics-token-for-the-tests-0123456789' });
+  afterAll(() => capture.stop());
+
+  it('should log a refused scrape like any request, with its status and without the offered token', async () => {
+    await t.http
+      .get('/metrics')
+      .set('X-Request-ID', 'metrics-refused')
+      .set('Authorization', 'Bearer guessed-metrics-token-000')
+      .expect(401);
+    const line = await capture.waitFor((l) => l.req?.id === 'metrics-refused');
+    expect(line).toMatchObject({ req: { method: 'GET', url: '/metrics' }, res: { statusCode: 401 } });
+    expect(capture.text).not.toContain('guessed-metrics-token-000');
+  });
+});
+
 describe('logging before the app exists', () => {
   const capture = new StdoutCapture();
   beforeAll(() => capture.start());
