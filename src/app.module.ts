@@ -11,10 +11,12 @@ import { RealtimeModule } from './realtime/realtime.module';
 import { HealthModule } from './health/health.module';
 import { ItemsModule } from './items/items.module';
 import { ListsModule } from './lists/lists.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 @Module({
   imports: [
     CoreModule,
+    MetricsModule,
     IdempotencyModule.register({ imports: [AccessModule], authorizer: ListReplayAuthorizer }),
     HealthModule,
     AuthModule,

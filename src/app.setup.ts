@@ -14,6 +14,8 @@ import { createValidationPipe } from './common/http/validation.pipe';
 import { ErrorBody } from './common/http/error-body';
 import { strictJsonBody } from './common/http/json-body';
 import { answerUnreadableRequests } from './common/http/client-errors';
+import { installMetrics } from './metrics/metrics.endpoint';
+import { serveAsyncApi } from './realtime/asyncapi.endpoint';
 
 export function buildOpenApiDocument(app: NestExpressApplication) {
   const config = new DocumentBuilder()
@@ -45,6 +47,7 @@ export function configureApp(app: NestExpressApplication): void {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(assignRequestId);
+  installMetrics(app);
   app.use(helmet());
   app.enableCors({
     origin: (origin, done) => done(null, origin === undefined || config.corsOrigins.includes(origin)),
@@ -63,5 +66,6 @@ export function configureApp(app: NestExpressApplication): void {
   app.useWebSocketAdapter(listSocketAdapter(app));
   if (config.swaggerEnabled) {
     SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
+    serveAsyncApi(app);
   }
 }

@@ -1,8 +1,10 @@
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { exitOnSignals } from './common/lifecycle/graceful-shutdown';
+import { bootLogger } from './common/logging/logging.module';
 import { assertPortFree, explainListenError } from './common/net/ports';
 import { appConfig } from './config/app.config';
 import { ensureDevelopmentSecret } from './config/development-secret';
@@ -14,6 +16,7 @@ async function bootstrap(): Promise<void> {
   loadEnvFile();
   validateEnv(process.env);
   ensureDevelopmentSecret(process.env);
+  Logger.overrideLogger(bootLogger());
   const { port, host, shutdownTimeoutMs } = appConfig();
   // A second server on the same PORT stops here, before it starts or joins any database.
   await assertPortFree(port, host);

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ConsoleLogger, Logger } from '@nestjs/common';
+import { bootLogger } from '../src/common/logging/logging.module';
 import { useTestApp } from './support/app';
 import { withoutTable } from './support/database';
 import { eventually } from './support/eventually';
@@ -194,6 +196,58 @@ describe('logging', () => {
       const leaks = [email, password, '$argon2', 'parameters'].filter((secret) => line.includes(secret));
       expect({ line, leaks }).toEqual({ line, leaks: [] });
     }
+  });
+});
+
+describe('logging of /metrics', () => {
+  const capture = new StdoutCapture();
+  beforeAll(() => capture.start());
+  const t = useTestApp({ LOG_LEVEL: 'info', METRICS_TOKEN: 'metrics-token-for-the-tests-0123456789' });
+  afterAll(() => capture.stop());
+
+  it('should log a refused scrape like any request, with its status and without the offered token', async () => {
+    await t.http
+      .get('/metrics')
+      .set('X-Request-ID', 'metrics-refused')
+      .set('Authorization', 'Bearer guessed-metrics-token-000')
+      .expect(401);
+    const line = await capture.waitFor((l) => l.req?.id === 'metrics-refused');
+    expect(line).toMatchObject({ req: { method: 'GET', url: '/metrics' }, res: { statusCode: 401 } });
+    expect(capture.text).not.toContain('guessed-metrics-token-000');
+  });
+});
+
+describe('logging before the app exists', () => {
+  const capture = new StdoutCapture();
+  beforeAll(() => capture.start());
+  afterAll(() => {
+    Logger.overrideLogger(new ConsoleLogger());
+    capture.stop();
+  });
+
+  it("should write Nest's static Logger (the embedded database starting) as the app's JSON lines, not Nest's console lines", async () => {
+    Logger.overrideLogger(bootLogger({ ...process.env, LOG_LEVEL: 'info' }));
+    new Logger('EmbeddedPostgres').log('PostgreSQL ready on port 54329');
+    const line = await capture.waitFor((l) => l.context === 'EmbeddedPostgres');
+    expect(line).toMatchObject({ level: 30, context: 'EmbeddedPostgres', msg: 'PostgreSQL ready on port 54329' });
+    expect(capture.text).not.toContain('[Nest]');
+  });
+});
+
+describe('logging with LOG_FORMAT=pretty', () => {
+  const capture = new StdoutCapture();
+  beforeAll(() => capture.start());
+  const t = useTestApp({ LOG_LEVEL: 'info', LOG_FORMAT: 'pretty' });
+  afterAll(() => capture.stop());
+
+  it('should write a request as one readable line: time, level, method, path, status, duration', async () => {
+    await t.http.get('/health').expect(200);
+    const line = await eventually(() => {
+      const found = capture.lines.find((l) => l.includes('GET /health'));
+      if (!found) throw new Error(`no readable request line:\n${capture.text}`);
+      return found;
+    });
+    expect(line).toMatch(/^\[\d{2}:\d{2}:\d{2}\.\d{3}\] INFO: GET \/health 200 in \d+ ms$/);
   });
 });
 

@@ -6,6 +6,7 @@ import { configurationError } from './env';
 import { idempotencyConfig } from './idempotency.config';
 import { learningConfig } from './learning.config';
 import { mailConfig } from './mail.config';
+import { observabilityConfig } from './observability.config';
 import { quotaConfig } from './quota.config';
 import { realtimeConfig } from './realtime.config';
 import { throttleConfig } from './throttle.config';
@@ -20,6 +21,7 @@ export const CONFIG_NAMESPACES = [
   idempotencyConfig,
   learningConfig,
   mailConfig,
+  observabilityConfig,
   quotaConfig,
   realtimeConfig,
   throttleConfig,

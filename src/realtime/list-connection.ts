@@ -54,6 +54,8 @@ export class ListConnection {
     readonly fullStream = true,
     /** Its row in ws_connections (reserved by the handshake). */
     readonly id: string = randomUUID(),
+    /** Told the type of every frame sent (Metrics.frameSent). */
+    private readonly sent: (type: string) => void = () => undefined,
   ) {
     this.checking = new TokenBucket(limits.checkingPerSecond, now);
   }
@@ -114,8 +116,10 @@ export class ListConnection {
     if (this.open && this.ws.bufferedAmount <= this.limits.maxBufferedBytes) this.send({ type, payload });
   }
 
-  send(frame: object): void {
-    if (this.open) this.ws.send(JSON.stringify(frame));
+  send(frame: { type: string; payload?: unknown; seq?: number }): void {
+    if (!this.open) return;
+    this.ws.send(JSON.stringify(frame));
+    this.sent(frame.type);
   }
 
   close(code: number, reason: string): void {

@@ -24,11 +24,12 @@ import { AuthUser } from '../common/decorators/current-user.decorator';
 import { Draining } from '../common/lifecycle/draining';
 import { realtimeConfig } from '../config/realtime.config';
 import { EventLogRepository } from '../events/event-log.repository';
+import { Metrics } from '../metrics/metrics';
 import { AccessTokens } from '../sessions/access-tokens';
 import { ItemCheckingDto } from './dto/item-checking.dto';
 import { FrameRenderer, FrameRenderers } from './frame-renderers';
 import { CloseCode, ListConnection } from './list-connection';
-import { ListEventPayloads, ListEventType } from './list-events';
+import { clientFrame, ListEventPayloads, ListEventType } from './list-events';
 import type { Frame } from './list-socket.adapter';
 import { Handshake } from './realtime-handshake';
 import { RealtimeHub } from './realtime.hub';
@@ -63,6 +64,7 @@ export class RealtimeGateway
   private readonly pendingAcks = new Set<ListConnection>();
   private heartbeat: NodeJS.Timeout | undefined;
   private beating = false;
+  private readonly frameSent = (type: string) => this.metrics.frameSent(type);
 
   constructor(
     private readonly hub: RealtimeHub,
@@ -73,6 +75,7 @@ export class RealtimeGateway
     private readonly clock: Clock,
     draining: Draining,
     @Inject(realtimeConfig.KEY) private readonly config: ConfigType<typeof realtimeConfig>,
+    private readonly metrics: Metrics,
   ) {
     draining.onDrain(() => this.hub.closeAll(CloseCode.GoingAway, 'server shutting down'));
   }
@@ -103,8 +106,9 @@ export class RealtimeGateway
   handleConnection(ws: WebSocket, request: IncomingMessage & { handshake: Handshake }): void {
     const { listId, user, start, position, joinedSeq, fullStream, connectionId } = request.handshake;
     const now = () => this.clock.now().getTime();
-    const connection = new ListConnection(ws, listId, user, this.config, now, fullStream, connectionId);
+    const connection = new ListConnection(ws, listId, user, this.config, now, fullStream, connectionId, this.frameSent);
     this.sockets.set(ws, connection);
+    this.metrics.socketOpened();
     ws.on('pong', (data: Buffer) => this.onPong(connection, data));
     ws.on('error', () => ws.terminate());
     this.hub.join(connection, start, position, joinedSeq).then(
@@ -122,6 +126,7 @@ export class RealtimeGateway
   handleDisconnect(ws: WebSocket): void {
     const connection = this.sockets.get(ws);
     if (!connection) return;
+    this.metrics.socketClosed();
     this.hub.leave(connection).catch((error: unknown) => this.logger.warn({ err: error }, 'leave failed'));
     // What it proved before going away is what its session resumes from.
     if (this.pendingAcks.has(connection)) {
@@ -129,13 +134,13 @@ export class RealtimeGateway
     }
   }
 
-  @SubscribeMessage('ping')
+  @SubscribeMessage(clientFrame('ping'))
   ping(): Frame {
     return { type: 'pong' };
   }
 
   /** Relayed to the list's other connections on every instance; the item must be on the list. */
-  @SubscribeMessage('item:checking')
+  @SubscribeMessage(clientFrame('item:checking'))
   async checking(@ConnectedSocket() ws: WebSocket, @MessageBody() dto: ItemCheckingDto): Promise<void> {
     const connection = this.sockets.get(ws);
     if (!connection) return;

@@ -3,6 +3,7 @@ import { WebSocket } from 'ws';
 import { ListAccess } from '../access/list-access.service';
 import { EventLogRepository } from '../events/event-log.repository';
 import { EPHEMERAL_CHANNEL } from '../events/stored-event';
+import { Metrics } from '../metrics/metrics';
 import { FrameRenderers } from './frame-renderers';
 import { ListConnection } from './list-connection';
 import { PgListener } from './pg-listener';
@@ -43,6 +44,7 @@ describe('RealtimeHub', () => {
       { now: () => new Date() },
       config,
       { id: '00000000-0000-4000-8000-0000000000aa' },
+      mock<Metrics>(),
     );
   });
 

@@ -4,6 +4,7 @@ import { Clock } from '../common/clock/clock';
 import { realtimeConfig } from '../config/realtime.config';
 import { ListAccess } from '../access/list-access.service';
 import { EventLogRepository, LogPosition } from '../events/event-log.repository';
+import { Metrics } from '../metrics/metrics';
 import { EPHEMERAL_CHANNEL, EVENTS_CHANNEL, StoredEvent } from '../events/stored-event';
 import { FrameRenderers } from './frame-renderers';
 import { CloseCode, ListConnection } from './list-connection';
@@ -81,6 +82,7 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly clock: Clock,
     @Inject(realtimeConfig.KEY) private readonly config: ConfigType<typeof realtimeConfig>,
     instance: RealtimeInstance,
+    private readonly metrics: Metrics,
   ) {
     this.instanceId = instance.id;
   }
@@ -134,6 +136,7 @@ export class RealtimeHub implements OnApplicationBootstrap, BeforeApplicationShu
     } else {
       connection.cursor = resume !== undefined && this.replayable(resume, position, joinedSeq) ? resume : position.seq;
     }
+    if (connection.cursor < position.seq) this.metrics.replayed(since !== undefined ? 'since' : 'resume');
     let room = this.rooms.get(connection.listId);
     if (!room) {
       room = new Room(connection.listId);

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AccessModule } from '../access/access.module';
 import { ThrottlesModule } from '../common/rate-limit/throttles.module';
 import { EventsModule } from '../events/events.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { FrameRenderers } from './frame-renderers';
 import { PgListener } from './pg-listener';
@@ -20,7 +21,7 @@ import { TicketsService } from './tickets.service';
  * event log, access tokens, the membership check and the throttles.
  */
 @Module({
-  imports: [EventsModule, SessionsModule, AccessModule, ThrottlesModule],
+  imports: [EventsModule, SessionsModule, AccessModule, ThrottlesModule, MetricsModule],
   controllers: [TicketsController],
   providers: [
     RealtimeGateway,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { MetricsModule } from '../../metrics/metrics.module';
 import { Throttles } from './throttles';
 
-@Module({ providers: [Throttles], exports: [Throttles] })
+@Module({ imports: [MetricsModule], providers: [Throttles], exports: [Throttles] })
 export class ThrottlesModule {}

@@ -7,6 +7,7 @@ import { authConfig } from '../../config/auth.config';
 import { LimitName, throttleConfig } from '../../config/throttle.config';
 import { Clock } from '../clock/clock';
 import { deriveKey, hmac } from '../crypto/secrets';
+import { Metrics } from '../../metrics/metrics';
 import { ApiError } from '../http/error-body';
 import { throttledAddress } from '../net/client-address';
 
@@ -86,6 +87,7 @@ export class Throttles implements OnApplicationBootstrap, OnApplicationShutdown 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
     @Inject(throttleConfig.KEY) private readonly config: ConfigType<typeof throttleConfig>,
     @Inject(authConfig.KEY) auth: ConfigType<typeof authConfig>,
   ) {
@@ -177,6 +179,7 @@ export class Throttles implements OnApplicationBootstrap, OnApplicationShutdown 
     const retryAfterSec = Math.max(1, ...refused.map(({ res }) => Math.ceil(res.msBeforeNext / 1000)));
     const message = `${LIMITS[refused[0].name].refusal} Please try again in ${inWords(retryAfterSec)}.`;
     this.logger.warn({ limits: refused.map(({ name }) => name), retryAfterSec }, 'throttled');
+    this.metrics.throttled(refused[0].name);
     return ApiError.retryLater(429, message, retryAfterSec);
   }
 
