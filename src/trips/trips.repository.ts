@@ -76,6 +76,18 @@ export class TripsRepository {
     return { trip, items };
   }
 
+  /** The bought items of each of these trips, in the order `detail` gives them. */
+  async itemsOf(tripIds: string[]): Promise<Map<string, TripItemEntity[]>> {
+    const byTrip = new Map<string, TripItemEntity[]>(tripIds.map((id) => [id, []]));
+    if (tripIds.length === 0) return byTrip;
+    const rows = await this.tripItems.find({
+      where: { tripId: In(tripIds) },
+      order: { checkedAt: 'ASC', name: 'ASC' },
+    });
+    for (const row of rows) byTrip.get(row.tripId)!.push(row);
+    return byTrip;
+  }
+
   exists(listId: string, tripId: string): Promise<boolean> {
     return this.trips.existsBy({ id: tripId, listId });
   }

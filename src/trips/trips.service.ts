@@ -131,6 +131,18 @@ export class TripsService implements OnModuleInit {
   }
 
   /**
+   * A page of the list's history with every trip's bought items and signed receipt link (the
+   * account export reads the whole history this way, a page at a time). `before` as in `history`.
+   */
+  async historyWithItems(user: AuthUser, listId: string, limit: number, before?: string): Promise<TripResponse[]> {
+    await this.access.requireMember(user.id, listId);
+    const trips = await this.trips.history(listId, limit, before);
+    if (!trips) throw new BadRequestException('before is not a trip of this list.');
+    const items = await this.trips.itemsOf(trips.map((trip) => trip.id));
+    return trips.map((trip) => this.respond(trip, items.get(trip.id)));
+  }
+
+  /**
    * Stores the receipt under a server-generated name after deciding its type from its bytes
    * and re-encoding photos. The new file and the removal of the one it replaces commit with the
    * trip's new pointer, or not at all (see ReceiptStorage for what cannot join the transaction).
