@@ -127,11 +127,11 @@ export class AccountService {
     const stores = await this.stores.list(user, listId);
     const suggestions = await this.suggestions.forList(user, listId);
     const tripPages: string[] = [];
-    for (let before: string | undefined; ;) {
-      const page = await this.trips.historyWithItems(user, listId, TRIP_PAGE, before);
-      tripPages.push(JSON.stringify(page));
-      if (page.length < TRIP_PAGE) break;
-      before = page[page.length - 1].id;
+    for (let before: string | null = null; ;) {
+      const page = await this.trips.historyPageJson(user, listId, TRIP_PAGE, before ?? undefined);
+      tripPages.push(page.json);
+      before = page.last;
+      if (!before) break;
       await nextTurn();
     }
     return exportedListJson({ view: view as typeof view & { role: ListRole }, stores, tripPages, suggestions });

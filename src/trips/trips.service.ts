@@ -131,15 +131,24 @@ export class TripsService implements OnModuleInit {
   }
 
   /**
-   * A page of the list's history with every trip's bought items and signed receipt link (the
-   * account export reads the whole history this way, a page at a time). `before` as in `history`.
+   * A page of the list's history as a JSON array of `TripResponse`s, each with its bought items
+   * and its signed receipt link, written by PostgreSQL but for the link (the account export reads
+   * a list's whole history this way, a page at a time); `last` is the cursor of the next page,
+   * null after the last one. `before` as in `history`, a trip of a previous page.
    */
-  async historyWithItems(user: AuthUser, listId: string, limit: number, before?: string): Promise<TripResponse[]> {
+  async historyPageJson(
+    user: AuthUser,
+    listId: string,
+    limit: number,
+    before?: string,
+  ): Promise<{ json: string; last: string | null }> {
     await this.access.requireMember(user.id, listId);
-    const trips = await this.trips.history(listId, limit, before);
-    if (!trips) throw new BadRequestException('before is not a trip of this list.');
-    const items = await this.trips.itemsOf(trips.map((trip) => trip.id));
-    return trips.map((trip) => this.respond(trip, items.get(trip.id)));
+    const rows = await this.trips.historyJson(listId, limit, before);
+    const trips = rows.map(
+      (row) =>
+        `${row.head.slice(0, -1)},"receiptUrl":${JSON.stringify(this.sign(row.receiptKey))},"items":${row.items}}`,
+    );
+    return { json: `[${trips.join(',')}]`, last: rows.length === limit ? rows[limit - 1].id : null };
   }
 
   /**
