@@ -1,11 +1,14 @@
 import { StoresService } from '../src/stores/stores.service';
+import { ReceiptStorage } from '../src/trips/receipt-storage';
+import { S3ReceiptStorage } from '../src/trips/s3-receipt-storage';
 import { useTestApp } from './support/app';
 import { setNow } from './support/clock';
 import { expectInvalidExactly } from './support/expect';
 import { expectErrorBody, Registered, registerUser } from './support/factories';
 import { addItem, buy, getList, Item, secondList, seqOf } from './support/lists';
 import { bestOf, LOOP_BUDGET_MS } from './support/event-loop-budget';
-import { binary, photo, receiptSteps, storedReceiptKeys } from './support/receipts';
+import { binary, keyOf, photo, receiptSteps, storedReceiptKeys } from './support/receipts';
+import { TestBucket, useS3Bucket } from './support/s3';
 import { Frame, TestSocket, wsUrl } from './support/ws-client';
 
 interface BoughtItem {
@@ -444,6 +447,42 @@ describe("the user's data (issue 13)", () => {
       expect(bobOnL2.frames.filter((f) => f.type === 'list:updated')).toEqual([]);
       await Promise.all([anaOnL3.close(), bobOnL2.close()]);
     });
+  });
+});
+
+describe.each(['postgres', 's3'])("a deleted account's receipt files, with RECEIPT_STORE=%s", (store) => {
+  const bucket: TestBucket | null = store === 's3' ? useS3Bucket() : null;
+  const t = useTestApp(() => bucket?.env ?? {});
+  const receipts = receiptSteps(t);
+  beforeEach(() => bucket?.empty());
+
+  /** The stored files (rows); with S3, once the app's sweeper has run, the bucket holds exactly their objects. */
+  const storedFiles = async (): Promise<string[]> => {
+    const rows = await storedReceiptKeys(t);
+    if (bucket) {
+      const storage = t.app.get(ReceiptStorage);
+      if (!(storage instanceof S3ReceiptStorage)) throw new Error('this app keeps its receipts in PostgreSQL');
+      await storage.sweep();
+      expect(await bucket.keys()).toEqual(rows);
+    }
+    return rows;
+  };
+
+  it('should remove the files of the lists that go with the account, and keep those of a list handed over', async () => {
+    const ana = await registerUser(t, { name: 'Ana' });
+    const bob = await registerUser(t, { name: 'Bob' });
+    const shared = await secondList(t, ana);
+    const { inviteCode } = await getList(t, ana, shared);
+    await t.http.post('/lists/join').set(bob.auth).send({ inviteCode }).expect(200);
+    const alone = await receipts.attach(ana, await receipts.tripOf(ana), await photo('jpeg'));
+    const kept = await receipts.attach(ana, await receipts.tripOf(ana, shared), await photo('png'));
+    expect(await storedFiles()).toEqual([keyOf(alone.receiptUrl!), keyOf(kept.receiptUrl!)].sort());
+
+    await t.http.delete('/auth/me').set(ana.auth).send({ password: ana.password }).expect(204);
+
+    expect(await storedFiles()).toEqual([keyOf(kept.receiptUrl!)]);
+    await receipts.open(alone.receiptUrl!).expect(404);
+    await receipts.open(kept.receiptUrl!).expect(200);
   });
 });
 
