@@ -12,7 +12,7 @@ import { SuggestionsService } from '../suggestions/suggestions.service';
 import { TripsService } from '../trips/trips.service';
 import { UserEntity } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
-import { AccountService } from './account.service';
+import { AccountService, EXPORTS_BUSY } from './account.service';
 import { HASHER_BUSY, PasswordHasher } from './password-hasher';
 
 const client = { userAgent: null, ip: '203.0.113.7' };
@@ -128,5 +128,49 @@ describe('AccountService.delete', () => {
     );
 
     expect(liveness.forget).not.toHaveBeenCalled();
+  });
+});
+
+describe('AccountService.export', () => {
+  it('should prepare 2 exports at once, let 8 wait and refuse the next with 503 and Retry-After at once', async () => {
+    const users = mock<UsersRepository>();
+    let release: (user: UserEntity) => void = () => undefined;
+    const held = new Promise<UserEntity>((resolve) => (release = resolve));
+    users.findById.mockReturnValue(held);
+    const sessions = mock<SessionsRepository>();
+    sessions.listLive.mockResolvedValue([]);
+    const lists = mock<ListsRepository>();
+    lists.listIdsOf.mockResolvedValue([]);
+    const { service } = await serviceUnderTest(AccountService, [
+      { provide: UsersRepository, useValue: users },
+      { provide: SessionsRepository, useValue: sessions },
+      { provide: SessionLiveness, useValue: mock<SessionLiveness>() },
+      { provide: ListsRepository, useValue: lists },
+      { provide: ListsService, useValue: mock<ListsService>() },
+      { provide: StoresService, useValue: mock<StoresService>() },
+      { provide: TripsService, useValue: mock<TripsService>() },
+      { provide: SuggestionsService, useValue: mock<SuggestionsService>() },
+      { provide: PasswordHasher, useValue: mock<PasswordHasher>() },
+      { provide: Throttles, useValue: mock<Throttles>() },
+    ]);
+
+    const admitted = Array.from({ length: 10 }, () => service.export(caller));
+    const refused = await service.export(caller).catch((error: unknown) => error);
+
+    expect(refused).toBeInstanceOf(ApiError);
+    const { statusCode, message, retryAfterSec } = refused as ApiError;
+    expect({ statusCode, message, retryAfterSec }).toEqual({
+      statusCode: 503,
+      message: EXPORTS_BUSY,
+      retryAfterSec: 5,
+    });
+    // Only the two running ones have started reading.
+    expect(users.findById).toHaveBeenCalledTimes(2);
+    release(Object.assign(new UserEntity(), { ...ana, createdAt: new Date(0), legacyImportedAt: null }));
+    const done = await Promise.all(admitted);
+    expect(done.map((e) => JSON.parse(e.json) as { lists: unknown[] })).toEqual(
+      Array(10).fill(expect.objectContaining({ lists: [] })),
+    );
+    expect(users.findById).toHaveBeenCalledTimes(10);
   });
 });

@@ -4,8 +4,10 @@ import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/c
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ListRole } from '../access/list-role';
 import { Clock } from '../common/clock/clock';
+import { BoundedConcurrency } from '../common/concurrency/bounded-concurrency';
 import { ClientInfo } from '../common/decorators/client-info.decorator';
 import { AuthUser } from '../common/decorators/current-user.decorator';
+import { ApiError } from '../common/http/error-body';
 import { Subjects, Throttles } from '../common/rate-limit/throttles';
 import { ListsRepository } from '../lists/lists.repository';
 import { ListsService } from '../lists/lists.service';
@@ -28,12 +30,24 @@ import { PasswordHasher } from './password-hasher';
 
 /** Trips read (and written out) per page of a list's history in the export. */
 const TRIP_PAGE = 50;
+/**
+ * Exports prepared at once by an instance, and waiting: each holds a pooled connection (its
+ * snapshot) for as long as it reads, and its text in memory until sent. Beyond, 503 at once.
+ */
+const EXPORTS_AT_ONCE = 2;
+const EXPORTS_WAITING = 8;
+export const EXPORTS_BUSY = 'Too many exports are being prepared; please try again in a moment.';
+const EXPORTS_RETRY_AFTER_SEC = 5;
 
 const AUTHENTICATION_REQUIRED = 'Authentication required.';
 
 /** The user's data as a whole: the export (`GET /auth/me/export`) and the account's deletion (`DELETE /auth/me`). */
 @Injectable()
 export class AccountService {
+  private readonly exports = new BoundedConcurrency(EXPORTS_AT_ONCE, EXPORTS_WAITING, () =>
+    ApiError.retryLater(503, EXPORTS_BUSY, EXPORTS_RETRY_AFTER_SEC),
+  );
+
   constructor(
     private readonly users: UsersRepository,
     private readonly sessions: SessionsRepository,
@@ -52,11 +66,14 @@ export class AccountService {
    * Everything the user can see and owns, read in one REPEATABLE READ snapshot (the lists,
    * their trips and the profile agree with each other whatever commits meanwhile). The work is
    * cut in bounded pieces with a turn of the event loop between them: a list at a time, its
-   * trip history a page at a time; members and items come as PostgreSQL wrote their JSON.
+   * trip history a page at a time; members, items and trips come as PostgreSQL wrote their JSON.
+   * A few exports at a time per instance (EXPORTS_AT_ONCE), a few more waiting, then 503.
    */
   async export(user: AuthUser): Promise<AccountExport> {
-    const now = this.clock.now();
-    return { fileName: exportFileName(now), json: await this.readExport(user, now) };
+    return this.exports.run(async () => {
+      const now = this.clock.now();
+      return { fileName: exportFileName(now), json: await this.readExport(user, now) };
+    });
   }
 
   /**

@@ -98,6 +98,7 @@ export class AuthController {
   @ApiAuth()
   @ApiProduces('application/json')
   @ApiOkResponse({ type: AccountExportResponse, description: 'Sent as an attachment: cartsync-export-<date>.json' })
+  @ApiErrors(503)
   async export(@CurrentUser() user: AuthUser): Promise<StreamableFile> {
     const { fileName, json } = await this.account.export(user);
     return new StreamableFile(Buffer.from(json), {
