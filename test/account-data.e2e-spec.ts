@@ -450,6 +450,44 @@ describe("the user's data (issue 13)", () => {
   });
 });
 
+describe('DELETE /auth/me seen from another instance', () => {
+  const a = useTestApp();
+  // The same database: a's reset empties it for both.
+  const b = useTestApp({}, { reset: false });
+  afterEach(() => jest.restoreAllMocks());
+
+  it("should close the account's sockets there, tell the others, and end its token once that instance's cache lapses", async () => {
+    const ana = await registerUser(a, { name: 'Ana' });
+    const bob = await registerUser(a, { name: 'Bob' });
+    const { inviteCode } = await getList(a, ana);
+    await a.http.post('/lists/join').set(bob.auth).send({ inviteCode }).expect(200);
+    const head = await seqOf(a, bob, ana.listId);
+    const anaThere = await TestSocket.open(wsUrl(b, `/ws/lists/${ana.listId}?token=${ana.token}`));
+    const bobThere = await TestSocket.open(wsUrl(b, `/ws/lists/${ana.listId}?token=${bob.token}`));
+    // b has Ana's session cached as live (SESSION_CACHE_MS, 2 s by default), from now on.
+    const now = Date.now();
+    setNow(b, new Date(now));
+    await b.http.get('/lists').set(ana.auth).expect(200);
+
+    await a.http.delete('/auth/me').set(ana.auth).send({ password: ana.password }).expect(204);
+
+    expect(await anaThere.waitForClose()).toBe(4403);
+    await bobThere.waitFor((frames) => frames.some((f) => f.type === 'list:updated'));
+    expect(bobThere.frames.filter((f) => f.type === 'list:updated')).toEqual([
+      {
+        type: 'list:updated',
+        seq: head + 1,
+        payload: { id: ana.listId, members: [{ id: bob.userId, name: 'Bob', email: bob.email, role: 'owner' }] },
+      },
+    ]);
+    // Within the cache's 2 s b may still let the token in (the account is gone: /auth/me says 401);
+    // past them, b asks the database again.
+    setNow(b, new Date(now + 2001));
+    expectErrorBody((await b.http.get('/lists').set(ana.auth).expect(401)).body, 401);
+    await bobThere.close();
+  });
+});
+
 describe.each(['postgres', 's3'])("a deleted account's receipt files, with RECEIPT_STORE=%s", (store) => {
   const bucket: TestBucket | null = store === 's3' ? useS3Bucket() : null;
   const t = useTestApp(() => bucket?.env ?? {});
