@@ -1,5 +1,12 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, StreamableFile } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ClientInfo as Client, ClientInfo } from '../common/decorators/client-info.decorator';
 import { AuthUser, CurrentUser } from '../common/decorators/current-user.decorator';
 import { Public } from '../common/decorators/public.decorator';
@@ -7,8 +14,11 @@ import { ApiAuth, ApiErrors } from '../common/http/api-errors.decorator';
 import { UuidParam } from '../common/http/uuid-param.pipe';
 import { IdempotentOutsideTransaction } from '../common/idempotency/idempotent-outside-transaction.decorator';
 import { UserResponse } from '../users/dto/user.response';
+import { AccountService } from './account.service';
 import { AuthService } from './auth.service';
+import { AccountExportResponse } from './dto/account-export.response';
 import {
+  DeleteAccountDto,
   LoginDto,
   LogoutDto,
   PasswordResetConfirmDto,
@@ -25,6 +35,7 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly resets: PasswordResetService,
+    private readonly account: AccountService,
   ) {}
 
   /** Creates the account and its first list, "<name>'s List". */
@@ -75,6 +86,43 @@ export class AuthController {
   @ApiOkResponse({ type: UserResponse })
   me(@CurrentUser() user: AuthUser): Promise<UserResponse> {
     return this.auth.me(user);
+  }
+
+  /**
+   * Everything the user can see and owns, as a JSON download (`cartsync-export-<date>.json`):
+   * the profile, the live sessions, and every list they are a member of with its members, items,
+   * stores (learned orders), trips with their bought items and receipt links, and suggestions.
+   */
+  @Get('me/export')
+  @Header('Cache-Control', 'no-store')
+  @ApiAuth()
+  @ApiProduces('application/json')
+  @ApiOkResponse({ type: AccountExportResponse, description: 'Sent as an attachment: cartsync-export-<date>.json' })
+  @ApiErrors(503)
+  async export(@CurrentUser() user: AuthUser): Promise<StreamableFile> {
+    const { fileName, json } = await this.account.export(user);
+    return new StreamableFile(Buffer.from(json), {
+      type: 'application/json; charset=utf-8',
+      disposition: `attachment; filename="${fileName}"`,
+    });
+  }
+
+  /**
+   * Deletes the account, asking for its password again (403 when wrong, nothing removed): its
+   * sessions end at once; lists it was alone in are deleted with their receipts; shared lists
+   * it owned pass to their longest-standing other member; it leaves every other list.
+   */
+  @Delete('me')
+  @HttpCode(204)
+  @ApiAuth()
+  @ApiNoContentResponse()
+  @ApiErrors(400, 403, 429, 503)
+  deleteAccount(
+    @CurrentUser() user: AuthUser,
+    @Body() dto: DeleteAccountDto,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    return this.account.delete(user, dto, client);
   }
 
   /** The user's live sessions (devices), newest first. */

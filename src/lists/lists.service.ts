@@ -184,6 +184,18 @@ export class ListsService implements OnApplicationBootstrap {
     }
   }
 
+  /**
+   * Account deletion: the user leaves every list, in the caller's unit of work, as `leave` does
+   * one. A list they were alone in is deleted (its items, stores, trips and receipt files with
+   * it) and its sockets closed; a list they owned with others passes to its longest-standing
+   * other member; every list left gets `list:updated` with its members, on which the user's own
+   * sockets there are closed (4403).
+   */
+  @Transactional()
+  async leaveAll(user: AuthUser): Promise<void> {
+    for (const listId of await this.lists.listIdsOf(user.id)) await this.removeFromList(user, listId, user.id);
+  }
+
   /** Joining counts against the list's member quota and the joiner's list quota; joining twice adds nothing. */
   @Transactional()
   private async joinByCode(user: AuthUser, inviteCode: string): Promise<ListResponse | null> {

@@ -144,4 +144,13 @@ export class SessionsRepository {
     );
     return rows.map((row) => row.id);
   }
+
+  /** Every session of the user, live or not (account deletion); returns their ids. */
+  async deleteAll(userId: string): Promise<string[]> {
+    const [rows]: [{ id: string }[], number] = await this.txHost.tx.query(
+      `DELETE FROM sessions WHERE user_id = $1 RETURNING id`,
+      [userId],
+    );
+    return rows.map((row) => row.id);
+  }
 }

@@ -9,5 +9,6 @@ import { SuggestionsService } from './suggestions.service';
   imports: [AccessModule, ItemsModule],
   controllers: [SuggestionsController],
   providers: [SuggestionsRepository, SuggestionsService],
+  exports: [SuggestionsService],
 })
 export class SuggestionsModule {}

@@ -7,6 +7,19 @@ import { TripEntity, TripItemEntity } from './trip.entity';
 export type NewTrip = Omit<TripEntity, 'id' | 'receiptKey' | 'receiptType'>;
 export type NewTripItem = Omit<TripItemEntity, 'tripId'>;
 
+/** One trip of `historyJson`: JSON texts to splice, and the receipt key to sign. */
+export interface TripJsonRow {
+  id: string;
+  receiptKey: string | null;
+  /** The trip's fields but `receiptUrl` and `items`, as a JSON object. */
+  head: string;
+  /** Its bought items, as a JSON array of `TripItemResponse`. */
+  items: string;
+}
+
+/** A timestamptz as `Date.prototype.toISOString` spells it (UTC, milliseconds truncated as node-postgres does). */
+const isoText = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 export interface TripDetail {
   trip: TripEntity;
   items: TripItemEntity[];
@@ -74,6 +87,33 @@ export class TripsRepository {
     if (!trip) return null;
     const items = await this.tripItems.find({ where: { tripId }, order: { checkedAt: 'ASC', name: 'ASC' } });
     return { trip, items };
+  }
+
+  /**
+   * A page of the list's history (newest first, after the trip `before` when given) as JSON
+   * texts written by PostgreSQL, for the account export: each trip's fields in
+   * `toTripResponse`'s order but its receipt link (`head`), its bought items in `detail`'s order
+   * (`items`), and its receipt's key to sign. No entity is built: the whole history of a list
+   * at the quota limits (50,000 bought items) is read without filling the heap.
+   */
+  historyJson(listId: string, limit: number, before?: string): Promise<TripJsonRow[]> {
+    return this.txHost.tx.query(
+      `SELECT t.id, t.receipt_key AS "receiptKey",
+              json_build_object('id', t.id, 'listId', t.list_id, 'storeId', t.store_id, 'storeName', t.store_name,
+                                'completedBy', t.completed_by, 'completedAt', ${isoText('t.completed_at')},
+                                'itemCount', t.item_count)::text AS head,
+              (SELECT coalesce(json_agg(json_build_object(
+                        'id', i.item_id, 'name', i.name, 'quantity', i.quantity, 'unit', i.unit, 'category', i.category,
+                        'checkedBy', i.checked_by, 'checkedAt', ${isoText('i.checked_at')})
+                        ORDER BY i.checked_at, i.name), '[]'::json)
+                 FROM trip_items i WHERE i.trip_id = t.id)::text AS items
+         FROM trips t
+        WHERE t.list_id = $1
+          AND ($2::uuid IS NULL OR (t.completed_at, t.id) < (SELECT c.completed_at, c.id FROM trips c WHERE c.id = $2 AND c.list_id = $1))
+        ORDER BY t.completed_at DESC, t.id DESC
+        LIMIT $3`,
+      [listId, before ?? null, limit],
+    );
   }
 
   exists(listId: string, tripId: string): Promise<boolean> {

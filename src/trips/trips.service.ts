@@ -131,6 +131,27 @@ export class TripsService implements OnModuleInit {
   }
 
   /**
+   * A page of the list's history as a JSON array of `TripResponse`s, each with its bought items
+   * and its signed receipt link, written by PostgreSQL but for the link (the account export reads
+   * a list's whole history this way, a page at a time); `last` is the cursor of the next page,
+   * null after the last one. `before` as in `history`, a trip of a previous page.
+   */
+  async historyPageJson(
+    user: AuthUser,
+    listId: string,
+    limit: number,
+    before?: string,
+  ): Promise<{ json: string; last: string | null }> {
+    await this.access.requireMember(user.id, listId);
+    const rows = await this.trips.historyJson(listId, limit, before);
+    const trips = rows.map(
+      (row) =>
+        `${row.head.slice(0, -1)},"receiptUrl":${JSON.stringify(this.sign(row.receiptKey))},"items":${row.items}}`,
+    );
+    return { json: `[${trips.join(',')}]`, last: rows.length === limit ? rows[limit - 1].id : null };
+  }
+
+  /**
    * Stores the receipt under a server-generated name after deciding its type from its bytes
    * and re-encoding photos. The new file and the removal of the one it replaces commit with the
    * trip's new pointer, or not at all (see ReceiptStorage for what cannot join the transaction).

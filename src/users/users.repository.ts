@@ -50,4 +50,24 @@ export class UsersRepository {
   async endLegacyTokens(userId: string): Promise<void> {
     await this.users.update({ id: userId }, { legacyTokensBefore: null });
   }
+
+  /**
+   * The user's row under a lock until the transaction ends (account deletion): a membership or
+   * session written meanwhile for them waits for the deletion, then finds no user. False when
+   * the account is already gone.
+   */
+  async lockForDeletion(userId: string): Promise<boolean> {
+    const rows: unknown[] = await this.txHost.tx.query(`SELECT 1 FROM users WHERE id = $1 FOR UPDATE`, [userId]);
+    return rows.length > 0;
+  }
+
+  /**
+   * Removes the account. What still names it follows the foreign keys: its sessions (and their
+   * refresh tokens, socket tickets, connections, receipts of delivery), password reset codes
+   * and memberships go; the items, stores, trips and bought items of lists that stay keep no
+   * trace of who added, checked, posted or completed them (SET NULL).
+   */
+  async delete(userId: string): Promise<void> {
+    await this.users.delete({ id: userId });
+  }
 }

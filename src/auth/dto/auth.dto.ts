@@ -44,3 +44,8 @@ export class PasswordResetConfirmDto {
   code?: string;
   @IsString() @Length(8, 128) newPassword!: string;
 }
+
+export class DeleteAccountDto {
+  /** The account's current password: deleting it asks for it again. */
+  @IsString() @MaxLength(128) password!: string;
+}
