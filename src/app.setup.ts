@@ -14,6 +14,7 @@ import { createValidationPipe } from './common/http/validation.pipe';
 import { ErrorBody } from './common/http/error-body';
 import { strictJsonBody } from './common/http/json-body';
 import { answerUnreadableRequests } from './common/http/client-errors';
+import { serveWebClient } from './web/web-client';
 
 export function buildOpenApiDocument(app: NestExpressApplication) {
   const config = new DocumentBuilder()
@@ -46,6 +47,7 @@ export function configureApp(app: NestExpressApplication): void {
   app.set('trust proxy', config.trustProxy);
   app.use(assignRequestId);
   app.use(helmet());
+  serveWebClient(app);
   app.enableCors({
     origin: (origin, done) => done(null, origin === undefined || config.corsOrigins.includes(origin)),
     exposedHeaders: ['X-Request-ID'],
