@@ -136,7 +136,6 @@ describe('the web client', () => {
     await row(ana, 'Tea').getByRole('button', { name: 'Delete Tea' }).click();
     await row(ben, 'Tea').waitFor({ state: 'detached', timeout: 1000 });
     await screenshot(ana, 'live-list');
-    await ana.screenshot({ path: resolve(__dirname, '../../docs/web-client.png') });
 
     const list = await t.list(a, listId);
     expect(list.items.map((item) => [item.name, item.quantity, item.unit])).toEqual([['Milk', 3, 'l']]);
@@ -146,11 +145,16 @@ describe('the web client', () => {
     expect(anaSockets[0]).not.toContain(a.token);
   });
 
-  it('should light up an item a partner is checking, then show the check', async () => {
+  it('should light up an item a partner is checking, then show the check and the uncheck', async () => {
     const { a, b, listId } = await t.partners();
-    expect(
-      (await t.request('POST', `/lists/${listId}/items`, { name: 'Eggs', quantity: 6, unit: '×' }, a.token)).status,
-    ).toBe(201);
+    for (const item of [
+      { name: 'Eggs', quantity: 6, unit: '×' },
+      { name: 'Milk', quantity: 2, unit: 'l' },
+      { name: 'Tomatoes', quantity: 500, unit: 'g' },
+      { name: 'Coffee beans', quantity: 1, unit: 'bag' },
+    ]) {
+      expect((await t.request('POST', `/lists/${listId}/items`, item, a.token)).status).toBe(201);
+    }
     const { page: ana } = await t.open(a);
     const { page: ben } = await t.open(b);
     await openList(ana, listId);
@@ -161,13 +165,21 @@ describe('the web client', () => {
       .locator('li.item.partner-checking[data-name="Eggs"]', { hasText: 'Ana is checking this' })
       .waitFor({ timeout: 1000 });
     await screenshot(ben, 'partner-checking');
+    // The README's picture: a partner's check lighting up on the other's list.
+    await ben.screenshot({ path: resolve(__dirname, '../../docs/web-client.png') });
     await ben.locator('#in-cart li.item[data-name="Eggs"]').waitFor({ timeout: 2000 });
     expect(await row(ben, 'Eggs').getByRole('checkbox').isChecked()).toBe(true);
-
-    const [eggs] = (await t.list(a, listId)).items;
-    expect(eggs).toMatchObject({ name: 'Eggs', checked: true, checkedBy: a.user.id });
+    const eggs = async () => (await t.list(a, listId)).items.find((item) => item.name === 'Eggs');
+    expect(await eggs()).toMatchObject({ checked: true, checkedBy: a.user.id });
     // Ana's own page never lights up her own check.
     expect(await ana.locator('li.partner-checking').count()).toBe(0);
+
+    // Ben puts them back: unchecked on both pages and on the server.
+    await row(ben, 'Eggs').getByRole('checkbox').uncheck();
+    await ana.locator('#to-buy li.item[data-name="Eggs"]').waitFor({ timeout: 1000 });
+    expect(await row(ana, 'Eggs').getByRole('checkbox').isChecked()).toBe(false);
+    await ben.locator('#to-buy li.item[data-name="Eggs"]:not(.pending)').waitFor();
+    expect(await eggs()).toMatchObject({ checked: false });
   });
 
   it('should queue adds and checks made offline and deliver each exactly once when back online', async () => {
@@ -269,6 +281,39 @@ describe('the web client', () => {
     expect(trips.body).toHaveLength(1);
     expect(trips.body[0]).toMatchObject({ itemCount: 2, storeName: 'Corner Shop' });
     expect(trips.body[0].receiptUrl).toEqual(expect.any(String));
+  });
+
+  it('should show suggestions with their reason and add one with one tap', async () => {
+    const { a, listId } = await t.partners();
+    const coffee = await t.request<{ id: string }>(
+      'POST',
+      `/lists/${listId}/items`,
+      { name: 'Coffee', unit: 'bag' },
+      a.token,
+    );
+    expect(
+      (await t.request('PATCH', `/lists/${listId}/items/${coffee.body.id}`, { checked: true }, a.token)).status,
+    ).toBe(200);
+    expect((await t.request('POST', `/lists/${listId}/trips`, {}, a.token)).status).toBe(201);
+    const suggestions = await t.request<{ name: string; reason: string }[]>(
+      'GET',
+      `/lists/${listId}/suggestions`,
+      undefined,
+      a.token,
+    );
+    expect(suggestions.body.map((suggestion) => suggestion.name)).toEqual(['Coffee']);
+    expect(suggestions.body[0].reason).toMatch(/^Bought once/);
+
+    const { page } = await t.open(a);
+    await openList(page, listId);
+    const suggestion = page.locator('#suggestions li[data-name="Coffee"]');
+    expect(await suggestion.locator('.reason').textContent()).toBe(suggestions.body[0].reason);
+    await suggestion.getByRole('button', { name: 'Add Coffee' }).click();
+    await page.locator('#to-buy li.item[data-name="Coffee"]:not(.pending)').waitFor();
+    expect(await page.locator('#to-buy li.item[data-name="Coffee"] .qty').textContent()).toBe('1 bag');
+    expect(await suggestion.count()).toBe(0);
+    await screenshot(page, 'suggestion-added');
+    expect((await t.list(a, listId)).items.map((item) => [item.name, item.unit])).toEqual([['Coffee', 'bag']]);
   });
 });
 
