@@ -231,8 +231,31 @@ describe('the web client', () => {
     expect(resumedFrom).toBeGreaterThanOrEqual(Number(/since=(\d+)$/.exec(anaSockets[0])![1]));
   });
 
+  it('should resume from the last seq it saw after losing the connection, replaying what it missed once', async () => {
+    const { a, b, listId } = await t.partners();
+    const { context, page: ana } = await t.open(a);
+    const anaSockets = socketsOf(ana);
+    await openList(ana, listId);
+    expect((await t.request('POST', `/lists/${listId}/items`, { name: 'Tea' }, b.token)).status).toBe(201);
+    await row(ana, 'Tea').waitFor({ timeout: 1000 });
+    const seen = (await t.list(a, listId)).seq;
+
+    await context.setOffline(true);
+    await ana.locator('main[data-live="disconnected"]').waitFor();
+    expect((await t.request('POST', `/lists/${listId}/items`, { name: 'Jam' }, b.token)).status).toBe(201);
+    await context.setOffline(false);
+    await row(ana, 'Jam').waitFor({ timeout: 2000 });
+
+    expect(anaSockets).toHaveLength(2);
+    expect(new URL(anaSockets[1]).searchParams.get('since')).toBe(String(seen));
+    // Sync point: a later add arrived after the replay, so a duplicate Jam would be shown by now.
+    expect((await t.request('POST', `/lists/${listId}/items`, { name: 'Rice' }, b.token)).status).toBe(201);
+    await row(ana, 'Rice').waitFor({ timeout: 1000 });
+    expect(await shownNames(ana, 'to-buy')).toEqual(['Tea', 'Jam', 'Rice']);
+  });
+
   it("should walk the list in the store's learned order, complete the trip with a receipt and list it", async () => {
-    const { a, listId } = await t.partners();
+    const { a, b, listId } = await t.partners();
     const store = await t.request<{ id: string }>('POST', `/lists/${listId}/stores`, { name: 'Corner Shop' }, a.token);
     expect(store.status).toBe(201);
     const taught = await t.request<{ learnedOrder: Record<string, number> }>(
@@ -261,9 +284,15 @@ describe('the web client', () => {
       .png()
       .toBuffer();
     await page.setInputFiles('#receipt', { name: 'receipt.png', mimeType: 'image/png', buffer: receipt });
+    const { page: ben } = await t.open(b);
+    await openList(ben, listId);
+    await ben.locator('#in-cart li.item[data-name="Bread"]').waitFor();
     await page.getByRole('button', { name: 'Complete trip' }).click();
     await page.locator('#trips li[data-trip-id]').waitFor();
-    expect(await page.locator('#trips li[data-trip-id]').textContent()).toContain('Corner Shop · 2 items');
+    expect(await page.locator('#trips li[data-trip-id] .trip-summary').textContent()).toBe('Corner Shop · 2 items');
+    // The partner's list drops what was bought (trip:completed), the rest stays.
+    await ben.locator('#in-cart li.empty').waitFor({ timeout: 2000 });
+    expect(await shownNames(ben, 'to-buy')).toEqual(['Detergent', 'Cheese']);
     // The signed receipt link opens in the page (same origin, allowed by the CSP's img-src).
     await page.waitForFunction(() => {
       const image = document.querySelector<HTMLImageElement>('#trips img');

@@ -601,8 +601,16 @@ export class ListPage {
                 h(
                   'li',
                   { 'data-trip-id': trip.id },
-                  h('time', { datetime: trip.completedAt }, new Date(trip.completedAt).toLocaleString()),
-                  ` · ${trip.storeName ?? 'no store'} · ${trip.itemCount} item${trip.itemCount === 1 ? '' : 's'}`,
+                  h(
+                    'span',
+                    { class: 'trip' },
+                    h('time', { datetime: trip.completedAt }, new Date(trip.completedAt).toLocaleString()),
+                    h(
+                      'span',
+                      { class: 'trip-summary' },
+                      `${trip.storeName ?? 'No store'} · ${trip.itemCount} item${trip.itemCount === 1 ? '' : 's'}`,
+                    ),
+                  ),
                   trip.receiptUrl &&
                     h(
                       'a',
