@@ -14,7 +14,7 @@ import { createValidationPipe } from './common/http/validation.pipe';
 import { ErrorBody } from './common/http/error-body';
 import { strictJsonBody } from './common/http/json-body';
 import { answerUnreadableRequests } from './common/http/client-errors';
-import { serveWebClient } from './web/web-client';
+import { helmetOptions, serveWebClient } from './web/web-client';
 
 export function buildOpenApiDocument(app: NestExpressApplication) {
   const config = new DocumentBuilder()
@@ -46,7 +46,7 @@ export function configureApp(app: NestExpressApplication): void {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(assignRequestId);
-  app.use(helmet());
+  app.use(helmet(helmetOptions(config.isProduction)));
   serveWebClient(app);
   app.enableCors({
     origin: (origin, done) => done(null, origin === undefined || config.corsOrigins.includes(origin)),

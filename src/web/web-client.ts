@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import type { HelmetOptions } from 'helmet';
 
 /**
  * Where `npm run build` puts the web client (web/ compiled by web/tsconfig.json, plus its static
@@ -25,4 +26,15 @@ export function serveWebClient(app: NestExpressApplication, dir = webClientDir()
     // The client is small and changes with each deploy: revalidate (ETag) rather than cache blind.
     setHeaders: (response: ServerResponse) => response.setHeader('Cache-Control', 'no-cache'),
   });
+}
+
+/**
+ * helmet with its strict defaults (scripts and styles from this origin only, no inline script),
+ * except `upgrade-insecure-requests` outside production: over plain http from another machine
+ * (a phone on the LAN trying a development server) it turns every script and style request of
+ * the page into https, which that server does not speak, and the page stays blank. Production
+ * is served over https (PUBLIC_URL must be https there), where it keeps the directive.
+ */
+export function helmetOptions(isProduction: boolean): HelmetOptions {
+  return { contentSecurityPolicy: { directives: { upgradeInsecureRequests: isProduction ? [] : null } } };
 }

@@ -2,7 +2,16 @@ import { resolve } from 'node:path';
 import { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { WebSocket } from 'ws';
-import { addItem, BrowserHarness, openList, row, screenshot, seriousViolations, shownNames } from './support/harness';
+import {
+  addItem,
+  BrowserHarness,
+  LAN_HOST,
+  openList,
+  row,
+  screenshot,
+  seriousViolations,
+  shownNames,
+} from './support/harness';
 
 /** The web client at `/`, in chromium, against the built server. */
 describe('the web client', () => {
@@ -32,6 +41,17 @@ describe('the web client', () => {
     expect(missing.status).toBe(404);
     expect(missing.body.statusCode).toBe(404);
     expect((await t.request('GET', '/health')).status).toBe(200);
+  });
+
+  it('should work over plain http from another machine in development (no upgrade to https)', async () => {
+    const a = await t.register('Ana');
+    const { page } = await t.open(a);
+    await page.goto(`http://${LAN_HOST}:${t.server.port}/#/lists/${a.listIds[0]}`);
+    await page.getByRole('heading', { name: "Ana's List" }).waitFor();
+    await page.locator('main[data-live="connected"]').waitFor();
+    await addItem(page, 'Pears');
+    await page.locator('#to-buy li.item[data-name="Pears"]:not(.pending)').waitFor();
+    expect((await t.list(a, a.listIds[0])).items.map((item) => item.name)).toEqual(['Pears']);
   });
 
   it("should let the page's own origin open a list socket, and still refuse a foreign one with 403", async () => {

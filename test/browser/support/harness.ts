@@ -12,6 +12,8 @@ import { ServerProcess } from '../../support/server-process';
 
 const ROOT = resolve(__dirname, '../../..');
 export const ARTIFACTS = join(ROOT, 'test/browser/artifacts');
+/** Resolves to the test server in this chromium: a host that is not a secure context over http. */
+export const LAN_HOST = 'cartsync.test';
 
 /** Debian's chromium: CHROMIUM_PATH, else whatever `chromium` is on PATH. Never a downloaded one. */
 export function chromiumPath(): string {
@@ -92,7 +94,11 @@ export class BrowserHarness {
     this.browser = await chromium.launch({
       executablePath: chromiumPath(),
       // As root (CI containers) chromium refuses to start with its sandbox.
-      args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+      args: [
+        ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+        // A name that is not loopback, as a phone on the LAN sees the server (plain http).
+        `--host-resolver-rules=MAP ${LAN_HOST} 127.0.0.1`,
+      ],
     });
     await this.server.ready();
   }
