@@ -257,6 +257,26 @@ describe('the web client', () => {
     expect(resumedFrom).toBeGreaterThanOrEqual(Number(/since=(\d+)$/.exec(anaSockets[0])![1]));
   });
 
+  it('should drop an add the server refuses, saying why, instead of retrying it forever', async () => {
+    const a = await t.register('Ana');
+    const listId = a.listIds[0];
+    const refused = await t.request<{ message: string }>(
+      'POST',
+      `/lists/${listId}/items`,
+      { name: 'Flour', quantity: 1.2345, unit: 'kg' },
+      a.token,
+    );
+    expect(refused.status).toBe(400);
+    const { page } = await t.open(a);
+    await openList(page, listId);
+    await addItem(page, 'Flour', 1.2345, 'kg');
+    await page.locator('#toast', { hasText: `"Flour" was not added: ${refused.body.message}` }).waitFor();
+    expect(await page.locator('li.item[data-name="Flour"]').count()).toBe(0);
+    expect(await page.locator('#network').isHidden()).toBe(true);
+    expect(await page.evaluate(() => localStorage.getItem('cartsync.outbox'))).toBe('[]');
+    expect((await t.list(a, listId)).items).toEqual([]);
+  });
+
   it('should resume from the last seq it saw after losing the connection, replaying what it missed once', async () => {
     const { a, b, listId } = await t.partners();
     const { context, page: ana } = await t.open(a);

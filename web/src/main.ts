@@ -236,8 +236,9 @@ function signOut(tellServer: boolean): void {
   closeList();
   state.user = null;
   renderAccount();
-  location.hash = '#/login';
-  void route();
+  // A changed hash routes by itself (hashchange); an unchanged one has to be routed here.
+  if (location.hash === '#/login') void route();
+  else location.hash = '#/login';
 }
 
 function renderAccount(): void {
