@@ -55,6 +55,7 @@ describe('the web client', () => {
     await page.locator('main[data-live="connected"]').waitFor();
     await addItem(page, 'Pears');
     await page.locator('#to-buy li.item[data-name="Pears"]:not(.pending)').waitFor();
+    await screenshot(page, 'plain-http-lan');
     expect((await t.list(a, a.listIds[0])).items.map((item) => item.name)).toEqual(['Pears']);
   });
 
@@ -272,6 +273,7 @@ describe('the web client', () => {
     await addItem(page, 'Flour', 1.2345, 'kg');
     await page.locator('#toast', { hasText: `"Flour" was not added: ${refused.body.message}` }).waitFor();
     expect(await page.locator('li.item[data-name="Flour"]').count()).toBe(0);
+    await screenshot(page, 'refused-add');
     expect(await page.locator('#network').isHidden()).toBe(true);
     expect(await page.evaluate(() => localStorage.getItem('cartsync.outbox'))).toBe('[]');
     expect((await t.list(a, listId)).items).toEqual([]);
@@ -298,6 +300,7 @@ describe('the web client', () => {
     expect((await t.request('POST', `/lists/${listId}/items`, { name: 'Rice' }, b.token)).status).toBe(201);
     await row(ana, 'Rice').waitFor({ timeout: 1000 });
     expect(await shownNames(ana, 'to-buy')).toEqual(['Tea', 'Jam', 'Rice']);
+    await screenshot(ana, 'resumed');
   });
 
   it("should walk the list in the store's learned order, complete the trip with a receipt and list it", async () => {
