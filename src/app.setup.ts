@@ -16,6 +16,7 @@ import { strictJsonBody } from './common/http/json-body';
 import { answerUnreadableRequests } from './common/http/client-errors';
 import { installMetrics } from './metrics/metrics.endpoint';
 import { serveAsyncApi } from './realtime/asyncapi.endpoint';
+import { helmetOptions, serveWebClient } from './web/web-client';
 
 export function buildOpenApiDocument(app: NestExpressApplication) {
   const config = new DocumentBuilder()
@@ -48,7 +49,8 @@ export function configureApp(app: NestExpressApplication): void {
   app.set('trust proxy', config.trustProxy);
   app.use(assignRequestId);
   installMetrics(app);
-  app.use(helmet());
+  app.use(helmet(helmetOptions(config.isProduction)));
+  serveWebClient(app);
   app.enableCors({
     origin: (origin, done) => done(null, origin === undefined || config.corsOrigins.includes(origin)),
     exposedHeaders: ['X-Request-ID'],

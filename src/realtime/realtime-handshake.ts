@@ -66,7 +66,12 @@ export class RealtimeHandshake {
     const listId = params.listId?.toLowerCase() ?? '';
     if (!UUID.test(listId)) throw new NotFoundException('No WebSocket endpoint at this path.');
     const origin = request.headers.origin;
-    if (origin !== undefined && !this.app.corsOrigins.includes(origin)) {
+    // The web client served at / by this server is its own origin: allowed without CORS_ORIGINS.
+    if (
+      origin !== undefined &&
+      !this.app.corsOrigins.includes(origin) &&
+      !isOwnOrigin(origin, request, this.app.publicUrl)
+    ) {
       throw new ForbiddenException('This origin is not allowed.');
     }
     const query = new URL(request.url ?? '/', 'http://localhost').searchParams;
@@ -125,5 +130,15 @@ export class RealtimeHandshake {
     if (raw === null) return undefined;
     if (!/^\d{1,15}$/.test(raw)) throw new BadRequestException('since must be a non-negative integer.');
     return Number(raw);
+  }
+}
+
+/** `origin` is this server's: its PUBLIC_URL, or the host the request was sent to. */
+function isOwnOrigin(origin: string, request: IncomingMessage, publicUrl: string): boolean {
+  if (origin === new URL(publicUrl).origin) return true;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
   }
 }
