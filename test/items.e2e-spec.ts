@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { useTestApp } from './support/app';
 import { expectHiddenList, expectInvalid, expectInvalidExactly, ISO, UUID, withoutRequestId } from './support/expect';
 import { expectErrorBody, Registered, registerUser } from './support/factories';
@@ -14,6 +15,42 @@ describe('items', () => {
       .send(body as object);
 
   describe('POST /lists/:listId/items', () => {
+    it('should log item:added with exactly the item the POST answered (PostgreSQL builds that payload)', async () => {
+      const u = await registerUser(t);
+      const text = fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme' }).filter((v) => v.trim() !== '');
+      await fc.assert(
+        fc.asyncProperty(
+          fc.record(
+            {
+              name: text,
+              quantity: fc.integer({ min: 1, max: 9_999_999 }).map((n) => n / 1000),
+              unit: text,
+              note: text,
+              category: text,
+            },
+            { requiredKeys: ['name'] },
+          ),
+          async (body) => {
+            const added = await t.http.post(`/lists/${u.listId}/items`).set(u.auth).send(body).expect(201);
+            const [event]: { type: string; payload: unknown; actor_id: string }[] = await t.dataSource.query(
+              `SELECT type, payload, actor_id FROM list_events WHERE list_id = $1 ORDER BY seq DESC LIMIT 1`,
+              [u.listId],
+            );
+            expect(event).toEqual({ type: 'item:added', payload: added.body, actor_id: u.userId });
+          },
+        ),
+        { numRuns: 40 },
+      );
+      // Timestamps keep the row's microseconds out, as Date does (truncated to milliseconds).
+      const [row]: { created: string }[] = await t.dataSource.query(
+        `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS created FROM items
+          WHERE list_id = $1 ORDER BY created_at DESC LIMIT 1`,
+        [u.listId],
+      );
+      const latest = await t.http.get(`/lists/${u.listId}`).set(u.auth).expect(200);
+      expect(latest.body.items.at(-1).createdAt).toBe(`${row.created.slice(0, 23)}Z`);
+    });
+
     it('should add the item and return it in the Item shape', async () => {
       const u = await registerUser(t);
 

@@ -69,11 +69,10 @@ const WRITES = ['POST /lists/{listId}/items', 'PATCH /lists/{listId}/items/{item
 const PINNED: Record<string, number> = {
   'GET /lists/{id}': 1,
   'GET /lists/{id}?storeId': 4,
-  // BEGIN, membership, insert (RETURNING the row), the event (seq bump, log row and NOTIFY in
-  // one statement: EventLogRepository.append; the bump takes the list's row lock), the item
-  // count (the quota: a statement after the lock's, so it sees what committed while it
-  // waited), COMMIT.
-  'POST /lists/{listId}/items': 6,
+  // One: cartsync_add_item (membership, the list's lock, the item count, the row, the seq bump,
+  // the event and its NOTIFY; migrations/1764600000001-AddItemFunction.ts), no explicit
+  // transaction. It was six: BEGIN, membership, insert, event, count, COMMIT.
+  'POST /lists/{listId}/items': 1,
   // BEGIN, membership, item lock, update (RETURNING updated_at), the event, COMMIT.
   'PATCH /lists/{listId}/items/{itemId}': 6,
 };
@@ -265,14 +264,7 @@ describe('SQL statements per request (issue 12)', () => {
 
     expect([read.status, added.status, checked.status]).toEqual([200, 201, 200]);
     expect(read.statements.map(nameOf)).toEqual(['lists.view']);
-    expect(added.statements.map(nameOf)).toEqual([
-      'START TRANSACTION',
-      'memberships.find',
-      'items.insert',
-      'events.append',
-      'quotas.items-on',
-      'COMMIT',
-    ]);
+    expect(added.statements.map(nameOf)).toEqual(['items.add']);
     expect(checked.statements.map(nameOf)).toEqual([
       'START TRANSACTION',
       'memberships.find',

@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
 import { ItemEntity } from './item.entity';
 import { PreparedStatement } from '../database/prepared-statement';
+import { EVENTS_CHANNEL } from '../events/stored-event';
 
 export interface NewItem {
   name: string;
@@ -13,19 +14,29 @@ export interface NewItem {
   category: string | null;
 }
 
-export type AddOutcome = { kind: 'added' | 'existing'; item: ItemEntity } | { kind: 'id-taken' };
+export type AddOutcome =
+  { kind: 'added' | 'existing'; item: ItemEntity } | { kind: 'id-taken' | 'not-member' | 'over-quota' };
+
+/** Who adds: the event's actor. */
+export interface Adder {
+  userId: string;
+  sessionId: string;
+}
 
 /** An item row with the entity's property names. */
 const ITEM_COLUMNS = `id, list_id AS "listId", name, quantity, unit, note, category, checked, checked_by AS "checkedBy",
   checked_at AS "checkedAt", checked_received_at AS "checkedReceivedAt", added_by AS "addedBy", version,
   created_at AS "createdAt", updated_at AS "updatedAt"`;
 
-export const INSERT = PreparedStatement.declare(
-  'items.insert',
-  `INSERT INTO items (id, list_id, name, quantity, unit, note, category, checked, added_by, version)
-   VALUES ($1, $2, $3, $4, $5, $6, $7, false, $8, 1)
-   ON CONFLICT DO NOTHING
-   RETURNING ${ITEM_COLUMNS}`,
+/**
+ * The whole add in one statement: membership, the client id's reuse, the quota counted under the
+ * list's lock, the row, the seq bump, the event and its NOTIFY (migrations/…-AddItemFunction.ts).
+ */
+export const ADD = PreparedStatement.declare(
+  'items.add',
+  `SELECT r.outcome, r.event_seq AS seq, added.*
+     FROM cartsync_add_item($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) r,
+          LATERAL (SELECT ${ITEM_COLUMNS} FROM (SELECT (r.item).*) AS item) AS added`,
 );
 
 export const LOCK_IN_LIST = PreparedStatement.declare(
@@ -70,25 +81,36 @@ export class ItemsRepository {
   }
 
   /**
-   * Adds an item; with a client-generated id, adding it again returns the existing item
-   * (a retried offline add) and an id used on another list is refused. The insert skips a
-   * taken id instead of failing, so the caller's transaction stays usable.
+   * Adds an item and appends its `item:added` event, atomically, in one round trip (inside the
+   * caller's transaction if there is one). With a client-generated id, adding it again returns
+   * the existing item (a retried offline add) and an id used on another list is refused. Nothing
+   * is written unless the outcome is `added`.
    */
-  async add(listId: string, addedBy: string, item: NewItem, id: string = crypto.randomUUID()): Promise<AddOutcome> {
-    // A new item comes back from the insert itself; only a taken id costs a second read.
-    const inserted: ItemEntity[] = await INSERT.run(this.txHost.tx, [
-      id,
+  async add(
+    listId: string,
+    adder: Adder,
+    item: NewItem,
+    maxItems: number,
+    id: string = crypto.randomUUID(),
+  ): Promise<AddOutcome> {
+    const [row]: (ItemEntity & { outcome: AddOutcome['kind']; seq: string | null })[] = await ADD.run(this.txHost.tx, [
       listId,
+      adder.userId,
+      adder.sessionId,
+      id,
       item.name,
       item.quantity,
       item.unit,
       item.note,
       item.category,
-      addedBy,
+      maxItems,
+      EVENTS_CHANNEL,
     ]);
-    if (inserted[0]) return { kind: 'added', item: Object.assign(new ItemEntity(), inserted[0]) };
-    const saved = await this.items.findOneBy({ id });
-    return saved?.listId === listId ? { kind: 'existing', item: saved } : { kind: 'id-taken' };
+    const { outcome, seq: _seq, ...columns } = row;
+    if (outcome === 'added' || outcome === 'existing') {
+      return { kind: outcome, item: Object.assign(new ItemEntity(), columns) };
+    }
+    return { kind: outcome };
   }
 
   /** The item under a row lock until the transaction ends; null when it is not on this list. */

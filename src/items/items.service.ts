@@ -1,7 +1,7 @@
 import { Transactional } from '@nestjs-cls/transactional';
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { ListAccess } from '../access/list-access.service';
+import { ListAccess, listNotFound } from '../access/list-access.service';
 import { Clock } from '../common/clock/clock';
 import { AuthUser } from '../common/decorators/current-user.decorator';
 import { acceptClientTime } from '../common/http/client-time';
@@ -32,14 +32,14 @@ export class ItemsService {
 
   /**
    * A retried add with the same client id answers the item it made, and emits nothing new
-   * (nor is it refused by the list's quota: it adds nothing).
+   * (nor is it refused by the list's quota: it adds nothing). The membership check, the quota,
+   * the row and its `item:added` event are one statement (`ItemsRepository.add`): one round
+   * trip where they were six (issue 12), with the same guarantees.
    */
-  @Transactional()
   async add(user: AuthUser, listId: string, dto: CreateItemDto): Promise<ItemResponse> {
-    await this.access.requireMember(user.id, listId);
     const outcome = await this.items.add(
       listId,
-      user.id,
+      { userId: user.id, sessionId: user.sessionId },
       {
         name: dto.name,
         quantity: dto.quantity ?? 1,
@@ -47,17 +47,20 @@ export class ItemsService {
         note: dto.note || null,
         category: dto.category || null,
       },
+      this.quotas.itemsPerList,
       dto.id?.toLowerCase(),
     );
-    if (outcome.kind === 'id-taken') throw new ConflictException('That item id is already in use.');
-    const item = toItemResponse(outcome.item);
-    if (outcome.kind === 'added') {
-      // The event's append takes the list's row lock (its seq); the quota counts after it, in
-      // the same unit of work (a refusal rolls the event back with the item).
-      await this.gateway.emit(listId, 'item:added', item, user);
-      await this.quotas.itemAdded(listId, { listLocked: true });
+    switch (outcome.kind) {
+      case 'not-member':
+        throw listNotFound();
+      case 'id-taken':
+        throw new ConflictException('That item id is already in use.');
+      case 'over-quota':
+        throw this.quotas.itemsPerListExceeded();
+      case 'added':
+      case 'existing':
+        return toItemResponse(outcome.item);
     }
-    return item;
   }
 
   /**
