@@ -39,7 +39,10 @@ describe('items', () => {
             expect(event).toEqual({ type: 'item:added', payload: added.body, actor_id: u.userId });
           },
         ),
-        { numRuns: 40 },
+        {
+          numRuns: 40,
+          examples: [[{ name: 'Oat Milk', quantity: 0.125, unit: 'L', note: 'Lactose FREE', category: 'Dairy' }]],
+        },
       );
       // Timestamps keep the row's microseconds out, as Date does (truncated to milliseconds).
       const [row]: { created: string }[] = await t.dataSource.query(
@@ -223,6 +226,51 @@ describe('items', () => {
   });
 
   describe('PATCH /lists/:listId/items/:itemId', () => {
+    it('should log item:updated with exactly the item the PATCH answered (PostgreSQL builds that payload)', async () => {
+      const u = await registerUser(t);
+      const added = await t.http.post(`/lists/${u.listId}/items`).set(u.auth).send({ name: 'Milk' }).expect(201);
+      const text = fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme' }).filter((v) => v.trim() !== '');
+      await fc.assert(
+        fc.asyncProperty(
+          fc.record(
+            {
+              name: text,
+              quantity: fc.integer({ min: 1, max: 9_999_999 }).map((n) => n / 1000),
+              unit: text,
+              note: fc.oneof(text, fc.constant('')),
+              category: fc.oneof(text, fc.constant('')),
+              checked: fc.boolean(),
+            },
+            { requiredKeys: [] },
+          ),
+          async (body) => {
+            const [before]: { seq: string; version: number }[] = await t.dataSource.query(
+              `SELECT l.seq, i.version FROM lists l JOIN items i ON i.list_id = l.id WHERE i.id = $1`,
+              [added.body.id],
+            );
+            const patched = await patch(u, u.listId, added.body.id as string, body).expect(200);
+            const events: { type: string; payload: unknown; actor_id: string }[] = await t.dataSource.query(
+              `SELECT type, payload, actor_id FROM list_events WHERE list_id = $1 AND seq > $2 ORDER BY seq`,
+              [u.listId, before.seq],
+            );
+            // One event for a change, none for a patch that changed nothing.
+            expect(events).toEqual(
+              patched.body.version === before.version + 1
+                ? [{ type: 'item:updated', payload: patched.body, actor_id: u.userId }]
+                : [],
+            );
+            expect(patched.body.version).toBeGreaterThanOrEqual(before.version);
+          },
+        ),
+        {
+          numRuns: 40,
+          examples: [
+            [{ name: 'Oat Milk', quantity: 1.5, unit: 'L', note: 'Lactose FREE', category: 'Dairy', checked: true }],
+          ],
+        },
+      );
+    });
+
     it('should change the given fields, trimmed, keep the others and bump the version once', async () => {
       const u = await registerUser(t);
       const item = await addItem(t, u, u.listId, { name: 'Milk', quantity: 1, unit: 'l', note: 'any' });

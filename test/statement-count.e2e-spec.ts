@@ -70,11 +70,13 @@ const PINNED: Record<string, number> = {
   'GET /lists/{id}': 1,
   'GET /lists/{id}?storeId': 4,
   // One: cartsync_add_item (membership, the list's lock, the item count, the row, the seq bump,
-  // the event and its NOTIFY; migrations/1764600000001-AddItemFunction.ts), no explicit
+  // the event and its NOTIFY; migrations/1764600000002-ItemWriteFunctions.ts), no explicit
   // transaction. It was six: BEGIN, membership, insert, event, count, COMMIT.
   'POST /lists/{listId}/items': 1,
-  // BEGIN, membership, item lock, update (RETURNING updated_at), the event, COMMIT.
-  'PATCH /lists/{listId}/items/{itemId}': 6,
+  // BEGIN, membership + item lock (items.lock-for-member), the update with its event (seq bump,
+  // log row, NOTIFY: items.update-logged), COMMIT. It was six (membership, lock, update and the
+  // event each a round trip).
+  'PATCH /lists/{listId}/items/{itemId}': 4,
 };
 
 type Named = { name?: string; text?: string };
@@ -267,10 +269,8 @@ describe('SQL statements per request (issue 12)', () => {
     expect(added.statements.map(nameOf)).toEqual(['items.add']);
     expect(checked.statements.map(nameOf)).toEqual([
       'START TRANSACTION',
-      'memberships.find',
-      'items.lock-in-list',
-      'items.update',
-      'events.append',
+      'items.lock-for-member',
+      'items.update-logged',
       'COMMIT',
     ]);
   });

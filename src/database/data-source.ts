@@ -14,7 +14,7 @@ import { SealedSecrets1764200000004 } from '../../migrations/1764200000004-Seale
 import { StoreProductNames1764300000001 } from '../../migrations/1764300000001-StoreProductNames';
 import { ClientTimes1764300000002 } from '../../migrations/1764300000002-ClientTimes';
 import { LegacyAccounts1764500000001 } from '../../migrations/1764500000001-LegacyAccounts';
-import { AddItemFunction1764600000001 } from '../../migrations/1764600000001-AddItemFunction';
+import { ItemWriteFunctions1764600000002 } from '../../migrations/1764600000002-ItemWriteFunctions';
 import { StoreEntity } from '../stores/store.entity';
 import { TripEntity, TripItemEntity } from '../trips/trip.entity';
 import { DatabaseConnection, externalDatabase } from '../config/database.config';
@@ -51,7 +51,7 @@ export const MIGRATIONS = [
   StoreProductNames1764300000001,
   ClientTimes1764300000002,
   LegacyAccounts1764500000001,
-  AddItemFunction1764600000001,
+  ItemWriteFunctions1764600000002,
 ];
 
 export interface PoolSettings {

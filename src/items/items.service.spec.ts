@@ -65,7 +65,6 @@ describe('ItemsService', () => {
     gateway = mock<RealtimeGateway>();
     quotas = mock<Quotas>();
     access.requireMember.mockResolvedValue('member');
-    items.save.mockImplementation((item) => Promise.resolve(item));
     emittedInTransaction = [];
     gateway.emit.mockImplementation(() => {
       emittedInTransaction.push(unit.inTransaction());
@@ -154,19 +153,32 @@ describe('ItemsService', () => {
   });
 
   describe('update', () => {
-    it('should record who checked and when (the Clock), bump the version and emit item:updated after saving', async () => {
-      items.lockInList.mockResolvedValue(entity());
+    /** Whether each write (with its event) happened inside the unit of work. */
+    let savedInTransaction: boolean[];
+
+    beforeEach(() => {
+      savedInTransaction = [];
+      items.saveLogged.mockImplementation((item) => {
+        savedInTransaction.push(unit.inTransaction());
+        return Promise.resolve(item);
+      });
+    });
+
+    it('should record who checked and when (the Clock), bump the version and write it with its event, inside the unit of work', async () => {
+      items.lockForMember.mockResolvedValue(entity());
       const item = await service.update(user, 'l1', 'i1', { checked: true });
       expect(item).toMatchObject({ checked: true, checkedBy: 'u1', checkedAt: NOW.toISOString(), version: 2 });
-      expect(items.lockInList).toHaveBeenCalledWith('l1', 'i1');
-      expect(gateway.emit).toHaveBeenCalledWith('l1', 'item:updated', item, user);
-      const [save, emit] = callOrder(items.save, gateway.emit);
-      expect(save).toBeLessThan(emit);
-      expect(emittedInTransaction).toEqual([true]);
+      expect(items.lockForMember).toHaveBeenCalledWith('l1', 'i1', 'u1');
+      expect(items.saveLogged).toHaveBeenCalledWith(expect.objectContaining({ id: 'i1', version: 2 }), {
+        userId: 'u1',
+        sessionId: 's1',
+      });
+      expect(savedInTransaction).toEqual([true]);
+      expect(gateway.emit).not.toHaveBeenCalled();
     });
 
     it('should clear who and when on uncheck', async () => {
-      items.lockInList.mockResolvedValue(entity({ checked: true, checkedBy: 'u2', checkedAt: NOW, version: 3 }));
+      items.lockForMember.mockResolvedValue(entity({ checked: true, checkedBy: 'u2', checkedAt: NOW, version: 3 }));
       await expect(service.update(user, 'l1', 'i1', { checked: false })).resolves.toMatchObject({
         checked: false,
         checkedBy: null,
@@ -175,35 +187,40 @@ describe('ItemsService', () => {
       });
     });
 
-    it('should neither save nor emit when nothing changes', async () => {
-      items.lockInList.mockResolvedValue(entity());
+    it('should write nothing when nothing changes', async () => {
+      items.lockForMember.mockResolvedValue(entity());
       await expect(service.update(user, 'l1', 'i1', { name: 'Milk', checked: false })).resolves.toEqual(milkResponse);
-      expect(items.save).not.toHaveBeenCalled();
-      expect(gateway.emit).not.toHaveBeenCalled();
+      expect(items.saveLogged).not.toHaveBeenCalled();
     });
 
-    it('should emit nothing when saving fails', async () => {
-      items.lockInList.mockResolvedValue(entity());
-      items.save.mockRejectedValue(new Error('deadlock'));
+    it('should pass a failed write on', async () => {
+      items.lockForMember.mockResolvedValue(entity());
+      items.saveLogged.mockRejectedValue(new Error('deadlock'));
       await expect(service.update(user, 'l1', 'i1', { name: 'Oat milk' })).rejects.toThrow('deadlock');
-      expect(gateway.emit).not.toHaveBeenCalled();
     });
 
-    it('should answer 404 when the item is not on that list', async () => {
-      items.lockInList.mockResolvedValue(null);
-      await expect(service.update(user, 'l1', 'i9', { checked: true })).rejects.toBeInstanceOf(NotFoundException);
-      expect(items.lockInList).toHaveBeenCalledWith('l1', 'i9');
-      expect(gateway.emit).not.toHaveBeenCalled();
+    it('should answer 404 "List not found." to a non-member', async () => {
+      items.lockForMember.mockResolvedValue('not-member');
+      const refusal = service.update(user, 'l1', 'i1', { checked: true });
+      await expect(refusal).rejects.toBeInstanceOf(NotFoundException);
+      await expect(refusal).rejects.toThrow('List not found.');
+      expect(items.saveLogged).not.toHaveBeenCalled();
+    });
+
+    it('should answer 404 "Item not found." when the item is not on that list', async () => {
+      items.lockForMember.mockResolvedValue(null);
+      await expect(service.update(user, 'l1', 'i9', { checked: true })).rejects.toThrow('Item not found.');
+      expect(items.lockForMember).toHaveBeenCalledWith('l1', 'i9', 'u1');
+      expect(items.saveLogged).not.toHaveBeenCalled();
     });
 
     it('should answer 412 with the current item when If-Match names an old version, and change nothing', async () => {
-      items.lockInList.mockResolvedValue(entity({ version: 4 }));
+      items.lockForMember.mockResolvedValue(entity({ version: 4 }));
       await expect(service.update(user, 'l1', 'i1', { name: 'Oat milk' }, '"3"')).rejects.toMatchObject({
         statusCode: 412,
         extra: { current: { ...milkResponse, version: 4 } },
       });
-      expect(items.save).not.toHaveBeenCalled();
-      expect(gateway.emit).not.toHaveBeenCalled();
+      expect(items.saveLogged).not.toHaveBeenCalled();
     });
   });
 

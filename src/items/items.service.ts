@@ -68,7 +68,8 @@ export class ItemsService {
    * Checking records who and when: the phone's `checkedAt` (part B, within the client-time
    * bounds, else 400 before anything is read) or the server's time, with the server's time
    * kept beside it; re-checking a checked item keeps the first check. Unchecking clears them.
-   * With `If-Match: <version>` a concurrent change answers 412 and the current item.
+   * With `If-Match: <version>` a concurrent change answers 412 and the current item. Four round
+   * trips: BEGIN, membership + lock, write + event, COMMIT (they were six, issue 12).
    */
   @Transactional()
   async update(
@@ -83,17 +84,16 @@ export class ItemsService {
     const checkedAt = dto.checkedAt
       ? acceptClientTime('checkedAt', dto.checkedAt, now, this.clientTime.maxAgeDays)
       : now;
-    await this.access.requireMember(user.id, listId);
-    const item = await this.items.lockInList(listId, itemId);
+    const item = await this.items.lockForMember(listId, itemId, user.id);
+    if (item === 'not-member') throw listNotFound();
     if (!item) throw new NotFoundException('Item not found.');
     if (expectedVersion !== undefined && item.version !== expectedVersion) {
       throw new ApiError(412, 'The item changed since you read it.', undefined, { current: toItemResponse(item) });
     }
     if (!this.apply(item, dto, user, { checkedAt, receivedAt: now })) return toItemResponse(item);
     item.version += 1;
-    const saved = toItemResponse(await this.items.save(item));
-    await this.gateway.emit(listId, 'item:updated', saved, user);
-    return saved;
+    // The write appends item:updated itself, in the same statement (ItemsRepository.saveLogged).
+    return toItemResponse(await this.items.saveLogged(item, { userId: user.id, sessionId: user.sessionId }));
   }
 
   @Transactional()

@@ -4,6 +4,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
+ * `cartsync_item_json`: an item row as the API answers it, for the events appended in SQL
+ * (`items.update-logged` uses it too).
+ *
  * `POST /lists/:listId/items` in one round trip (issue 12: the add made six, START to COMMIT,
  * each costing the server more CPU than PostgreSQL's work). The steps and their order are
  * those the service ran as separate statements, so the guarantees are the same:
@@ -19,10 +22,20 @@ const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-
  *   one atomic statement: no event without its item, no gap in seq. (`p_channel` null: no
  *   NOTIFY, for bench:pg's run without it.) `event_seq` is the event's seq, when added.
  */
-export class AddItemFunction1764600000001 implements MigrationInterface {
-  name = 'AddItemFunction1764600000001';
+export class ItemWriteFunctions1764600000002 implements MigrationInterface {
+  name = 'ItemWriteFunctions1764600000002';
 
   async up(db: QueryRunner): Promise<void> {
+    // The item as the API answers it (toItemResponse's fields), for the events the statements
+    // below append; test/items.e2e-spec.ts pins it equal to the REST answers.
+    await db.query(`
+      CREATE FUNCTION cartsync_item_json(i items) RETURNS jsonb LANGUAGE sql STABLE AS $fn$
+        SELECT jsonb_build_object(
+          'id', i.id, 'listId', i.list_id, 'name', i.name, 'quantity', i.quantity, 'unit', i.unit,
+          'checked', i.checked, 'checkedBy', i.checked_by, 'checkedAt', ${iso('i.checked_at')},
+          'addedBy', i.added_by, 'createdAt', ${iso('i.created_at')}, 'updatedAt', ${iso('i.updated_at')},
+          'version', i.version, 'note', i.note, 'category', i.category)
+      $fn$`);
     await db.query(`
       CREATE FUNCTION cartsync_add_item(
         p_list_id uuid, p_user_id uuid, p_session_id uuid, p_item_id uuid, p_name text,
@@ -61,12 +74,7 @@ export class AddItemFunction1764600000001 implements MigrationInterface {
         END IF;
         UPDATE lists SET seq = seq + 1, updated_at = now() WHERE id = p_list_id RETURNING seq INTO v_seq;
         INSERT INTO list_events (list_id, seq, type, payload, actor_id, actor_session)
-        VALUES (p_list_id, v_seq, 'item:added', jsonb_build_object(
-          'id', v_item.id, 'listId', v_item.list_id, 'name', v_item.name, 'quantity', v_item.quantity,
-          'unit', v_item.unit, 'checked', v_item.checked, 'checkedBy', v_item.checked_by,
-          'checkedAt', ${iso('v_item.checked_at')}, 'addedBy', v_item.added_by,
-          'createdAt', ${iso('v_item.created_at')}, 'updatedAt', ${iso('v_item.updated_at')},
-          'version', v_item.version, 'note', v_item.note, 'category', v_item.category),
+        VALUES (p_list_id, v_seq, 'item:added', cartsync_item_json(v_item),
           p_user_id, p_session_id);
         IF p_channel IS NOT NULL THEN
           PERFORM pg_notify(p_channel, json_build_object('l', p_list_id, 's', v_seq)::text);
@@ -78,5 +86,6 @@ export class AddItemFunction1764600000001 implements MigrationInterface {
 
   async down(db: QueryRunner): Promise<void> {
     await db.query(`DROP FUNCTION cartsync_add_item`);
+    await db.query(`DROP FUNCTION cartsync_item_json`);
   }
 }
