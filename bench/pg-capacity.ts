@@ -39,21 +39,17 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 // The statements' modules load the repositories' dependencies (Nest's decorators, nestjs-cls,
 // the entities), not the app: no module, no service, no connection.
-import { FIND as MEMBERSHIPS_FIND } from '../src/access/memberships.repository';
 import { dataSourceOptions, migrate } from '../src/database/data-source';
 import { EmbeddedPostgres } from '../src/database/embedded-postgres';
 import type { PreparedStatement } from '../src/database/prepared-statement';
-import { APPEND as EVENTS_APPEND } from '../src/events/event-log.repository';
 import { EVENTS_CHANNEL } from '../src/events/stored-event';
 import {
-  INSERT as ITEMS_INSERT,
-  LOCK_IN_LIST as ITEMS_LOCK_IN_LIST,
+  ADD as ITEMS_ADD,
+  LOCK_FOR_MEMBER as ITEMS_LOCK_FOR_MEMBER,
   UPDATE as ITEMS_UPDATE,
   updateValues,
 } from '../src/items/items.repository';
-import { toItemResponse } from '../src/items/dto/item.response';
 import { VIEW as LISTS_VIEW } from '../src/lists/lists.repository';
-import { ITEMS_ON as QUOTAS_ITEMS_ON } from '../src/quotas/quotas.repository';
 
 /* eslint-disable no-console */
 
@@ -83,36 +79,22 @@ const APP_POOL_DEFAULT = 10;
 type Values = unknown[];
 
 /**
- * `events.append` without its `pg_notify` (the bench's own statement, under its own name): the
- * run without NOTIFY, to see what the notification queue costs. Derived from the app's text,
- * so that it fails here rather than measure something else once that text changes.
+ * `items.update-logged` without its `pg_notify` (the bench's own statement, under its own name):
+ * the run without NOTIFY, to see what the notification queue costs. Derived from the app's
+ * text, so that it fails here rather than measure something else once that text changes.
  */
-const APPEND_WITHOUT_NOTIFY = (() => {
-  const text = EVENTS_APPEND.text.replace(/,\s*pg_notify\(\$6, json_build_object\([^)]*\)::text\)/, '');
-  if (text === EVENTS_APPEND.text || text.includes('pg_notify') || !text.includes('$5')) {
-    throw new Error(`${EVENTS_APPEND.name} changed: update APPEND_WITHOUT_NOTIFY in bench/pg-capacity.ts`);
+const UPDATE_WITHOUT_NOTIFY = (() => {
+  const text = ITEMS_UPDATE.text.replace(/,\s*pg_notify\(\$15, json_build_object\([^)]*\)::text\)/, '');
+  if (text === ITEMS_UPDATE.text || text.includes('pg_notify') || !text.includes('$14')) {
+    throw new Error(`${ITEMS_UPDATE.name} changed: update UPDATE_WITHOUT_NOTIFY in bench/pg-capacity.ts`);
   }
-  return { name: 'bench.events.append-without-notify', text };
+  return { name: 'bench.items.update-logged-without-notify', text };
 })();
 
 /** Round trips of each request, START TRANSACTION and COMMIT included (pg-capacity.json's statementsPerRequest). */
 const STATEMENTS = {
-  add: [
-    'START TRANSACTION',
-    MEMBERSHIPS_FIND.name,
-    ITEMS_INSERT.name,
-    EVENTS_APPEND.name,
-    QUOTAS_ITEMS_ON.name,
-    'COMMIT',
-  ],
-  check: [
-    'START TRANSACTION',
-    MEMBERSHIPS_FIND.name,
-    ITEMS_LOCK_IN_LIST.name,
-    ITEMS_UPDATE.name,
-    EVENTS_APPEND.name,
-    'COMMIT',
-  ],
+  add: [ITEMS_ADD.name],
+  check: ['START TRANSACTION', ITEMS_LOCK_FOR_MEMBER.name, ITEMS_UPDATE.name, 'COMMIT'],
   getList: [LISTS_VIEW.name],
 };
 
@@ -157,52 +139,43 @@ interface WriteOptions {
   commitTimes?: CommitClock;
 }
 
-/** events.append (EventLogRepository.append): the seq bump (the list's row lock), the event, the NOTIFY. */
-async function append(
-  db: Client,
-  listId: string,
-  type: string,
-  payload: unknown,
-  actor: Actor,
-  options: WriteOptions,
-): Promise<number> {
-  const values: Values = [listId, type, JSON.stringify(payload), actor.userId, actor.sessionId];
-  const appended = options.notify
-    ? await execute<{ seq: string }>(db, EVENTS_APPEND, [...values, EVENTS_CHANNEL])
-    : await execute<{ seq: string }>(db, APPEND_WITHOUT_NOTIFY, values);
-  if (appended.rows.length === 0) throw new Error(`list ${listId} vanished inside its own transaction`);
-  return Number(appended.rows[0].seq);
-}
-
 async function commit(db: Client, listId: string, seq: number, options: WriteOptions): Promise<void> {
   options.commitTimes?.set(`${listId}:${seq}`, performance.now());
   await db.query('COMMIT');
 }
 
-/** POST /lists/:listId/items, as the app runs it (ItemsService.add): 6 round trips. */
+/**
+ * POST /lists/:listId/items, as the app runs it (ItemsService.add): 1 round trip, no explicit
+ * transaction. Without NOTIFY the channel is null (cartsync_add_item then sends none). Its
+ * commit time is taken before the statement is sent (the commit ends it): fan-out latencies of
+ * adds include the statement's execution.
+ */
 async function addItem(db: Client, listId: string, actor: Actor, options: WriteOptions): Promise<string> {
   const id = randomUUID();
-  await db.query('START TRANSACTION');
-  try {
-    await execute(db, MEMBERSHIPS_FIND, [listId, actor.userId]);
-    const inserted = await execute<ItemRow>(db, ITEMS_INSERT, [id, listId, 'milk', 1, '×', null, null, actor.userId]);
-    const seq = await append(db, listId, 'item:added', toItemResponse(inserted.rows[0]), actor, options);
-    // After the append (its seq bump holds the list's row lock): counts what committed meanwhile.
-    await execute(db, QUOTAS_ITEMS_ON, [listId]);
-    await commit(db, listId, seq, options);
-    return id;
-  } catch (error) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
+  const sent = performance.now();
+  const added = await execute<{ outcome: string; seq: string }>(db, ITEMS_ADD, [
+    listId,
+    actor.userId,
+    actor.sessionId,
+    id,
+    'milk',
+    1,
+    '×',
+    null,
+    null,
+    1_000_000,
+    options.notify ? EVENTS_CHANNEL : null,
+  ]);
+  if (added.rows[0]?.outcome !== 'added') throw new Error(`add on ${listId}: ${added.rows[0]?.outcome}`);
+  options.commitTimes?.set(`${listId}:${Number(added.rows[0].seq)}`, sent);
+  return id;
 }
 
-/** PATCH /lists/:listId/items/:itemId {checked: true}, as the app runs it (ItemsService.update): 6 round trips. */
+/** PATCH /lists/:listId/items/:itemId {checked: true}, as the app runs it (ItemsService.update): 4 round trips. */
 async function checkItem(db: Client, listId: string, itemId: string, actor: Actor, options: WriteOptions) {
   await db.query('START TRANSACTION');
   try {
-    await execute(db, MEMBERSHIPS_FIND, [listId, actor.userId]);
-    const locked = await execute<ItemRow>(db, ITEMS_LOCK_IN_LIST, [itemId, listId]);
+    const locked = await execute<ItemRow>(db, ITEMS_LOCK_FOR_MEMBER, [itemId, listId, actor.userId]);
     const at = new Date();
     const item: ItemRow = {
       ...locked.rows[0],
@@ -212,10 +185,12 @@ async function checkItem(db: Client, listId: string, itemId: string, actor: Acto
       checkedReceivedAt: at,
       version: locked.rows[0].version + 1,
     };
-    const updated = await execute<{ updatedAt: Date }>(db, ITEMS_UPDATE, updateValues(item));
-    item.updatedAt = updated.rows[0].updatedAt;
-    const seq = await append(db, listId, 'item:updated', toItemResponse(item), actor, options);
-    await commit(db, listId, seq, options);
+    const values = updateValues(item, actor);
+    const updated = options.notify
+      ? await execute<{ seq: string }>(db, ITEMS_UPDATE, values)
+      : await execute<{ seq: string }>(db, UPDATE_WITHOUT_NOTIFY, values.slice(0, 14));
+    if (updated.rows.length === 0) throw new Error(`item ${itemId} vanished inside its own transaction`);
+    await commit(db, listId, Number(updated.rows[0].seq), options);
   } catch (error) {
     await db.query('ROLLBACK').catch(() => undefined);
     throw error;

@@ -1,8 +1,19 @@
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { useTestApp } from './support/app';
 import { expectHiddenList, expectInvalid, expectInvalidExactly, ISO, UUID, withoutRequestId } from './support/expect';
 import { expectErrorBody, Registered, registerUser } from './support/factories';
 import { addItem, itemsOf, ownerAndMember } from './support/lists';
+
+/** Item fields as a client may send them: any printable text, up to 3 decimal places. */
+const fieldText = fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme' }).filter((v) => v.trim() !== '');
+const itemFields = {
+  name: fieldText,
+  quantity: fc.integer({ min: 1, max: 9_999_999 }).map((n) => n / 1000),
+  unit: fieldText,
+  note: fc.oneof(fieldText, fc.constant('')),
+  category: fc.oneof(fieldText, fc.constant('')),
+};
 
 describe('items', () => {
   const t = useTestApp();
@@ -14,6 +25,32 @@ describe('items', () => {
       .send(body as object);
 
   describe('POST /lists/:listId/items', () => {
+    it('should log item:added with exactly the item the POST answered (PostgreSQL builds that payload)', async () => {
+      const u = await registerUser(t);
+      await fc.assert(
+        fc.asyncProperty(fc.record(itemFields, { requiredKeys: ['name'] }), async (body) => {
+          const added = await t.http.post(`/lists/${u.listId}/items`).set(u.auth).send(body).expect(201);
+          const [event]: { type: string; payload: unknown; actor_id: string }[] = await t.dataSource.query(
+            `SELECT type, payload, actor_id FROM list_events WHERE list_id = $1 ORDER BY seq DESC LIMIT 1`,
+            [u.listId],
+          );
+          expect(event).toEqual({ type: 'item:added', payload: added.body, actor_id: u.userId });
+        }),
+        {
+          numRuns: 40,
+          examples: [[{ name: 'Oat Milk', quantity: 0.125, unit: 'L', note: 'Lactose FREE', category: 'Dairy' }]],
+        },
+      );
+      // Timestamps keep the row's microseconds out, as Date does (truncated to milliseconds).
+      const [row]: { created: string }[] = await t.dataSource.query(
+        `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS created FROM items
+          WHERE list_id = $1 ORDER BY created_at DESC LIMIT 1`,
+        [u.listId],
+      );
+      const latest = await t.http.get(`/lists/${u.listId}`).set(u.auth).expect(200);
+      expect(latest.body.items.at(-1).createdAt).toBe(`${row.created.slice(0, 23)}Z`);
+    });
+
     it('should add the item and return it in the Item shape', async () => {
       const u = await registerUser(t);
 
@@ -186,6 +223,37 @@ describe('items', () => {
   });
 
   describe('PATCH /lists/:listId/items/:itemId', () => {
+    it('should log item:updated with exactly the item the PATCH answered (PostgreSQL builds that payload)', async () => {
+      const u = await registerUser(t);
+      const added = await t.http.post(`/lists/${u.listId}/items`).set(u.auth).send({ name: 'Milk' }).expect(201);
+      await fc.assert(
+        fc.asyncProperty(fc.record({ ...itemFields, checked: fc.boolean() }, { requiredKeys: [] }), async (body) => {
+          const [before]: { seq: string; version: number }[] = await t.dataSource.query(
+            `SELECT l.seq, i.version FROM lists l JOIN items i ON i.list_id = l.id WHERE i.id = $1`,
+            [added.body.id],
+          );
+          const patched = await patch(u, u.listId, added.body.id as string, body).expect(200);
+          const events: { type: string; payload: unknown; actor_id: string }[] = await t.dataSource.query(
+            `SELECT type, payload, actor_id FROM list_events WHERE list_id = $1 AND seq > $2 ORDER BY seq`,
+            [u.listId, before.seq],
+          );
+          // One event for a change, none for a patch that changed nothing.
+          expect(events).toEqual(
+            patched.body.version === before.version + 1
+              ? [{ type: 'item:updated', payload: patched.body, actor_id: u.userId }]
+              : [],
+          );
+          expect(patched.body.version).toBeGreaterThanOrEqual(before.version);
+        }),
+        {
+          numRuns: 40,
+          examples: [
+            [{ name: 'Oat Milk', quantity: 1.5, unit: 'L', note: 'Lactose FREE', category: 'Dairy', checked: true }],
+          ],
+        },
+      );
+    });
+
     it('should change the given fields, trimmed, keep the others and bump the version once', async () => {
       const u = await registerUser(t);
       const item = await addItem(t, u, u.listId, { name: 'Milk', quantity: 1, unit: 'l', note: 'any' });

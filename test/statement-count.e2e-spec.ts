@@ -69,13 +69,14 @@ const WRITES = ['POST /lists/{listId}/items', 'PATCH /lists/{listId}/items/{item
 const PINNED: Record<string, number> = {
   'GET /lists/{id}': 1,
   'GET /lists/{id}?storeId': 4,
-  // BEGIN, membership, insert (RETURNING the row), the event (seq bump, log row and NOTIFY in
-  // one statement: EventLogRepository.append; the bump takes the list's row lock), the item
-  // count (the quota: a statement after the lock's, so it sees what committed while it
-  // waited), COMMIT.
-  'POST /lists/{listId}/items': 6,
-  // BEGIN, membership, item lock, update (RETURNING updated_at), the event, COMMIT.
-  'PATCH /lists/{listId}/items/{itemId}': 6,
+  // One: cartsync_add_item (membership, the list's lock, the item count, the row, the seq bump,
+  // the event and its NOTIFY; migrations/1764600000002-ItemWriteFunctions.ts), no explicit
+  // transaction. It was six: BEGIN, membership, insert, event, count, COMMIT.
+  'POST /lists/{listId}/items': 1,
+  // BEGIN, membership + item lock (items.lock-for-member), the update with its event (seq bump,
+  // log row, NOTIFY: items.update-logged), COMMIT. It was six (membership, lock, update and the
+  // event each a round trip).
+  'PATCH /lists/{listId}/items/{itemId}': 4,
 };
 
 type Named = { name?: string; text?: string };
@@ -265,20 +266,11 @@ describe('SQL statements per request (issue 12)', () => {
 
     expect([read.status, added.status, checked.status]).toEqual([200, 201, 200]);
     expect(read.statements.map(nameOf)).toEqual(['lists.view']);
-    expect(added.statements.map(nameOf)).toEqual([
-      'START TRANSACTION',
-      'memberships.find',
-      'items.insert',
-      'events.append',
-      'quotas.items-on',
-      'COMMIT',
-    ]);
+    expect(added.statements.map(nameOf)).toEqual(['items.add']);
     expect(checked.statements.map(nameOf)).toEqual([
       'START TRANSACTION',
-      'memberships.find',
-      'items.lock-in-list',
-      'items.update',
-      'events.append',
+      'items.lock-for-member',
+      'items.update-logged',
       'COMMIT',
     ]);
   });

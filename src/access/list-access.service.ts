@@ -2,6 +2,11 @@ import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/commo
 import { ListRole } from './list-role';
 import { Membership, MembershipsRepository } from './memberships.repository';
 
+/** The answer to a list that does not exist or that the caller is not a member of (never a 403: it would say the list exists). */
+export function listNotFound(): NotFoundException {
+  return new NotFoundException('List not found.');
+}
+
 /** The one membership check every list-scoped use case (and every socket handshake) starts with. */
 @Injectable()
 export class ListAccess {
@@ -20,7 +25,7 @@ export class ListAccess {
   /** The caller's role; 404 for a list that does not exist or that they are not a member of. */
   async requireMember(userId: string, listId: string): Promise<ListRole> {
     const membership = await this.memberships.find(listId, userId);
-    if (!membership) throw new NotFoundException('List not found.');
+    if (!membership) throw listNotFound();
     return membership.role;
   }
 

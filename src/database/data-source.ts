@@ -15,6 +15,7 @@ import { StoreProductNames1764300000001 } from '../../migrations/1764300000001-S
 import { ClientTimes1764300000002 } from '../../migrations/1764300000002-ClientTimes';
 import { LegacyAccounts1764500000001 } from '../../migrations/1764500000001-LegacyAccounts';
 import { AccountDeletion1764600000001 } from '../../migrations/1764600000001-AccountDeletion';
+import { ItemWriteFunctions1764600000002 } from '../../migrations/1764600000002-ItemWriteFunctions';
 import { StoreEntity } from '../stores/store.entity';
 import { TripEntity, TripItemEntity } from '../trips/trip.entity';
 import { DatabaseConnection, externalDatabase } from '../config/database.config';
@@ -52,6 +53,7 @@ export const MIGRATIONS = [
   ClientTimes1764300000002,
   LegacyAccounts1764500000001,
   AccountDeletion1764600000001,
+  ItemWriteFunctions1764600000002,
 ];
 
 export interface PoolSettings {

@@ -65,7 +65,6 @@ describe('ItemsService', () => {
     gateway = mock<RealtimeGateway>();
     quotas = mock<Quotas>();
     access.requireMember.mockResolvedValue('member');
-    items.save.mockImplementation((item) => Promise.resolve(item));
     emittedInTransaction = [];
     gateway.emit.mockImplementation(() => {
       emittedInTransaction.push(unit.inTransaction());
@@ -82,102 +81,104 @@ describe('ItemsService', () => {
   });
 
   describe('add', () => {
-    it('should emit item:added with the response, after the write and inside its unit of work', async () => {
-      items.add.mockResolvedValue({ kind: 'added', item: entity() });
-      await expect(service.add(user, 'l1', { name: 'Milk' })).resolves.toEqual(milkResponse);
-      expect(gateway.emit).toHaveBeenCalledWith('l1', 'item:added', milkResponse, user);
-      const [write, emit] = callOrder(items.add, gateway.emit);
-      expect(write).toBeLessThan(emit);
-      expect(emittedInTransaction).toEqual([true]);
-    });
-
-    it('should check the list’s item quota after the event (its append holds the list lock), inside the unit of work', async () => {
-      let checkedInTransaction = false;
-      quotas.itemAdded.mockImplementation(() => {
-        checkedInTransaction = unit.inTransaction();
-        return Promise.resolve();
-      });
-      items.add.mockResolvedValue({ kind: 'added', item: entity() });
-      await service.add(user, 'l1', { name: 'Milk' });
-      expect(quotas.itemAdded).toHaveBeenCalledWith('l1', { listLocked: true });
-      const [write, emit, check] = callOrder(items.add, gateway.emit, quotas.itemAdded);
-      expect(write).toBeLessThan(emit);
-      expect(emit).toBeLessThan(check);
-      expect(checkedInTransaction).toBe(true);
-    });
-
-    it('should fail with the 409 when the list is over its item quota, the event inside the failed unit of work', async () => {
-      let emittedInTransaction = false;
-      gateway.emit.mockImplementation(() => {
-        emittedInTransaction = unit.inTransaction();
-        return Promise.resolve(1);
-      });
-      items.add.mockResolvedValue({ kind: 'added', item: entity() });
-      quotas.itemAdded.mockRejectedValue(
-        new QuotaExceeded('itemsPerList', 2, 'This list already has 2 items, the most a list can hold.'),
+    beforeEach(() => {
+      Object.defineProperty(quotas, 'itemsPerList', { value: 2000 });
+      quotas.itemsPerListExceeded.mockReturnValue(
+        new QuotaExceeded('itemsPerList', 2000, 'This list already has 2000 items, the most a list can hold.'),
       );
+    });
+
+    it('should add through the one statement (membership, quota, row and event) and answer the item', async () => {
+      items.add.mockResolvedValue({ kind: 'added', item: entity() });
+      await expect(service.add(user, 'l1', { name: 'Milk', id: 'I1' })).resolves.toEqual(milkResponse);
+      expect(items.add).toHaveBeenCalledWith(
+        'l1',
+        { userId: 'u1', sessionId: 's1' },
+        { name: 'Milk', quantity: 1, unit: '×', note: null, category: null },
+        2000,
+        'i1',
+      );
+      // The statement appends item:added itself (no second round trip through the gateway).
+      expect(gateway.emit).not.toHaveBeenCalled();
+      expect(access.requireMember).not.toHaveBeenCalled();
+    });
+
+    it('should answer the existing item for a retried add', async () => {
+      items.add.mockResolvedValue({ kind: 'existing', item: entity({ name: 'Milk' }) });
+      await expect(service.add(user, 'l1', { name: 'Milk', id: 'i1' })).resolves.toEqual(milkResponse);
+    });
+
+    it('should answer 404 "List not found." to a non-member', async () => {
+      items.add.mockResolvedValue({ kind: 'not-member' });
+      const refusal = service.add(user, 'l1', { name: 'Milk' });
+      await expect(refusal).rejects.toBeInstanceOf(NotFoundException);
+      await expect(refusal).rejects.toThrow('List not found.');
+    });
+
+    it('should answer 409 for an id used on another list', async () => {
+      items.add.mockResolvedValue({ kind: 'id-taken' });
+      await expect(service.add(user, 'l1', { name: 'Milk', id: 'i1' })).rejects.toMatchObject({
+        status: 409,
+        message: 'That item id is already in use.',
+      });
+    });
+
+    it("should answer the item quota's 409 when the list is full", async () => {
+      items.add.mockResolvedValue({ kind: 'over-quota' });
       await expect(service.add(user, 'l1', { name: 'Milk' })).rejects.toMatchObject({
         statusCode: 409,
         quota: 'itemsPerList',
+        limit: 2000,
       });
-      // Rolled back with the item (test/quotas.e2e-spec.ts: no row, no event, no frame).
-      expect(emittedInTransaction).toBe(true);
     });
 
-    it('should emit nothing when the write fails', async () => {
+    it('should pass a failed write on', async () => {
       items.add.mockRejectedValue(new Error('connection lost'));
       await expect(service.add(user, 'l1', { name: 'Milk' })).rejects.toThrow('connection lost');
-      expect(gateway.emit).not.toHaveBeenCalled();
     });
 
-    it('should emit nothing for a retried add that found its item, and answer that item', async () => {
-      items.add.mockResolvedValue({ kind: 'existing', item: entity() });
-      await expect(service.add(user, 'l1', { name: 'Milk', id: 'I1' })).resolves.toEqual(milkResponse);
-      expect(items.add).toHaveBeenCalledWith('l1', 'u1', expect.anything(), 'i1');
-      expect(gateway.emit).not.toHaveBeenCalled();
-      expect(quotas.itemAdded).not.toHaveBeenCalled();
-    });
-
-    it('should answer 409 for an id used on another list and emit nothing', async () => {
-      items.add.mockResolvedValue({ kind: 'id-taken' });
-      await expect(service.add(user, 'l1', { name: 'Milk', id: 'i1' })).rejects.toMatchObject({ status: 409 });
-      expect(gateway.emit).not.toHaveBeenCalled();
-    });
-
-    it('should check membership before writing and not write for a non-member', async () => {
-      access.requireMember.mockRejectedValue(new NotFoundException('List not found.'));
-      await expect(service.add(user, 'l1', { name: 'Milk' })).rejects.toBeInstanceOf(NotFoundException);
-      expect(access.requireMember).toHaveBeenCalledWith('u1', 'l1');
-      expect(items.add).not.toHaveBeenCalled();
-      expect(gateway.emit).not.toHaveBeenCalled();
-    });
-
-    it('should default quantity to 1 and unit to × (also for an empty unit)', async () => {
+    it('should default quantity to 1 and unit to × (also for an empty unit), and empty note and category to null', async () => {
       items.add.mockResolvedValue({ kind: 'added', item: entity() });
-      await service.add(user, 'l1', { name: 'Milk', unit: '' });
-      expect(items.add).toHaveBeenCalledWith(
-        'l1',
-        'u1',
-        { name: 'Milk', quantity: 1, unit: '×', note: null, category: null },
-        undefined,
-      );
+      await service.add(user, 'l1', { name: 'Milk', unit: '', note: '', category: '' });
+      expect(items.add.mock.calls[0][2]).toEqual({ name: 'Milk', quantity: 1, unit: '×', note: null, category: null });
+      await service.add(user, 'l1', { name: 'Eggs', quantity: 6, unit: 'pcs', note: 'free range', category: 'Dairy' });
+      expect(items.add.mock.calls[1][2]).toEqual({
+        name: 'Eggs',
+        quantity: 6,
+        unit: 'pcs',
+        note: 'free range',
+        category: 'Dairy',
+      });
     });
   });
 
   describe('update', () => {
-    it('should record who checked and when (the Clock), bump the version and emit item:updated after saving', async () => {
-      items.lockInList.mockResolvedValue(entity());
+    /** Whether each write (with its event) happened inside the unit of work. */
+    let savedInTransaction: boolean[];
+
+    beforeEach(() => {
+      savedInTransaction = [];
+      items.saveLogged.mockImplementation((item) => {
+        savedInTransaction.push(unit.inTransaction());
+        return Promise.resolve(item);
+      });
+    });
+
+    it('should record who checked and when (the Clock), bump the version and write it with its event, inside the unit of work', async () => {
+      items.lockForMember.mockResolvedValue(entity());
       const item = await service.update(user, 'l1', 'i1', { checked: true });
       expect(item).toMatchObject({ checked: true, checkedBy: 'u1', checkedAt: NOW.toISOString(), version: 2 });
-      expect(items.lockInList).toHaveBeenCalledWith('l1', 'i1');
-      expect(gateway.emit).toHaveBeenCalledWith('l1', 'item:updated', item, user);
-      const [save, emit] = callOrder(items.save, gateway.emit);
-      expect(save).toBeLessThan(emit);
-      expect(emittedInTransaction).toEqual([true]);
+      expect(items.lockForMember).toHaveBeenCalledWith('l1', 'i1', 'u1');
+      expect(items.saveLogged).toHaveBeenCalledWith(expect.objectContaining({ id: 'i1', version: 2 }), {
+        userId: 'u1',
+        sessionId: 's1',
+      });
+      expect(savedInTransaction).toEqual([true]);
+      expect(gateway.emit).not.toHaveBeenCalled();
     });
 
     it('should clear who and when on uncheck', async () => {
-      items.lockInList.mockResolvedValue(entity({ checked: true, checkedBy: 'u2', checkedAt: NOW, version: 3 }));
+      items.lockForMember.mockResolvedValue(entity({ checked: true, checkedBy: 'u2', checkedAt: NOW, version: 3 }));
       await expect(service.update(user, 'l1', 'i1', { checked: false })).resolves.toMatchObject({
         checked: false,
         checkedBy: null,
@@ -186,35 +187,40 @@ describe('ItemsService', () => {
       });
     });
 
-    it('should neither save nor emit when nothing changes', async () => {
-      items.lockInList.mockResolvedValue(entity());
+    it('should write nothing when nothing changes', async () => {
+      items.lockForMember.mockResolvedValue(entity());
       await expect(service.update(user, 'l1', 'i1', { name: 'Milk', checked: false })).resolves.toEqual(milkResponse);
-      expect(items.save).not.toHaveBeenCalled();
-      expect(gateway.emit).not.toHaveBeenCalled();
+      expect(items.saveLogged).not.toHaveBeenCalled();
     });
 
-    it('should emit nothing when saving fails', async () => {
-      items.lockInList.mockResolvedValue(entity());
-      items.save.mockRejectedValue(new Error('deadlock'));
+    it('should pass a failed write on', async () => {
+      items.lockForMember.mockResolvedValue(entity());
+      items.saveLogged.mockRejectedValue(new Error('deadlock'));
       await expect(service.update(user, 'l1', 'i1', { name: 'Oat milk' })).rejects.toThrow('deadlock');
-      expect(gateway.emit).not.toHaveBeenCalled();
     });
 
-    it('should answer 404 when the item is not on that list', async () => {
-      items.lockInList.mockResolvedValue(null);
-      await expect(service.update(user, 'l1', 'i9', { checked: true })).rejects.toBeInstanceOf(NotFoundException);
-      expect(items.lockInList).toHaveBeenCalledWith('l1', 'i9');
-      expect(gateway.emit).not.toHaveBeenCalled();
+    it('should answer 404 "List not found." to a non-member', async () => {
+      items.lockForMember.mockResolvedValue('not-member');
+      const refusal = service.update(user, 'l1', 'i1', { checked: true });
+      await expect(refusal).rejects.toBeInstanceOf(NotFoundException);
+      await expect(refusal).rejects.toThrow('List not found.');
+      expect(items.saveLogged).not.toHaveBeenCalled();
+    });
+
+    it('should answer 404 "Item not found." when the item is not on that list', async () => {
+      items.lockForMember.mockResolvedValue(null);
+      await expect(service.update(user, 'l1', 'i9', { checked: true })).rejects.toThrow('Item not found.');
+      expect(items.lockForMember).toHaveBeenCalledWith('l1', 'i9', 'u1');
+      expect(items.saveLogged).not.toHaveBeenCalled();
     });
 
     it('should answer 412 with the current item when If-Match names an old version, and change nothing', async () => {
-      items.lockInList.mockResolvedValue(entity({ version: 4 }));
+      items.lockForMember.mockResolvedValue(entity({ version: 4 }));
       await expect(service.update(user, 'l1', 'i1', { name: 'Oat milk' }, '"3"')).rejects.toMatchObject({
         statusCode: 412,
         extra: { current: { ...milkResponse, version: 4 } },
       });
-      expect(items.save).not.toHaveBeenCalled();
-      expect(gateway.emit).not.toHaveBeenCalled();
+      expect(items.saveLogged).not.toHaveBeenCalled();
     });
   });
 

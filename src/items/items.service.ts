@@ -1,7 +1,7 @@
 import { Transactional } from '@nestjs-cls/transactional';
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { ListAccess } from '../access/list-access.service';
+import { ListAccess, listNotFound } from '../access/list-access.service';
 import { Clock } from '../common/clock/clock';
 import { AuthUser } from '../common/decorators/current-user.decorator';
 import { acceptClientTime } from '../common/http/client-time';
@@ -32,14 +32,14 @@ export class ItemsService {
 
   /**
    * A retried add with the same client id answers the item it made, and emits nothing new
-   * (nor is it refused by the list's quota: it adds nothing).
+   * (nor is it refused by the list's quota: it adds nothing). The membership check, the quota,
+   * the row and its `item:added` event are one statement (`ItemsRepository.add`): one round
+   * trip where they were six (issue 12), with the same guarantees.
    */
-  @Transactional()
   async add(user: AuthUser, listId: string, dto: CreateItemDto): Promise<ItemResponse> {
-    await this.access.requireMember(user.id, listId);
     const outcome = await this.items.add(
       listId,
-      user.id,
+      { userId: user.id, sessionId: user.sessionId },
       {
         name: dto.name,
         quantity: dto.quantity ?? 1,
@@ -47,17 +47,20 @@ export class ItemsService {
         note: dto.note || null,
         category: dto.category || null,
       },
+      this.quotas.itemsPerList,
       dto.id?.toLowerCase(),
     );
-    if (outcome.kind === 'id-taken') throw new ConflictException('That item id is already in use.');
-    const item = toItemResponse(outcome.item);
-    if (outcome.kind === 'added') {
-      // The event's append takes the list's row lock (its seq); the quota counts after it, in
-      // the same unit of work (a refusal rolls the event back with the item).
-      await this.gateway.emit(listId, 'item:added', item, user);
-      await this.quotas.itemAdded(listId, { listLocked: true });
+    switch (outcome.kind) {
+      case 'not-member':
+        throw listNotFound();
+      case 'id-taken':
+        throw new ConflictException('That item id is already in use.');
+      case 'over-quota':
+        throw this.quotas.itemsPerListExceeded();
+      case 'added':
+      case 'existing':
+        return toItemResponse(outcome.item);
     }
-    return item;
   }
 
   /**
@@ -65,7 +68,8 @@ export class ItemsService {
    * Checking records who and when: the phone's `checkedAt` (part B, within the client-time
    * bounds, else 400 before anything is read) or the server's time, with the server's time
    * kept beside it; re-checking a checked item keeps the first check. Unchecking clears them.
-   * With `If-Match: <version>` a concurrent change answers 412 and the current item.
+   * With `If-Match: <version>` a concurrent change answers 412 and the current item. Four round
+   * trips: BEGIN, membership + lock, write + event, COMMIT (they were six, issue 12).
    */
   @Transactional()
   async update(
@@ -80,17 +84,16 @@ export class ItemsService {
     const checkedAt = dto.checkedAt
       ? acceptClientTime('checkedAt', dto.checkedAt, now, this.clientTime.maxAgeDays)
       : now;
-    await this.access.requireMember(user.id, listId);
-    const item = await this.items.lockInList(listId, itemId);
+    const item = await this.items.lockForMember(listId, itemId, user.id);
+    if (item === 'not-member') throw listNotFound();
     if (!item) throw new NotFoundException('Item not found.');
     if (expectedVersion !== undefined && item.version !== expectedVersion) {
       throw new ApiError(412, 'The item changed since you read it.', undefined, { current: toItemResponse(item) });
     }
     if (!this.apply(item, dto, user, { checkedAt, receivedAt: now })) return toItemResponse(item);
     item.version += 1;
-    const saved = toItemResponse(await this.items.save(item));
-    await this.gateway.emit(listId, 'item:updated', saved, user);
-    return saved;
+    // The write appends item:updated itself, in the same statement (ItemsRepository.saveLogged).
+    return toItemResponse(await this.items.saveLogged(item, { userId: user.id, sessionId: user.sessionId }));
   }
 
   @Transactional()

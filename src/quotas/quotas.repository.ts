@@ -4,10 +4,6 @@ import { Injectable } from '@nestjs/common';
 import { PreparedStatement } from '../database/prepared-statement';
 
 const LOCK_LIST = PreparedStatement.declare('quotas.lock-list', `SELECT 1 FROM lists WHERE id = $1 FOR NO KEY UPDATE`);
-export const ITEMS_ON = PreparedStatement.declare(
-  'quotas.items-on',
-  `SELECT count(*)::int AS n FROM items WHERE list_id = $1`,
-);
 const STORES_OF = PreparedStatement.declare(
   'quotas.stores-of',
   `SELECT count(*)::int AS n FROM stores WHERE list_id = $1`,
@@ -37,13 +33,6 @@ const LISTS_OF = PreparedStatement.declare(
 @Injectable()
 export class QuotasRepository {
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
-
-  /** `listLocked`: the caller's transaction holds the list's row lock already (no second lock statement). */
-  itemsOn(listId: string, listLocked = false): Promise<number> {
-    if (!listLocked) return this.countUnderListLock(listId, ITEMS_ON);
-    this.requireTransaction();
-    return this.count(ITEMS_ON, [listId]);
-  }
 
   storesOf(listId: string): Promise<number> {
     return this.countUnderListLock(listId, STORES_OF);

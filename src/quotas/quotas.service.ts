@@ -20,14 +20,17 @@ export class Quotas {
   ) {}
 
   /**
-   * After an item was added to the list. `listLocked`: this unit of work holds the list's row
-   * lock already (an event appended to the list took it), so the count is one statement.
+   * How many items a list may hold. The add counts them itself, under the list's row lock in the
+   * same statement as the insert (`ItemsRepository.add`), and refuses with
+   * {@link itemsPerListExceeded}.
    */
-  async itemAdded(listId: string, { listLocked = false } = {}): Promise<void> {
+  get itemsPerList(): number {
+    return this.limits.itemsPerList;
+  }
+
+  itemsPerListExceeded(): QuotaExceeded {
     const limit = this.limits.itemsPerList;
-    if ((await this.counts.itemsOn(listId, listLocked)) > limit) {
-      throw new QuotaExceeded('itemsPerList', limit, `This list already has ${limit} items, the most a list can hold.`);
-    }
+    return new QuotaExceeded('itemsPerList', limit, `This list already has ${limit} items, the most a list can hold.`);
   }
 
   /** After a store was added to the list. */
