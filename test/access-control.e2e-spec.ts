@@ -183,6 +183,8 @@ const NO_FOREIGN_ID: Record<string, string> = {
   'POST /auth/logout': 'ends the session of the bearer token itself (or all of the caller’s): no id in the request',
   'GET /auth/me': 'the caller, from the token',
   'GET /auth/sessions': 'the caller’s own sessions, from the token',
+  'GET /auth/me/export': 'the caller’s own data, from the token',
+  'DELETE /auth/me': 'deletes the caller’s own account, from the token (and its password)',
   'POST /auth/password-reset/request': 'public; by email, same answer for any email',
   'POST /auth/password-reset/confirm': 'public; by email and emailed code (a secret), not an id',
   'GET /lists': 'the caller’s own lists, from the token',

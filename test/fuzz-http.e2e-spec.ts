@@ -22,6 +22,9 @@ const FUZZ_TABLE: Record<string, FuzzEntry> = {
   'POST /auth/refresh': { consumes: true },
   'POST /auth/logout': { consumes: true },
   'GET /auth/me': {},
+  'GET /auth/me/export': {},
+  // With the right password the account is gone: the repair registers it again.
+  'DELETE /auth/me': { consumes: true },
   'GET /auth/sessions': {},
   'DELETE /auth/sessions/{id}': { params: { id: 'session' }, consumes: true },
   'POST /auth/password-reset/request': {},

@@ -112,6 +112,11 @@ export async function buildWorld(t: TestApp): Promise<World> {
 /** Signs in again when the fuzz ended the user's session (logout, revoked, reused refresh token). */
 async function signedIn(t: TestApp, u: Registered): Promise<Registered> {
   if ((await t.http.get('/auth/me').set(u.auth)).status === 200) return u;
+  // DELETE /auth/me (with the real password, which the plans use) removed the account: a new one.
+  const [exists] = await t.dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM users WHERE email = $1`, [
+    u.email.toLowerCase(),
+  ]);
+  if (exists.n === 0) return registerUser(t, { email: u.email, password: u.password });
   const res = await t.http.post('/auth/login').send({ email: u.email, password: u.password }).expect(200);
   const body = res.body as { token: string; refreshToken: string };
   return { ...u, token: body.token, refreshToken: body.refreshToken, auth: { Authorization: `Bearer ${body.token}` } };
