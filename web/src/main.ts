@@ -1,8 +1,9 @@
-/** The CartSync web client: routes (#/lists, #/lists/:id, #/lists/:id/shop), state and the live list. */
-import { api, describe, NetworkError, onUnauthorized, session } from './api.js';
+/** The CartSync web client: routes (#/lists, #/lists/:id, #/lists/:id/shop), the account and the live list. */
+import { api, describe, onUnauthorized, session } from './api.js';
+import { flushOutbox, outbox, reloadList, renderNetwork, setOffline, state, upsertItem } from './app.js';
+import type { OpenList } from './app.js';
 import { byId, h, replaceChildren, toast } from './dom.js';
 import { LiveList } from './live.js';
-import { Outbox } from './outbox.js';
 import { renderAuth } from './views/auth.js';
 import { renderLists } from './views/lists.js';
 import { ListPage } from './views/list-page.js';
@@ -11,77 +12,9 @@ import type { Frame, Item, List, Presence, Store, User } from './types.js';
 /** How long an item a partner is checking stays lit up. */
 const CHECKING_MS = 3000;
 
-export interface OpenList {
-  list: List;
-  live: LiveList;
-  presence: Presence | null;
-  /** itemId → who is checking it and until when (ms). */
-  checking: Map<string, { userId: string; until: number }>;
-  stores: Store[] | null;
-  storeId: string | null;
-}
-
-export const state: {
-  user: User | null;
-  offline: boolean;
-  open: OpenList | null;
-  page: ListPage | null;
-} = { user: null, offline: !navigator.onLine, open: null, page: null };
-
-export const outbox = new Outbox({
-  done: (_operation, item) => {
-    upsertItem(item);
-    setOffline(false);
-  },
-  refused: (operation, error) => {
-    if (operation.kind === 'add') toast(`"${operation.item.name}" was not added: ${error.message}`);
-    else toast(`A check was not saved: ${error.message}`);
-    if (state.open?.list.id === operation.listId) void reloadList();
-  },
-  changed: () => {
-    renderNetwork();
-    state.page?.renderItems();
-  },
-});
-
 onUnauthorized(() => signOut(false));
 
 // ---- network ----
-
-export function setOffline(offline: boolean): void {
-  if (state.offline === offline) return;
-  state.offline = offline;
-  renderNetwork();
-}
-
-function renderNetwork(): void {
-  const banner = byId('network');
-  const waiting = outbox.pending().length;
-  const changes = `${waiting} change${waiting === 1 ? '' : 's'}`;
-  if (state.offline) {
-    banner.textContent =
-      `You are offline. Adds and checks are kept on this device` +
-      (waiting ? ` (${changes} waiting)` : '') +
-      ' and sent when the connection returns.';
-    banner.className = 'banner offline';
-    banner.hidden = false;
-  } else if (waiting) {
-    banner.textContent = `Sending ${changes}…`;
-    banner.className = 'banner sending';
-    banner.hidden = false;
-  } else {
-    banner.hidden = true;
-    banner.textContent = '';
-  }
-}
-
-/** Whatever is queued goes out now (if we think we are online). */
-export function flushOutbox(): void {
-  if (state.offline) return;
-  void outbox.flush().then(() => {
-    if (outbox.pending().length) setOffline(!navigator.onLine);
-  });
-}
 
 window.addEventListener('offline', () => {
   setOffline(true);
@@ -101,15 +34,6 @@ window.setInterval(() => {
 }, 5000);
 
 // ---- the open list ----
-
-export function upsertItem(item: Item): void {
-  const open = state.open;
-  if (!open || item.listId !== open.list.id) return;
-  const index = open.list.items.findIndex((existing) => existing.id === item.id);
-  if (index === -1) open.list.items.push(item);
-  else open.list.items[index] = item;
-  state.page?.renderItems();
-}
 
 function applyFrame(frame: Frame): void {
   const open = state.open;
@@ -161,21 +85,6 @@ function applyFrame(frame: Frame): void {
   }
 }
 
-export async function reloadList(): Promise<void> {
-  const open = state.open;
-  if (!open) return;
-  try {
-    const list = await api<List>('GET', `/lists/${open.list.id}`);
-    if (state.open !== open) return;
-    open.list = list;
-    open.live.resetSeq(list.seq);
-    state.page?.renderHead();
-    state.page?.renderItems();
-  } catch (error) {
-    if (error instanceof NetworkError) setOffline(true);
-  }
-}
-
 async function openList(listId: string): Promise<OpenList> {
   if (state.open?.list.id === listId) return state.open;
   closeList();
@@ -221,7 +130,7 @@ function closeList(): void {
 
 // ---- account ----
 
-export async function signedIn(token: string, user: User, next: string): Promise<void> {
+async function signedIn(token: string, user: User, next: string): Promise<void> {
   session.save(token);
   state.user = user;
   renderAccount();
@@ -260,7 +169,7 @@ async function route(): Promise<void> {
   const hash = location.hash || '#/lists';
   if (!session.token()) {
     closeList();
-    renderAuth(main);
+    renderAuth(main, signedIn);
     return;
   }
   if (!state.user) {
@@ -281,8 +190,9 @@ async function route(): Promise<void> {
   }
   try {
     const open = await openList(match[1]);
-    state.page = new ListPage(main, open, match[2] ? 'shop' : 'list');
-    state.page.render();
+    const page = new ListPage(main, open, match[2] ? 'shop' : 'list');
+    state.page = page;
+    page.render();
   } catch (error) {
     main.replaceChildren(
       h('h1', {}, 'List not available'),

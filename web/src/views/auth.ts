@@ -1,10 +1,12 @@
 /** Sign in / create account. */
 import { api, describe } from '../api.js';
 import { formValues, h } from '../dom.js';
-import { signedIn } from '../main.js';
-import type { AuthResponse } from '../types.js';
+import type { AuthResponse, User } from '../types.js';
 
-export function renderAuth(main: HTMLElement, mode: 'login' | 'register' = 'login'): void {
+/** What a sign-in leads to (main.ts's signedIn): the session is kept, then `next` is routed to. */
+type SignedIn = (token: string, user: User, next: string) => Promise<void>;
+
+export function renderAuth(main: HTMLElement, signedIn: SignedIn, mode: 'login' | 'register' = 'login'): void {
   const registering = mode === 'register';
   const error = h('p', { class: 'error', role: 'alert', id: 'auth-error' });
   const submit = h('button', { type: 'submit', class: 'primary' }, registering ? 'Create account' : 'Sign in');
@@ -83,7 +85,7 @@ export function renderAuth(main: HTMLElement, mode: 'login' | 'register' = 'logi
           {
             type: 'button',
             class: 'link',
-            on: { click: () => renderAuth(main, registering ? 'login' : 'register') },
+            on: { click: () => renderAuth(main, signedIn, registering ? 'login' : 'register') },
           },
           registering ? 'Sign in' : 'Create an account',
         ),

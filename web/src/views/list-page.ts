@@ -1,8 +1,8 @@
 /** One list: its items (list mode) or its items in a store's walking order (shopping mode). */
 import { api, describe, NetworkError } from '../api.js';
+import { flushOutbox, outbox, reloadList, setOffline, state, upsertItem } from '../app.js';
+import type { OpenList } from '../app.js';
 import { formValues, h, replaceChildren, toast, uuid } from '../dom.js';
-import { flushOutbox, outbox, reloadList, setOffline, state, upsertItem } from '../main.js';
-import type { OpenList } from '../main.js';
 import type { Item, Store, Suggestion, Trip } from '../types.js';
 
 type Mode = 'list' | 'shop';
