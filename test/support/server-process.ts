@@ -117,18 +117,8 @@ export class ServerProcess {
     );
   }
 
-  async request(method: string, path: string, body?: unknown, token?: string) {
-    const res = await fetch(`http://127.0.0.1:${this.port}${path}`, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-        ...(token ? { Authorization: `Bearer ${token}` } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(5000),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : null) as Record<string, unknown> | null };
+  request(method: string, path: string, body?: unknown, token?: string) {
+    return jsonRequest<Record<string, unknown> | null>(`http://127.0.0.1:${this.port}`, method, path, body, token);
   }
 
   /** Ctrl+C in the server's terminal: SIGINT to its whole process group. */
@@ -163,4 +153,25 @@ export async function stopStrayPostgres(pgDir: string): Promise<void> {
   if (!pid || !isRunning(pid)) return;
   process.kill(pid, 'SIGINT');
   await eventually(() => expect(isRunning(pid)).toBe(false), { timeoutMs: 15_000, intervalMs: 50 });
+}
+
+/** A JSON request to a server started by a test (5 s at most); the body parsed, null when empty. */
+export async function jsonRequest<T>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(5000),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
 }

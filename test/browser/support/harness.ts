@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { freePort } from '../../../src/common/net/ports';
+import { jsonRequest } from '../../support/server-process';
 import { ServerProcess } from '../../support/server-process';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -137,23 +138,13 @@ export class BrowserHarness {
     return { context, page };
   }
 
-  async request<T = unknown>(
+  request<T = unknown>(
     method: string,
     path: string,
     body?: unknown,
     token?: string,
   ): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${this.base}${path}`, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-        ...(token ? { Authorization: `Bearer ${token}` } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(5000),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
+    return jsonRequest<T>(this.base, method, path, body, token);
   }
 
   async register(name: string): Promise<Account> {
