@@ -37,7 +37,11 @@ export async function buildServer(): Promise<void> {
   try {
     // The lock was free: a build that finished just before it was taken is not repeated.
     if (existsSync(built)) return;
-    await promisify(execFile)(process.execPath, [require.resolve('@nestjs/cli/bin/nest.js'), 'build'], { cwd: ROOT });
+    // The steps of `npm run build`: nest build empties dist/, the web client's build refills dist/web.
+    const node = (args: string[]) => promisify(execFile)(process.execPath, args, { cwd: ROOT });
+    await node([require.resolve('@nestjs/cli/bin/nest.js'), 'build']);
+    await node([require.resolve('typescript/bin/tsc'), '-p', 'web/tsconfig.json']);
+    await node(['web/copy-static.js']);
     await writeFile(built, '');
   } finally {
     await rm(lock, { recursive: true, force: true });
