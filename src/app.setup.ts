@@ -46,6 +46,10 @@ export function configureApp(app: NestExpressApplication): void {
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  // No ETag on API answers: Express hashed every body (SHA-1) for a header no client of ours
+  // revalidates with (the app and the web client sync over the socket). The web client's own
+  // files keep theirs (serve-static).
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
   app.use(assignRequestId);
   installMetrics(app);

@@ -264,11 +264,23 @@ describe('auth (session cache off)', () => {
         'HS512 with the server secret',
         (payload) => signJwt({ alg: 'HS512', typ: 'JWT' }, payload, process.env.JWT_SECRET, 'sha512'),
       ],
-    ])('should answer 401 to a token signed with %s', async (_case, forge) => {
+    ])('should answer 401 to a token signed with %s, its claims those of a token seen live', async (_case, forge) => {
       const u = await registerUser(t);
+      await me(u.token).expect(200); // verified once, and remembered
       const res = await me(forge(decodeJwt(u.token).payload));
       expect(res.status).toBe(401);
       expectErrorBody(res.body, 401);
+    });
+
+    it('should answer 401 to a token seen live with one character of its signature changed', async () => {
+      const u = await registerUser(t);
+      await me(u.token).expect(200);
+      const [header, payload, signature] = u.token.split('.');
+      const flipped = `${signature[0] === 'A' ? 'B' : 'A'}${signature.slice(1)}`;
+      const res = await me([header, payload, flipped].join('.'));
+      expect(res.status).toBe(401);
+      expect(res.body.message).toBe('Authentication required: send a valid bearer token.');
+      await me(u.token).expect(200);
     });
 
     it('should answer 401 to an expired token', async () => {

@@ -8,6 +8,16 @@ const ONE_MB = 1024 * 1024;
 describe('HTTP cross-cutting behaviour', () => {
   const t = useTestApp();
 
+  describe('caching', () => {
+    it('should answer API reads without an ETag: no body is hashed for a header no client revalidates with', async () => {
+      const u = await registerUser(t);
+      for (const path of [`/lists/${u.listId}`, '/lists', '/auth/me']) {
+        const res = await t.http.get(path).set(u.auth).expect(200);
+        expect(res.headers).not.toHaveProperty('etag');
+      }
+    });
+  });
+
   describe('error body', () => {
     it('should answer a validation failure with the contract shape, a string message and details', async () => {
       const res = await t.http

@@ -3,12 +3,14 @@ import { ConfigType } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import passport from 'passport';
-import { ExtractJwt } from 'passport-jwt';
 import { AuthUser } from '../common/decorators/current-user.decorator';
 import { IS_PUBLIC } from '../common/decorators/public.decorator';
 import { authConfig } from '../config/auth.config';
 import { AccessTokens, accessTokenKey } from '../sessions/access-tokens';
-import { bearerStrategy, SESSION_ENDED } from './jwt.strategy';
+import { bearer, bearerStrategy, SESSION_ENDED } from './jwt.strategy';
+
+const NO_VALID_TOKEN = 'Authentication required: send a valid bearer token.';
+const SESSION_ENDED_MESSAGE = 'Your session has ended; please sign in again.';
 
 /**
  * Global guard: every route needs a live bearer token unless marked @Public(). The strategy
@@ -38,11 +40,18 @@ export class JwtAuthGuard implements CanActivate {
 
   private async authenticate(request: Request, response: Response): Promise<AuthUser> {
     // An old server's token (only with LEGACY_JWT_SECRET) is checked by its own key and bound
-    // session; ours go to passport and are verified once, by our key.
-    const bearer = ExtractJwt.fromAuthHeaderAsBearerToken()(request);
-    if (bearer && this.tokens.isLegacy(bearer)) {
-      const user = await this.tokens.verify(bearer);
-      if (!user) throw new UnauthorizedException('Authentication required: send a valid bearer token.');
+    // session; ours go to passport and are verified once, by our key, then remembered until
+    // they expire: the session behind a remembered one is still checked on every request.
+    const token = bearer(request);
+    if (token && this.tokens.isLegacy(token)) {
+      const user = await this.tokens.verify(token);
+      if (!user) throw new UnauthorizedException(NO_VALID_TOKEN);
+      return user;
+    }
+    const verified = token ? this.tokens.recallVerified(token) : undefined;
+    if (verified) {
+      const user = await this.tokens.authenticate(verified);
+      if (!user) throw new UnauthorizedException(SESSION_ENDED_MESSAGE);
       return user;
     }
     return this.viaPassport(request, response);
@@ -58,9 +67,8 @@ export class JwtAuthGuard implements CanActivate {
           // filter), not the token: a 401 would sign the app out.
           if (error) reject(error);
           else if (user) resolve(user);
-          else if (info === SESSION_ENDED)
-            reject(new UnauthorizedException('Your session has ended; please sign in again.'));
-          else reject(new UnauthorizedException('Authentication required: send a valid bearer token.'));
+          else if (info === SESSION_ENDED) reject(new UnauthorizedException(SESSION_ENDED_MESSAGE));
+          else reject(new UnauthorizedException(NO_VALID_TOKEN));
         },
       ) as (req: Request, res: Response, next: (error?: unknown) => void) => void;
       middleware(request, response, reject);

@@ -4,12 +4,16 @@ import { createSecretKey, KeyObject } from 'node:crypto';
 import { AuthUser } from '../common/decorators/current-user.decorator';
 import { LegacyTokens } from './legacy-tokens';
 import { SessionLiveness } from './session-liveness';
+import { VerifiedTokens } from './verified-tokens';
 
 /** What an access token says: the user and the session it belongs to. */
 export interface AccessClaims {
   sub: string;
   sid: string;
 }
+
+/** How many verified access tokens an instance remembers (`VerifiedTokens`): about one per device signed in. */
+const REMEMBERED_TOKENS = 10_000;
 
 /**
  * The HS256 key of access tokens, built once per app (JwtModule, the guard's strategy). Given
@@ -27,6 +31,8 @@ export function accessTokenKey(secret: string): KeyObject {
  */
 @Injectable()
 export class AccessTokens {
+  private readonly verified = new VerifiedTokens<AccessClaims>(REMEMBERED_TOKENS);
+
   constructor(
     private readonly jwt: JwtService,
     private readonly liveness: SessionLiveness,
@@ -49,13 +55,26 @@ export class AccessTokens {
    */
   async verify(token: string): Promise<AuthUser | null> {
     if (this.legacy.handles(token)) return this.legacy.verify(token);
-    let claims: AccessClaims;
-    try {
-      claims = await this.jwt.verifyAsync<AccessClaims>(token);
-    } catch {
-      return null;
+    let claims = this.verified.recall(token);
+    if (!claims) {
+      try {
+        claims = await this.jwt.verifyAsync<AccessClaims>(token);
+      } catch {
+        return null;
+      }
+      this.verified.remember(token, claims);
     }
     return this.authenticate(claims);
+  }
+
+  /** The claims of a token verified before and not yet expired (then it need not be verified again). */
+  recallVerified(token: string): AccessClaims | undefined {
+    return this.verified.recall(token);
+  }
+
+  /** `token`'s signature and expiry were verified (by passport-jwt): its claims are remembered until it expires. */
+  rememberVerified(token: string, claims: AccessClaims): void {
+    this.verified.remember(token, claims);
   }
 
   /** Claims whose signature was already verified: well-formed, and their session live. */
