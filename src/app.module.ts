@@ -4,9 +4,7 @@ import { CoreModule } from './core.module';
 import { StoresModule } from './stores/stores.module';
 import { SuggestionsModule } from './suggestions/suggestions.module';
 import { TripsModule } from './trips/trips.module';
-import { IdempotencyModule } from './common/idempotency/idempotency.module';
-import { AccessModule } from './access/access.module';
-import { ListReplayAuthorizer } from './access/list-replay-authorizer';
+import { ListIdempotencyModule } from './access/list-idempotency.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { HealthModule } from './health/health.module';
 import { ItemsModule } from './items/items.module';
@@ -17,7 +15,7 @@ import { MetricsModule } from './metrics/metrics.module';
   imports: [
     CoreModule,
     MetricsModule,
-    IdempotencyModule.register({ imports: [AccessModule], authorizer: ListReplayAuthorizer }),
+    ListIdempotencyModule,
     HealthModule,
     AuthModule,
     ListsModule,

@@ -1,6 +1,7 @@
 import { ClsPluginTransactional } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { ConfigModule } from '@nestjs/config';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { ClsModule } from 'nestjs-cls';
@@ -9,6 +10,30 @@ import { DrainingModule } from './common/lifecycle/draining';
 import { LoggingModule } from './common/logging/logging.module';
 import { CONFIG_NAMESPACES, validateEnv } from './config/validate-env';
 import { DatabaseModule } from './database/database.module';
+
+const ENHANCERS: unknown[] = [APP_GUARD, APP_INTERCEPTOR];
+
+/**
+ * nestjs-cls registers a global guard and a global interceptor even when neither is mounted
+ * (we mount none: units of work open in `@Transactional()`), and they then do nothing. A
+ * global interceptor puts every request through Nest's RxJS interceptor chain: without these
+ * and with IdempotencyInterceptor bound per route, `GET /health` costs half the server's CPU
+ * (docs/BENCHMARKS.md). test/global-enhancers.e2e-spec.ts fails if any global one comes back.
+ */
+function withoutGlobalEnhancers(module: DynamicModule): DynamicModule {
+  const strip = (imported: unknown): unknown => {
+    if (typeof imported !== 'object' || imported === null || !('module' in imported)) return imported;
+    const dynamic = imported as DynamicModule;
+    return {
+      ...dynamic,
+      providers: dynamic.providers?.filter(
+        (provider) => !('provide' in provider && ENHANCERS.includes(provider.provide)),
+      ),
+      imports: dynamic.imports?.map(strip) as DynamicModule['imports'],
+    };
+  };
+  return strip(module) as DynamicModule;
+}
 
 /**
  * What every entry point of the server needs, wired once: validated config from the
@@ -25,15 +50,17 @@ import { DatabaseModule } from './database/database.module';
       validate: validateEnv,
       load: CONFIG_NAMESPACES,
     }),
-    ClsModule.forRoot({
-      global: true,
-      plugins: [
-        new ClsPluginTransactional({
-          imports: [DatabaseModule],
-          adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }),
-        }),
-      ],
-    }),
+    withoutGlobalEnhancers(
+      ClsModule.forRoot({
+        global: true,
+        plugins: [
+          new ClsPluginTransactional({
+            imports: [DatabaseModule],
+            adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }),
+          }),
+        ],
+      }),
+    ),
     LoggingModule,
     DrainingModule,
     ClockModule,

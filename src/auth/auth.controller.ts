@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, StreamableFile } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiCreatedResponse,
@@ -28,6 +28,7 @@ import {
 } from './dto/auth.dto';
 import { AuthResponse, MessageResponse, SessionResponse } from './dto/auth.response';
 import { PasswordResetService } from './password-reset.service';
+import { IdempotentPost } from '../common/idempotency/idempotent-post.decorator';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -40,7 +41,7 @@ export class AuthController {
 
   /** Creates the account and its first list, "<name>'s List". */
   @Public()
-  @Post('register')
+  @IdempotentPost('register')
   @ApiCreatedResponse({ type: AuthResponse })
   @ApiErrors(400, 409, 429, 503)
   register(@Body() dto: RegisterDto, @Client() client: ClientInfo): Promise<AuthResponse> {
@@ -48,7 +49,7 @@ export class AuthController {
   }
 
   @Public()
-  @Post('login')
+  @IdempotentPost('login')
   @HttpCode(200)
   @ApiOkResponse({ type: AuthResponse })
   @ApiErrors(400, 401, 429, 503)
@@ -58,7 +59,7 @@ export class AuthController {
 
   /** Exchanges a refresh token for a new token pair; a reused refresh token ends its session. */
   @Public()
-  @Post('refresh')
+  @IdempotentPost('refresh')
   @HttpCode(200)
   @ApiOkResponse({ type: AuthResponse })
   @ApiErrors(400, 401)
@@ -72,7 +73,7 @@ export class AuthController {
    * revocation is committed, not before (ending a session twice changes nothing).
    */
   @IdempotentOutsideTransaction()
-  @Post('logout')
+  @IdempotentPost('logout')
   @HttpCode(204)
   @ApiAuth()
   @ApiNoContentResponse()
@@ -144,7 +145,7 @@ export class AuthController {
 
   /** Sends a 6-digit code if the account exists; the answer is the same either way. */
   @Public()
-  @Post('password-reset/request')
+  @IdempotentPost('password-reset/request')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: MessageResponse })
   @ApiErrors(400, 429)
@@ -154,7 +155,7 @@ export class AuthController {
 
   /** Sets a new password with the emailed code and signs out every session. */
   @Public()
-  @Post('password-reset/confirm')
+  @IdempotentPost('password-reset/confirm')
   @HttpCode(204)
   @ApiNoContentResponse()
   @ApiErrors(400, 429, 503)

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Headers, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Headers, HttpCode, Param, Patch } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthUser, CurrentUser } from '../common/decorators/current-user.decorator';
 import { ApiAuth, ApiErrors } from '../common/http/api-errors.decorator';
@@ -7,6 +7,7 @@ import { ApiQuota } from '../quotas/api-quota.decorator';
 import { CreateItemDto, UpdateItemDto } from './dto/item.dto';
 import { ItemResponse } from './dto/item.response';
 import { ItemsService } from './items.service';
+import { IdempotentPost } from '../common/idempotency/idempotent-post.decorator';
 
 @ApiTags('items')
 @ApiAuth()
@@ -14,7 +15,7 @@ import { ItemsService } from './items.service';
 export class ItemsController {
   constructor(private readonly items: ItemsService) {}
 
-  @Post()
+  @IdempotentPost()
   @ApiCreatedResponse({ type: ItemResponse })
   @ApiErrors(400, 404)
   @ApiQuota(['MAX_ITEMS_PER_LIST'], 'the client-generated id is used on another list.')

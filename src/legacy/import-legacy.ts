@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
 import { loadEnvFile } from '../config/env-file';
 import { CoreModule } from '../core.module';
+import { ListIdempotencyModule } from '../access/list-idempotency.module';
 import { validateEnv } from '../config/validate-env';
 import { startEmbeddedDatabaseIfNeeded } from '../database/embedded-database';
 import { ImportReport } from './import-report';
@@ -13,9 +14,10 @@ import { LegacyReader } from './legacy-reader';
 /**
  * What the import needs of the server, wired as AppModule wires it: config, the database (its
  * migrations run on connect), CLS transactions, the clock; then lists, stores and trips
- * through LegacyModule. Not the HTTP side (auth, and its native argon2, is not loaded).
+ * through LegacyModule (their controllers' POST routes need ListIdempotencyModule). Not the
+ * HTTP side (auth, and its native argon2, is not loaded).
  */
-@Module({ imports: [CoreModule, LegacyModule] })
+@Module({ imports: [CoreModule, ListIdempotencyModule, LegacyModule] })
 class ImportLegacyModule {}
 
 const USAGE =

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Param, Patch, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ClientInfo as Client, ClientInfo } from '../common/decorators/client-info.decorator';
 import { IdempotentOutsideTransaction } from '../common/idempotency/idempotent-outside-transaction.decorator';
@@ -9,6 +9,7 @@ import { ApiQuota } from '../quotas/api-quota.decorator';
 import { CreateListDto, JoinListDto, ListQuery, UpdateListDto } from './dto/list.dto';
 import { ListResponse, ListSummaryResponse } from './dto/list.response';
 import { ListsService } from './lists.service';
+import { IdempotentPost } from '../common/idempotency/idempotent-post.decorator';
 
 @ApiTags('lists')
 @ApiAuth()
@@ -23,7 +24,7 @@ export class ListsController {
     return this.lists.mine(user);
   }
 
-  @Post()
+  @IdempotentPost()
   @ApiCreatedResponse({ type: ListResponse })
   @ApiErrors(400)
   @ApiQuota(['MAX_LISTS_PER_USER'])
@@ -32,7 +33,7 @@ export class ListsController {
   }
 
   /** Joins the list with that invite code; joining twice is a no-op. */
-  @Post('join')
+  @IdempotentPost('join')
   @HttpCode(200)
   // Failed attempts are counted outside any unit of work (they must stay counted); joining twice is a no-op anyway.
   @IdempotentOutsideTransaction()
@@ -84,7 +85,7 @@ export class ListsController {
   }
 
   /** Leaves the list; an owner's ownership passes to the longest-standing member, the last one out deletes it. */
-  @Post(':id/leave')
+  @IdempotentPost(':id/leave')
   @HttpCode(204)
   @ApiNoContentResponse()
   @ApiErrors(400, 404)
@@ -106,7 +107,7 @@ export class ListsController {
   }
 
   /** Replaces the invite code, so the old one stops working (owner only). */
-  @Post(':id/invite-code')
+  @IdempotentPost(':id/invite-code')
   @HttpCode(200)
   @ApiOkResponse({ type: ListResponse })
   @ApiErrors(400, 403, 404)

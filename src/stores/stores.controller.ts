@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthUser, CurrentUser } from '../common/decorators/current-user.decorator';
 import { ApiAuth, ApiErrors } from '../common/http/api-errors.decorator';
@@ -7,6 +7,7 @@ import { UuidParam } from '../common/http/uuid-param.pipe';
 import { CreateStoreDto, PostOrderDto } from './dto/store.dto';
 import { StoreResponse } from './dto/store.response';
 import { StoresService } from './stores.service';
+import { IdempotentPost } from '../common/idempotency/idempotent-post.decorator';
 
 @ApiTags('stores')
 @ApiAuth()
@@ -21,7 +22,7 @@ export class StoresController {
     return this.stores.list(user, listId);
   }
 
-  @Post()
+  @IdempotentPost()
   @ApiCreatedResponse({ type: StoreResponse })
   @ApiErrors(400, 404)
   @ApiQuota(['MAX_STORES_PER_LIST'], 'the list already has a store of that name.')
@@ -38,7 +39,7 @@ export class StoresController {
    * once (the answer and the `store:updated` frame show it); the trip completed after it adds
    * only the pairs this order did not cover, so the trip is never counted twice.
    */
-  @Post(':storeId/order')
+  @IdempotentPost(':storeId/order')
   @HttpCode(200)
   @ApiOkResponse({ type: StoreResponse })
   @ApiErrors(400, 404)

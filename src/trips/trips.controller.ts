@@ -1,15 +1,4 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Param,
-  Post,
-  Query,
-  Res,
-  UploadedFile,
-  UseInterceptors,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Query, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -20,6 +9,7 @@ import { ApiQuota } from '../quotas/api-quota.decorator';
 import { CompleteTripDto, TripHistoryQuery } from './dto/trip.dto';
 import { TripResponse } from './dto/trip.response';
 import { TripsService } from './trips.service';
+import { IdempotentPost } from '../common/idempotency/idempotent-post.decorator';
 
 @ApiTags('trips')
 @ApiAuth()
@@ -46,7 +36,7 @@ export class TripsController {
    * Completes the trip: the checked items move into it, unchecked ones stay, the store learns.
    * The list keeps its newest trips (TRIPS_KEPT_PER_LIST, TRIP_ITEMS_KEPT_PER_LIST): older ones go.
    */
-  @Post()
+  @IdempotentPost()
   @ApiCreatedResponse({ type: TripResponse })
   @ApiErrors(400, 404, 422)
   complete(
@@ -69,7 +59,7 @@ export class TripsController {
   }
 
   /** One file in the multipart field `receipt`: JPEG, PNG, WebP, HEIC or PDF, at most 10 MB. */
-  @Post(':tripId/receipt')
+  @IdempotentPost(':tripId/receipt')
   @HttpCode(200)
   @UseInterceptors(FileInterceptor('receipt'))
   @ApiConsumes('multipart/form-data')

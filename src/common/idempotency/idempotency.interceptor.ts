@@ -8,8 +8,6 @@ import {
   Injectable,
   Logger,
   NestInterceptor,
-  OnApplicationBootstrap,
-  OnApplicationShutdown,
   UnprocessableEntityException,
 } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
@@ -49,6 +47,10 @@ const ANSWER_GONE = 'This request was already processed; its answer can no longe
  * Public routes (login, register…) ignore the header: replaying them would hand one
  * caller's tokens to whoever sends the same key. So do multipart uploads (see below).
  *
+ * Bound to each POST route by `@IdempotentPost()`, not globally: a global interceptor puts
+ * every request, GETs included, through Nest's RxJS interceptor chain, which with nestjs-cls's
+ * enhancers was half the server's CPU of `GET /health` (docs/BENCHMARKS.md).
+ *
  * Nothing of a request or its answer is kept in clear (answers carry WebSocket tickets and
  * invite codes, request bodies invite codes): the request is known by a keyed digest (HMAC,
  * not a plain hash a short invite code could be found again from) and the answer is sealed
@@ -57,9 +59,8 @@ const ANSWER_GONE = 'This request was already processed; its answer can no longe
  * stored before they were sealed) is never run again: 409.
  */
 @Injectable()
-export class IdempotencyInterceptor implements NestInterceptor, OnApplicationBootstrap, OnApplicationShutdown {
+export class IdempotencyInterceptor implements NestInterceptor {
   private readonly logger = new Logger(IdempotencyInterceptor.name);
-  private timer: NodeJS.Timeout | undefined;
   private readonly answers: SecretBox;
   private readonly requestKey: Buffer;
 
@@ -74,18 +75,6 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationBoo
   ) {
     this.answers = new SecretBox(auth.jwtSecret, 'idempotency-answer');
     this.requestKey = deriveKey(auth.jwtSecret, 'idempotency-request');
-  }
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(
-      () => void this.keys.purge(this.clock.now(), this.config.ttlMs).catch(() => undefined),
-      3_600_000,
-    );
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {

@@ -1,6 +1,5 @@
 import { DynamicModule, ModuleMetadata, Type } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
-import { IdempotencyInterceptor } from './idempotency.interceptor';
+import { IdempotencyPurge } from './idempotency-purge';
 import { IdempotencyRepository } from './idempotency.repository';
 import { ReplayAuthorizer } from './replay-authorizer';
 
@@ -11,16 +10,19 @@ export interface IdempotencyOptions {
   authorizer: Type<ReplayAuthorizer>;
 }
 
+/**
+ * What `@IdempotentPost()` routes need, for every feature module (global): the records and the
+ * replay authorizer. Nest builds the route-bound IdempotencyInterceptor in each controller's
+ * module from them; the hourly purge runs once.
+ */
 export class IdempotencyModule {
   static register(options: IdempotencyOptions): DynamicModule {
     return {
       module: IdempotencyModule,
+      global: true,
       imports: options.imports,
-      providers: [
-        IdempotencyRepository,
-        { provide: ReplayAuthorizer, useClass: options.authorizer },
-        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
-      ],
+      providers: [IdempotencyRepository, IdempotencyPurge, { provide: ReplayAuthorizer, useClass: options.authorizer }],
+      exports: [IdempotencyRepository, ReplayAuthorizer],
     };
   }
 }
