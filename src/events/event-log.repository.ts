@@ -32,6 +32,16 @@ export interface LogPosition {
  * are no gaps), stores the event and queues a NOTIFY that PostgreSQL sends only on commit.
  * A rolled-back write leaves no event and no notification.
  */
+/**
+ * A page of a list's log after a seq: every wake of a room (each write's fan-out) and every
+ * replay reads one, so PostgreSQL plans it once per connection.
+ */
+const AFTER = PreparedStatement.declare(
+  'events.after',
+  `SELECT type, payload, seq, actor_session AS "actorSession"
+     FROM list_events WHERE list_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+);
+
 @Injectable()
 export class EventLogRepository {
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
@@ -73,12 +83,10 @@ export class EventLogRepository {
 
   /** Events after `afterSeq`, oldest first. */
   async after(listId: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
-    const rows: { type: string; payload: unknown; seq: string; actorSession: string | null }[] =
-      await this.txHost.tx.query(
-        `SELECT type, payload, seq, actor_session AS "actorSession"
-           FROM list_events WHERE list_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-        [listId, afterSeq, limit],
-      );
+    const rows: { type: string; payload: unknown; seq: string; actorSession: string | null }[] = await AFTER.run(
+      this.txHost.tx,
+      [listId, afterSeq, limit],
+    );
     return rows.map((row) => ({ ...row, seq: Number(row.seq) }));
   }
 
