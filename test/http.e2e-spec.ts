@@ -18,6 +18,26 @@ describe('HTTP cross-cutting behaviour', () => {
     });
   });
 
+  describe('the list, sent as JSON text', () => {
+    it('should carry the JSON content type with its charset and the exact byte length, for GET and HEAD', async () => {
+      const u = await registerUser(t);
+      await t.http.patch(`/lists/${u.listId}`).set(u.auth).send({ name: 'Épicerie ✓' }).expect(200);
+      const res = await t.http.get(`/lists/${u.listId}`).set(u.auth).expect(200);
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.text));
+      expect(res.body.name).toBe('Épicerie ✓');
+      const head = await t.http.head(`/lists/${u.listId}`).set(u.auth).expect(200);
+      expect(head.headers['content-length']).toBe(res.headers['content-length']);
+      expect(head.text).toBeUndefined();
+    });
+
+    it('should still answer a missing list with the error body', async () => {
+      const u = await registerUser(t);
+      const res = await t.http.get('/lists/6f1c2b1e-8a4b-4c3d-9e2f-0a1b2c3d4e5f').set(u.auth).expect(404);
+      expectErrorBody(res.body, 404);
+    });
+  });
+
   describe('error body', () => {
     it('should answer a validation failure with the contract shape, a string message and details', async () => {
       const res = await t.http

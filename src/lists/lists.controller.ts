@@ -1,10 +1,12 @@
-import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Param, Patch, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ClientInfo as Client, ClientInfo } from '../common/decorators/client-info.decorator';
 import { IdempotentOutsideTransaction } from '../common/idempotency/idempotent-outside-transaction.decorator';
 import { AuthUser, CurrentUser } from '../common/decorators/current-user.decorator';
 import { ApiAuth, ApiErrors } from '../common/http/api-errors.decorator';
 import { UuidParam } from '../common/http/uuid-param.pipe';
+import { sendJsonText } from '../common/http/json-text';
 import { ApiQuota } from '../quotas/api-quota.decorator';
 import { CreateListDto, JoinListDto, ListQuery, UpdateListDto } from './dto/list.dto';
 import { ListResponse, ListSummaryResponse } from './dto/list.response';
@@ -47,15 +49,15 @@ export class ListsController {
   /** The list with its members and items; `?storeId=` orders the items by that store's walking order. */
   /** The body is a `ListResponse` already written as JSON (`listViewJson`): sent as it is. */
   @Get(':id')
-  @Header('Content-Type', 'application/json; charset=utf-8')
   @ApiOkResponse({ type: ListResponse })
   @ApiErrors(400, 404)
-  get(
+  async get(
     @CurrentUser() user: AuthUser,
     @Param('id', UuidParam('id')) id: string,
     @Query() query: ListQuery,
-  ): Promise<string> {
-    return this.lists.get(user, id, query.storeId);
+    @Res() response: Response,
+  ): Promise<void> {
+    sendJsonText(response, await this.lists.get(user, id, query.storeId));
   }
 
   @Patch(':id')
