@@ -13,7 +13,7 @@ class HeldLookups {
 
 describe('SessionLiveness', () => {
   let now: number;
-  const clock = { now: () => new Date(now) } as Clock;
+  const clock: Clock = { now: () => new Date(now) };
   const liveness = (sessionCacheMs = 2000) => {
     const table = new HeldLookups();
     const cache = new SessionLiveness(table as unknown as SessionsRepository, clock, { sessionCacheMs } as never);
